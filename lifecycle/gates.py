@@ -1,0 +1,116 @@
+"""Gate criteria: every rule that opens a stage, in one place.
+
+Each criterion is a small pure function of the project returning a `Check`: whether it holds
+and the label the user reads in the checklist. The same functions decide (django-fsm runs
+`gate.is_open` as the transition's condition) and explain (the project page lists
+`gate.evaluate(project)`), so what the server enforces and what the page says cannot drift.
+
+Criteria read the project's related records through `.all()` so that a list page can
+prefetch them once for many projects. They never write.
+
+To add a stage's gate: write its criteria here, make a `Gate`, and name it in the stage's
+`@transition` in `lifecycle/machine.py`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    met: bool
+    detail: str = ""
+
+
+Criterion = Callable[[Any], Check]
+
+
+@dataclass(frozen=True)
+class Gate:
+    title: str
+    criteria: tuple[Criterion, ...]
+
+    def evaluate(self, project: Any) -> list[Check]:
+        return [criterion(project) for criterion in self.criteria]
+
+    def unmet(self, project: Any) -> list[Check]:
+        return [check for check in self.evaluate(project) if not check.met]
+
+    def is_open(self, project: Any) -> bool:
+        return not self.unmet(project)
+
+
+def _proposal(project: Any) -> Any:
+    # A project always has its business case; guard anyway so a gate never raises.
+    return getattr(project, "proposal", None)
+
+
+def business_case_approved(project: Any) -> Check:
+    proposal = _proposal(project)
+    state = proposal.get_state_display() if proposal else "missing"
+    return Check(
+        "Business case approved by the sponsor",
+        bool(proposal and proposal.is_approved),
+        detail=f"The business case is {state.lower()}." if proposal else "",
+    )
+
+
+def funding_recorded(project: Any) -> Check:
+    total = sum((funding.amount for funding in project.fundings.all()), Decimal(0))
+    return Check(
+        "Funding recorded (an amount above zero, with its source)",
+        total > 0,
+        detail="No funding recorded yet." if total <= 0 else "",
+    )
+
+
+def business_case_closed(project: Any) -> Check:
+    proposal = _proposal(project)
+    return Check("Business case rejected or withdrawn", bool(proposal and proposal.is_closed))
+
+
+INITIATING = Gate(
+    title="Identifying → Initiating",
+    criteria=(business_case_approved, funding_recorded),
+)
+
+# Not a forward gate: lets a rejected or withdrawn business case cancel its project.
+BUSINESS_CASE_CLOSED = Gate(
+    title="Business case closed",
+    criteria=(business_case_closed,),
+)
+
+
+# -- Business case: what a proposal needs before its sponsor can decide on it. --------------
+
+
+def _stated(attribute: str, label: str) -> Criterion:
+    def criterion(proposal: Any) -> Check:
+        return Check(label, getattr(proposal, attribute) not in (None, ""))
+
+    criterion.__name__ = f"{attribute}_stated"
+    return criterion
+
+
+def timeframe_given(proposal: Any) -> Check:
+    return Check("Timeframe given (start and end)", bool(proposal.start_date and proposal.end_date))
+
+
+def risk_assessed(proposal: Any) -> Check:
+    return Check("At least one risk assessed", bool(proposal.risks.all()))
+
+
+BUSINESS_CASE_COMPLETE = Gate(
+    title="Business case complete",
+    criteria=(
+        _stated("goal", "Goal stated"),
+        _stated("need", "Need stated"),
+        _stated("estimated_cost", "Estimated cost given"),
+        timeframe_given,
+        _stated("benefits", "Expected benefits stated"),
+        risk_assessed,
+    ),
+)

@@ -1,0 +1,107 @@
+"""The stage state machine every project runs on (SPEC §3).
+
+`StageMachine` is an abstract model: `projects.Project` inherits it, so the dependency runs
+projects -> lifecycle. Each transition says who may take it (`permission`), which gate opens
+it (`conditions` and `custom["gate"]`, the same object) and how the page labels it. Nothing
+calls these methods directly: `lifecycle.services.transition_run` locks, checks, applies,
+saves and audits.
+
+Adding a stage's transition is one method here and one `Gate` in `gates.py`.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+
+from lifecycle import gates
+from lifecycle.stages import ACTIVE, Role, Stage, allowed
+
+MANAGER, SPONSOR, PMO = Role.MANAGER, Role.SPONSOR, Role.PMO
+
+
+def _previous_stage(instance: "StageMachine", *args: Any, **kwargs: Any) -> str:
+    return instance.previous_stage
+
+
+class StageMachine(ConcurrentTransitionMixin, models.Model):
+    stage = FSMField(choices=Stage.choices, default=Stage.IDENTIFYING, protected=True)
+    stage_entered_at = models.DateTimeField(default=timezone.now)
+    # The stage left for On hold or Cancelled: Resume returns to it, the stage bar shows it.
+    previous_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+
+    audit_record = "Stage"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def audit_subject(self) -> "StageMachine":
+        return self
+
+    def roles_of(self, user: Any) -> frozenset[Role]:
+        raise NotImplementedError
+
+    def _enter_stage(self) -> None:
+        self.stage_entered_at = timezone.now()
+
+    @transition(
+        field="stage",
+        source=Stage.IDENTIFYING,
+        target=Stage.INITIATING,
+        conditions=[gates.INITIATING.is_open],
+        permission=allowed(MANAGER, SPONSOR, PMO),
+        custom={"label": "Advance to Initiating", "kind": "advance", "gate": gates.INITIATING},
+    )
+    def advance_to_initiating(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
+        source=ACTIVE,
+        target=Stage.ON_HOLD,
+        permission=allowed(SPONSOR, PMO),
+        custom={"label": "Put on hold", "kind": "hold", "comment_required": True},
+    )
+    def hold(self, *, by: Any, comment: str) -> None:
+        self.previous_stage = self.stage
+        self._enter_stage()
+
+    @transition(
+        field="stage",
+        source=Stage.ON_HOLD,
+        target=GET_STATE(_previous_stage, states=ACTIVE),
+        permission=allowed(SPONSOR, PMO),
+        custom={"label": "Resume", "kind": "resume"},
+    )
+    def resume(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
+        source=[*ACTIVE, Stage.ON_HOLD],
+        target=Stage.CANCELLED,
+        permission=allowed(SPONSOR, PMO),
+        custom={"label": "Cancel project", "kind": "cancel", "comment_required": True},
+    )
+    def cancel(self, *, by: Any, comment: str) -> None:
+        if self.stage != Stage.ON_HOLD:
+            self.previous_stage = self.stage
+        self._enter_stage()
+
+    @transition(
+        field="stage",
+        source=Stage.IDENTIFYING,
+        target=Stage.CANCELLED,
+        conditions=[gates.BUSINESS_CASE_CLOSED.is_open],
+        permission=allowed(MANAGER, SPONSOR, PMO),
+        custom={
+            "label": "Cancel with its business case",
+            "kind": "automatic",
+            "gate": gates.BUSINESS_CASE_CLOSED,
+        },
+    )
+    def cancel_with_business_case(self, *, by: Any, comment: str) -> None:
+        self.previous_stage = self.stage
+        self._enter_stage()

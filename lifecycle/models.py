@@ -1,0 +1,67 @@
+"""The audit log: one immutable row for every decision and stage change."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEntryImmutable(Exception):
+    pass
+
+
+class AuditQuerySet(models.QuerySet):
+    def for_subject(self, subject: models.Model) -> "AuditQuerySet":
+        return self.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+        )
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditEntryImmutable("Audit entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditEntryImmutable("Audit entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record of a project, when, from which state to which, and why.
+
+    `subject` is the governed object (the project); `record` names the part of it that
+    changed ("Stage", "Business case", "Funding"). Rows are written once by the services and
+    never changed: the model, the queryset and (on PostgreSQL) a trigger refuse updates and
+    deletes.
+    """
+
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    record = models.CharField(max_length=60)
+    action = models.CharField(max_length=60)
+    label = models.CharField(max_length=80)
+    from_state = models.CharField(max_length=60, blank=True)
+    to_state = models.CharField(max_length=60, blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.record}: {self.label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditEntryImmutable("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditEntryImmutable("Audit entries cannot be deleted.")

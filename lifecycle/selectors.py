@@ -1,0 +1,79 @@
+"""What a project page needs to know about the life cycle: the next gate, the user's actions."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django_fsm import Transition
+
+from lifecycle.gates import Check
+from lifecycle.stages import MAIN_LINE, Stage
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    kind: str
+    comment_required: bool = False
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return all(check.met for check in self.checks)
+
+    @property
+    def unmet(self) -> list[Check]:
+        return [check for check in self.checks if not check.met]
+
+
+def _from_current_state(instance: Any, field: str) -> list[Transition]:
+    fsm_field = instance._meta.get_field(field)
+    state = fsm_field.get_state(instance)
+    return [t for t in fsm_field.get_all_transitions(type(instance)) if t.source == state]
+
+
+def _action(instance: Any, fsm: Transition) -> Action:
+    gate = fsm.custom.get("gate")
+    return Action(
+        name=fsm.name,
+        label=fsm.custom["label"],
+        kind=fsm.custom.get("kind", "decision"),
+        comment_required=fsm.custom.get("comment_required", False),
+        checks=gate.evaluate(instance) if gate else [],
+    )
+
+
+def next_gate(project: Any) -> Action | None:
+    """The forward transition out of the current stage with its checklist, for anyone."""
+    for fsm in _from_current_state(project, "stage"):
+        if fsm.custom.get("kind") == "advance":
+            return _action(project, fsm)
+    return None
+
+
+def actions_for(instance: Any, user: Any, *, field: str = "stage") -> list[Action]:
+    """The transitions of `field` that `user` may take now, gate met or not (the page shows
+    the checklist and the server refuses until it is met). Automatic ones are left out."""
+    return [
+        _action(instance, fsm)
+        for fsm in _from_current_state(instance, field)
+        if fsm.custom.get("kind") != "automatic" and fsm.has_perm(instance, user)
+    ]
+
+
+@dataclass(frozen=True)
+class StageStep:
+    stage: Stage
+    status: str  # "done", "current", "todo"
+
+
+def stage_bar(project: Any) -> list[StageStep]:
+    """The main line with the project's position; on hold or cancelled, the stage it left."""
+    position = project.stage
+    if position in (Stage.ON_HOLD, Stage.CANCELLED):
+        position = project.previous_stage
+    index = MAIN_LINE.index(position) if position in MAIN_LINE else -1
+    return [
+        StageStep(stage, "done" if number < index else "current" if number == index else "todo")
+        for number, stage in enumerate(MAIN_LINE)
+    ]

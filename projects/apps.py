@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ProjectsConfig(AppConfig):
+    name = "projects"
+
+    def ready(self) -> None:
+        from projects.roles import ensure_groups
+
+        # After migrate, when the permissions exist: the role groups (projects/roles.py).
+        post_migrate.connect(ensure_groups, sender=self)

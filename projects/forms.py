@@ -1,0 +1,169 @@
+"""Forms list their fields explicitly: state, stage, owners and sponsors are never posted."""
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.db.models import QuerySet
+
+from lifecycle.services import COMMENT_MAX_LENGTH
+from projects.models import Category, Funding, Project, Proposal, Risk, Sponsor
+from projects.services import RiskRow
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A blank first choice: a risk row added and left untouched is ignored, not an error.
+LIKELIHOOD = [
+    ("", "Choose…"),
+    (1, "1 – Rare"),
+    (2, "2 – Unlikely"),
+    (3, "3 – Possible"),
+    (4, "4 – Likely"),
+    (5, "5 – Almost certain"),
+]
+IMPACT = [
+    ("", "Choose…"),
+    (1, "1 – Minor"),
+    (2, "2 – Moderate"),
+    (3, "3 – Serious"),
+    (4, "4 – Major"),
+    (5, "5 – Severe"),
+]
+
+
+class SponsorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Sponsor) -> str:
+        return str(obj)
+
+
+def active_sponsors() -> QuerySet[Sponsor]:
+    return Sponsor.objects.filter(user__is_active=True).select_related("user")
+
+
+class BusinessCaseForm(forms.ModelForm):
+    """The business case: the project's identity (title, category, sponsor) and its case."""
+
+    title = forms.CharField(max_length=200)
+    category = forms.ChoiceField(choices=Category.choices)
+    sponsor = SponsorChoiceField(
+        queryset=Sponsor.objects.none(), help_text="Who decides on this business case."
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "goal",
+            "need",
+            "description",
+            "estimated_cost",
+            "start_date",
+            "end_date",
+            "benefits",
+        ]
+        widgets = {
+            "goal": forms.Textarea(attrs={"rows": 2}),
+            "need": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "benefits": forms.Textarea(attrs={"rows": 2}),
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+        }
+
+    def __init__(self, *args: Any, project: Project | None = None, **kwargs: Any) -> None:
+        if project is not None:
+            kwargs.setdefault(
+                "initial",
+                {"title": project.title, "category": project.category, "sponsor": project.sponsor},
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["sponsor"].queryset = active_sponsors()
+        self.fields["estimated_cost"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("The case", "title", "category", "sponsor", "goal", "need", "description"),
+            Fieldset(
+                "Cost, time and benefits",
+                Div(
+                    Div("estimated_cost", css_class="col-md-4"),
+                    Div("start_date", css_class="col-md-4"),
+                    Div("end_date", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                "benefits",
+            ),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end must not be before the start.")
+        return cleaned
+
+    def service_fields(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class RiskForm(forms.ModelForm):
+    class Meta:
+        model = Risk
+        fields = ["description", "likelihood", "impact", "mitigation"]
+        widgets = {
+            "likelihood": forms.Select(choices=LIKELIHOOD),
+            "impact": forms.Select(choices=IMPACT),
+            "mitigation": forms.Textarea(attrs={"rows": 1}),
+        }
+
+
+RiskFormSet = forms.inlineformset_factory(
+    Proposal,
+    Risk,
+    form=RiskForm,
+    extra=0,
+    can_delete=True,
+    max_num=50,
+    validate_max=True,
+)
+
+
+def risk_rows(formset: forms.BaseInlineFormSet) -> list[RiskRow]:
+    rows = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        rows.append(
+            RiskRow(
+                id=form.instance.pk,
+                description=data["description"],
+                likelihood=data["likelihood"],
+                impact=data["impact"],
+                mitigation=data.get("mitigation", ""),
+            )
+        )
+    return rows
+
+
+class FundingForm(forms.ModelForm):
+    class Meta:
+        model = Funding
+        fields = ["amount", "source", "approved_on"]
+        widgets = {"approved_on": DATE_INPUT}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class CommentForm(forms.Form):
+    """The comment box of a decision or stage action; whether it is required is the
+    transition's rule, checked by the service."""
+
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,310 @@
+"""Demo accounts and a dozen projects, built through the same services the pages use, so
+the demo has a real history. Idempotent: what exists already is left alone.
+
+Never for production: refuses to run with DEBUG off unless --force is given.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from projects import services
+from projects.models import Membership, Project, Sponsor
+from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
+from projects.services import RiskRow
+
+User = get_user_model()
+PASSWORD = "demo-pass-2026"
+
+PEOPLE = [
+    # username, first, last, group
+    ("pmo", "Morgan", "Ellis", PMO_GROUP),
+    ("sponsor", "Dana", "Whitfield", SPONSORS_GROUP),
+    ("sponsor2", "Lee", "Park", SPONSORS_GROUP),
+    ("manager", "Alex", "Moreno", MANAGERS_GROUP),
+    ("manager2", "Priya", "Nair", MANAGERS_GROUP),
+    ("viewer", "Chris", "Olsen", VIEWERS_GROUP),
+]
+SPONSORS = {
+    "sponsor": ("CIO", "Information Technology", Decimal("250000")),
+    "sponsor2": ("Head of Infrastructure", "Infrastructure", Decimal("50000")),
+}
+# Each project: who writes it, who sponsors it, and how far its business case has come.
+PROJECTS: list[dict[str, Any]] = [
+    {
+        "title": "Customer portal redesign",
+        "category": "software",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "180000",
+        "goal": "Attract 1,000 visitors per day to the customer portal over the next three months.",
+        "need": "Self-service traffic has stalled; support calls cost more every quarter.",
+        "benefits": "Fewer support calls; more self-service renewals.",
+        "risks": [
+            ("Content migration takes longer than planned", 3, 3, "Migrate in two waves."),
+            ("Single sign-on integration fails security review", 2, 4, "Early review slot."),
+        ],
+        "until": "submitted",
+        "members": ["viewer"],
+    },
+    {
+        "title": "Premium plan conversion analytics",
+        "category": "analytics",
+        "manager": "manager2",
+        "sponsor": "sponsor",
+        "cost": "65000",
+        "goal": "Get 40% of free-trial customers to upgrade to premium plans in one month.",
+        "need": "We cannot see where trial customers drop out before upgrading.",
+        "benefits": "Higher conversion from trial to premium.",
+        "risks": [("Tracking consent lowers data coverage", 3, 2, "Aggregate reporting.")],
+        "until": "submitted",
+    },
+    {
+        "title": "Data centre core switch replacement",
+        "category": "network",
+        "manager": "manager",
+        "sponsor": "sponsor2",
+        "cost": "45000",
+        "goal": "Replace the end-of-life core switches without unplanned downtime.",
+        "need": "Vendor support for the current switches ends in March.",
+        "benefits": "Supported hardware; 10 Gb uplinks.",
+        "risks": [("Cut-over outage overruns the window", 2, 5, "Rehearse in the lab.")],
+        "until": "submitted",
+    },
+    {
+        "title": "Laptop fleet refresh",
+        "category": "hardware",
+        "manager": "manager2",
+        "sponsor": "sponsor2",
+        "cost": "48000",
+        "goal": "Replace 120 laptops older than five years.",
+        "need": "",
+        "benefits": "",
+        "risks": [],
+        "until": "draft",
+    },
+    {
+        "title": "Warehouse Wi-Fi upgrade",
+        "category": "network",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "95000",
+        "goal": "Full Wi-Fi coverage for handheld scanners in both warehouses.",
+        "need": "Scanners drop connection in the high-bay aisles, slowing picking.",
+        "benefits": "Picking without dead zones; fewer mis-picks.",
+        "risks": [
+            ("Access points interfere with racking sensors", 2, 3, "Site survey first."),
+            ("Delivery of access points slips", 3, 2, "Order early."),
+        ],
+        "until": "initiating",
+        "funding": ("95000", "CC-4100 Logistics"),
+        "members": ["viewer"],
+    },
+    {
+        "title": "Master data clean-up",
+        "category": "data",
+        "manager": "manager2",
+        "sponsor": "sponsor",
+        "cost": "72000",
+        "goal": "Remove duplicate customer and supplier records across ERP and CRM.",
+        "need": "Duplicates cause wrong invoices and failed deliveries.",
+        "benefits": "Correct invoices; one view of each customer.",
+        "risks": [("Business owners unavailable to confirm merges", 4, 3, "Agree time upfront.")],
+        "until": "funded",
+        "funding": ("72000", "CC-2300 Finance"),
+    },
+    {
+        "title": "Sales forecasting dashboard",
+        "category": "analytics",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "38000",
+        "goal": "Weekly sales forecast per region, visible to every sales lead.",
+        "need": "Forecasts live in spreadsheets and disagree.",
+        "benefits": "One forecast; earlier stock decisions.",
+        "risks": [("CRM data quality too low for forecasting", 3, 3, "Data quality check.")],
+        "until": "approved",
+    },
+    {
+        "title": "Legacy CRM migration",
+        "category": "software",
+        "manager": "manager2",
+        "sponsor": "sponsor",
+        "cost": "240000",
+        "goal": "Move all accounts and history from the legacy CRM to the group CRM.",
+        "need": "The legacy CRM runs on an unsupported database.",
+        "benefits": "One CRM; licence savings of 60,000 a year.",
+        "risks": [("Custom fields have no equivalent", 4, 3, "Field mapping workshop.")],
+        "until": "changes_requested",
+    },
+    {
+        "title": "Branch office VPN",
+        "category": "network",
+        "manager": "manager",
+        "sponsor": "sponsor2",
+        "cost": "30000",
+        "goal": "Site-to-site VPN for the three branch offices.",
+        "need": "Branches use consumer routers with shared passwords.",
+        "benefits": "Secure branch access.",
+        "risks": [("Branch lines too slow for VPN overhead", 3, 3, "Line upgrade quote.")],
+        "until": "rejected",
+    },
+    {
+        "title": "Document archive digitisation",
+        "category": "data",
+        "manager": "manager2",
+        "sponsor": "sponsor",
+        "cost": "55000",
+        "goal": "Scan and index 40 years of contracts.",
+        "need": "Paper archive lease ends next year.",
+        "benefits": "Searchable contracts; archive space freed.",
+        "risks": [("Scanning vendor misses deadline", 2, 3, "Penalty clause.")],
+        "until": "withdrawn",
+    },
+    {
+        "title": "HR self-service app",
+        "category": "software",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "",
+        "goal": "Employees book leave and update details themselves.",
+        "need": "",
+        "benefits": "",
+        "risks": [],
+        "until": "draft",
+    },
+    {
+        "title": "Server room UPS upgrade",
+        "category": "hardware",
+        "manager": "manager2",
+        "sponsor": "sponsor2",
+        "cost": "42000",
+        "goal": "Thirty minutes of battery for the whole server room.",
+        "need": "The current UPS covers eight minutes and fails its self-test.",
+        "benefits": "Clean shutdown on power loss.",
+        "risks": [("Floor load limit exceeded", 2, 4, "Structural check.")],
+        "until": "on_hold",
+        "funding": ("42000", "CC-1100 Facilities"),
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (password demo-pass-2026) and a dozen demo projects."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (not for production)."
+        )
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo creates demo accounts: run it with DEBUG=1 or --force.")
+        with transaction.atomic():
+            users = self._people()
+            created = [self._project(spec, users) for spec in PROJECTS]
+        made = sum(1 for project in created if project)
+        self.stdout.write(f"Demo data ready: {made} new projects, {len(PROJECTS) - made} kept.")
+
+    def _people(self) -> dict[str, Any]:
+        ensure_groups()
+        users = {}
+        for username, first, last, group in PEOPLE:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{first}.{last}@example.com".lower(),
+                    "is_staff": group == PMO_GROUP,
+                },
+            )
+            if created:
+                user.set_password(PASSWORD)
+                user.save()
+                user.groups.add(Group.objects.get(name=group))
+            if username in SPONSORS:
+                title, unit, limit = SPONSORS[username]
+                Sponsor.objects.get_or_create(
+                    user=user,
+                    defaults={"title": title, "business_unit": unit, "approval_limit": limit},
+                )
+            users[username] = User.objects.get(pk=user.pk)  # fresh: no stale permission cache
+        return users
+
+    def _project(self, spec: dict[str, Any], users: dict[str, Any]) -> Project | None:
+        if Project.objects.filter(title=spec["title"]).exists():
+            return None
+        manager, sponsor_user = users[spec["manager"]], users[spec["sponsor"]]
+        today = timezone.localdate()
+        project = services.business_case_create(
+            by=manager,
+            title=spec["title"],
+            category=spec["category"],
+            sponsor=Sponsor.objects.get(user=sponsor_user),
+            risks=[RiskRow(None, *risk) for risk in spec["risks"]],
+            goal=spec["goal"],
+            need=spec["need"],
+            description="",
+            estimated_cost=Decimal(spec["cost"]) if spec["cost"] else None,
+            start_date=today + timedelta(days=30),
+            end_date=today + timedelta(days=210),
+            benefits=spec["benefits"],
+        )
+        for username in spec.get("members", []):
+            Membership.objects.create(project=project, user=users[username])
+        self._advance(project, spec, manager, sponsor_user, users["pmo"])
+        return project
+
+    def _advance(self, project: Project, spec: dict, manager: Any, sponsor: Any, pmo: Any) -> None:
+        until = spec["until"]
+        if until == "draft":
+            return
+        services.proposal_submit(proposal=project.proposal, by=manager)
+        if until == "submitted":
+            return
+        if until == "withdrawn":
+            services.proposal_request_changes(
+                proposal=project.proposal, by=sponsor, comment="Compare with a cloud archive."
+            )
+            services.proposal_withdraw(
+                proposal=project.proposal, by=manager, comment="The lease was extended."
+            )
+            return
+        if until == "rejected":
+            services.proposal_reject(
+                proposal=project.proposal,
+                by=sponsor,
+                comment="Covered by the group network programme next year.",
+            )
+            return
+        if until == "changes_requested":
+            services.proposal_request_changes(
+                proposal=project.proposal,
+                by=sponsor,
+                comment="Please add the licence savings per year and a data-migration risk.",
+            )
+            return
+        services.proposal_approve(proposal=project.proposal, by=sponsor, comment="Go ahead.")
+        if "funding" in spec:
+            amount, source = spec["funding"]
+            services.funding_record(
+                project=project,
+                by=sponsor,
+                amount=Decimal(amount),
+                source=source,
+                approved_on=timezone.localdate(),
+            )
+        if until in ("initiating", "on_hold"):
+            services.project_transition(project=project, name="advance_to_initiating", by=manager)
+        if until == "on_hold":
+            services.project_transition(
+                project=project, name="hold", by=pmo, comment="Waiting for the structural survey."
+            )

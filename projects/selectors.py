@@ -1,0 +1,56 @@
+"""Reads: every query a page makes starts from what the user may see."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from lifecycle.models import AuditEntry
+from lifecycle.stages import Stage
+from projects.models import Project, ProjectQuerySet, Proposal, ProposalState
+
+
+def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
+    return Project.objects.visible_to(user)
+
+
+def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
+    """The project if `user` may see it; 404 otherwise, whether it exists or not."""
+    return get_object_or_404(
+        projects_visible_to(user).with_gate_data().prefetch_related("proposal__risks"), pk=pk
+    )
+
+
+def proposals_awaiting_decision(user: AbstractBaseUser) -> QuerySet[Proposal]:
+    """Business cases submitted to this sponsor, oldest first."""
+    return (
+        Proposal.objects.filter(state=ProposalState.SUBMITTED, project__sponsor_id=user.pk)
+        .select_related("project__manager")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
+    return Project.objects.filter(manager=user).with_gate_data().order_by("-created_at")
+
+
+def project_history(project: Project) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.for_subject(project).select_related("actor")
+
+
+def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
+    """Projects and estimated cost per stage, in life-cycle order."""
+    rows = {
+        row["stage"]: row
+        for row in projects_visible_to(user)
+        .order_by()
+        .values("stage")
+        .annotate(projects=Count("pk"), estimated=Sum("proposal__estimated_cost"))
+    }
+    return [
+        {
+            "stage": stage,
+            "projects": rows.get(stage, {}).get("projects", 0),
+            "estimated": rows.get(stage, {}).get("estimated"),
+        }
+        for stage in Stage
+    ]

@@ -1,0 +1,76 @@
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+register = template.Library()
+
+
+@register.filter
+def person(user: Any) -> str:
+    """People are shown by their full names (SPEC §2)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def money(amount: Decimal | None) -> str:
+    if amount is None:
+        return "—"
+    return f"{settings.CURRENCY} {intcomma(f'{amount:.2f}', use_l10n=False)}"
+
+
+STATE_COLOURS = {
+    "draft": "secondary",
+    "submitted": "primary",
+    "changes_requested": "warning",
+    "approved": "success",
+    "rejected": "danger",
+    "withdrawn": "dark",
+    "on_hold": "warning",
+    "cancelled": "danger",
+    "closed": "success",
+}
+
+
+@register.filter
+def badge(state: str) -> str:
+    """The Bootstrap colour of a state's badge."""
+    return STATE_COLOURS.get(str(state), "info")
+
+
+def _level(score: int) -> str:
+    if score <= 4:
+        return "low"
+    if score <= 9:
+        return "medium"
+    if score <= 16:
+        return "high"
+    return "critical"
+
+
+@register.filter
+def risk_level(score: int) -> str:
+    return _level(score)
+
+
+@register.inclusion_tag("projects/_heat_map.html")
+def risk_heat_map(risks: Any) -> dict[str, Any]:
+    """A 5 × 5 grid, impact up and likelihood across, counting risks in each cell."""
+    counts: dict[tuple[int, int], int] = {}
+    for risk in risks:
+        counts[(risk.likelihood, risk.impact)] = counts.get((risk.likelihood, risk.impact), 0) + 1
+    rows = [
+        (
+            impact,
+            [
+                {"count": counts.get((likelihood, impact), 0), "level": _level(likelihood * impact)}
+                for likelihood in range(1, 6)
+            ],
+        )
+        for impact in range(5, 0, -1)
+    ]
+    return {"rows": rows, "likelihoods": range(1, 6)}

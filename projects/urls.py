@@ -1,0 +1,23 @@
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("projects/", views.portfolio, name="portfolio"),
+    path("projects/new/", views.business_case_create, name="business-case-create"),
+    path("projects/<int:pk>/", views.project_detail, name="detail"),
+    path(
+        "projects/<int:pk>/business-case/edit/", views.business_case_edit, name="business-case-edit"
+    ),
+    path(
+        "projects/<int:pk>/business-case/<slug:action>/",
+        views.proposal_action,
+        name="proposal-action",
+    ),
+    path("projects/<int:pk>/funding/new/", views.funding_create, name="funding-create"),
+    path("projects/<int:pk>/stage/<slug:name>/", views.stage_action, name="stage-action"),
+    path("projects/<int:pk>/history/", views.project_history, name="history"),
+]

@@ -1,0 +1,194 @@
+"""Pages and actions. Views are short: find the project the user may see, validate the
+form, call a service, answer. Rules live in services, gates and the state machines."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from lifecycle.selectors import actions_for, next_gate, stage_bar
+from lifecycle.services import CommentInvalid, TransitionError
+from lifecycle.stages import Role
+from lifecycle.views import transition_refused
+from projects import selectors, services
+from projects.forms import BusinessCaseForm, CommentForm, FundingForm, RiskFormSet, risk_rows
+from projects.models import Project, Proposal
+from projects.roles import can_write_business_case, is_pmo, is_sponsor
+
+HOME_LIST_LIMIT = 50
+PORTFOLIO_PAGE_SIZE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Role-aware: a user who is several things sees each section that applies."""
+    user = request.user
+    context: dict[str, Any] = {}
+    if is_sponsor(user):
+        context["awaiting"] = selectors.proposals_awaiting_decision(user)[:HOME_LIST_LIMIT]
+    if can_write_business_case(user):
+        managed = selectors.projects_managed_by(user)[:HOME_LIST_LIMIT]
+        context["managed"] = [(project, next_gate(project)) for project in managed]
+    if is_pmo(user):
+        context["by_stage"] = selectors.portfolio_by_stage(user)
+    if not context:
+        context["followed"] = selectors.projects_visible_to(user).select_related(
+            "sponsor__user", "manager"
+        )[:HOME_LIST_LIMIT]
+    return render(request, "projects/home.html", context)
+
+
+def portfolio(request: HttpRequest) -> HttpResponse:
+    projects = selectors.projects_visible_to(request.user).select_related(
+        "proposal", "sponsor__user", "manager"
+    )
+    page = Paginator(projects, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/portfolio.html", {"page": page})
+
+
+# -- The business case -----------------------------------------------------------------------
+
+
+def business_case_create(request: HttpRequest) -> HttpResponse:
+    if not can_write_business_case(request.user):
+        raise PermissionDenied("You may not write business cases.")
+    form = BusinessCaseForm(request.POST or None)
+    risks = RiskFormSet(request.POST or None, instance=Proposal(), prefix="risks")
+    if request.method == "POST" and form.is_valid() and risks.is_valid():
+        project = services.business_case_create(
+            by=request.user, risks=risk_rows(risks), **form.cleaned_data
+        )
+        messages.success(request, "Draft saved.")
+        return redirect(project)
+    return render(request, "projects/business_case_form.html", {"form": form, "risks": risks})
+
+
+def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    proposal = project.proposal
+    if Role.MANAGER not in project.roles_of(request.user) or not proposal.is_editable:
+        raise PermissionDenied("Only the manager edits a draft business case.")
+    form = BusinessCaseForm(request.POST or None, instance=proposal, project=project)
+    risks = RiskFormSet(request.POST or None, instance=proposal, prefix="risks")
+    if request.method == "POST" and form.is_valid() and risks.is_valid():
+        services.business_case_update(
+            proposal=proposal, by=request.user, risks=risk_rows(risks), **form.cleaned_data
+        )
+        messages.success(request, "Draft saved.")
+        return redirect(project)
+    return render(
+        request,
+        "projects/business_case_form.html",
+        {"form": form, "risks": risks, "project": project},
+    )
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project page, opened on its Business case tab."""
+    project = selectors.project_get(user=request.user, pk=pk)
+    return _business_case_page(request, project, CommentForm())
+
+
+def _business_case_page(
+    request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
+) -> HttpResponse:
+    proposal = project.proposal
+    context = _project_context(request, project, tab="business-case") | {
+        "proposal": proposal,
+        "risks": proposal.risks.all(),
+        "proposal_actions": actions_for(proposal, request.user, field="state"),
+        "comment_form": comment_form,
+        "can_edit": proposal.is_editable and Role.MANAGER in project.roles_of(request.user),
+    }
+    return render(request, "projects/project_business_case.html", context, status=status)
+
+
+@require_POST
+def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    service = services.PROPOSAL_ACTIONS.get(action)
+    if service is None:
+        raise Http404("No such action.")
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _business_case_page(request, project, form, status=400)
+    try:
+        entry = service(
+            proposal=project.proposal, by=request.user, comment=form.cleaned_data["comment"]
+        )
+    except TransitionError as error:
+        if error.field:
+            form.add_error(error.field, error.message)
+            return _business_case_page(request, project, form, status=400)
+        return transition_refused(request, error, back_url=project.get_absolute_url())
+    messages.success(request, f"{entry.label}: the business case is now {entry.to_state.lower()}.")
+    return redirect(project)
+
+
+def project_history(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    context = _project_context(request, project, tab="history") | {
+        "entries": selectors.project_history(project)
+    }
+    return render(request, "projects/project_history.html", context)
+
+
+# -- Funding and stage transitions -----------------------------------------------------------
+
+
+def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not services.funding_allowed(project, request.user):
+        raise PermissionDenied("Funding is recorded by the sponsor or the PMO.")
+    form = FundingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.funding_record(project=project, by=request.user, **form.cleaned_data)
+        messages.success(request, "Funding recorded.")
+        return redirect(project)
+    return render(request, "projects/funding_form.html", {"form": form, "project": project})
+
+
+@require_POST
+def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = CommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CommentInvalid(form.errors["comment"][0])
+        entry = services.project_transition(
+            project=project, name=name, by=request.user, comment=form.cleaned_data["comment"]
+        )
+    except TransitionError as error:
+        return transition_refused(request, error, back_url=project.get_absolute_url())
+    messages.success(request, f"{entry.label}: the project is now {entry.to_state}.")
+    return redirect(project)
+
+
+def _project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:
+    """What every tab of the project page shows above the tab: stage bar, gate, actions."""
+    user = request.user
+    return {
+        "project": project,
+        "tab": tab,
+        "stage_bar": stage_bar(project),
+        "gate": next_gate(project),
+        "stage_actions": actions_for(project, user),
+        "can_record_funding": services.funding_allowed(project, user),
+        "tabs": [
+            ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),
+            ("history", "History", reverse("projects:history", args=[project.pk])),
+        ],
+    }
+
+
+@login_not_required
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and compose: the process answers and the database is reachable."""
+    connection.ensure_connection()
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,103 @@
+"""Shared people and projects. Named like the SPEC's demo accounts so tests read like it."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from projects.models import Membership, Project, Proposal, ProposalState
+from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _runs_on_postgresql(django_db_setup: None) -> None:
+    if connection.vendor != "postgresql":
+        pytest.exit(
+            "The suite runs on PostgreSQL and Redis: use `make test` (it starts them).",
+            returncode=2,
+        )
+    assert settings.CELERY_BROKER_URL.startswith("redis://"), "Run the suite with `make test`."
+
+
+@pytest.fixture
+def pmo(db):
+    return UserFactory(username="pmo", first_name="Morgan", last_name="Ellis", groups=["PMO"])
+
+
+@pytest.fixture
+def sponsor(db):
+    user = UserFactory(username="sponsor", first_name="Dana", last_name="Whitfield")
+    return SponsorFactory(user=user, title="CIO", approval_limit=250000).user
+
+
+@pytest.fixture
+def sponsor2(db):
+    user = UserFactory(username="sponsor2", first_name="Lee", last_name="Park")
+    return SponsorFactory(user=user, title="Head of Infrastructure", approval_limit=50000).user
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(
+        username="manager", first_name="Alex", last_name="Moreno", groups=["Project managers"]
+    )
+
+
+@pytest.fixture
+def manager2(db):
+    return UserFactory(
+        username="manager2", first_name="Priya", last_name="Nair", groups=["Project managers"]
+    )
+
+
+@pytest.fixture
+def viewer(db):
+    """A stakeholder who is not on the project: an outsider to it."""
+    return UserFactory(username="viewer", first_name="Chris", last_name="Olsen", groups=["Viewers"])
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member", first_name="Sam", last_name="Reed", groups=["Viewers"])
+
+
+@pytest.fixture
+def project(manager, sponsor, member) -> Project:
+    """A project in Identifying with a complete draft business case, written by `manager`
+    for `sponsor`, followed by `member`."""
+    project = ProjectFactory(
+        title="Customer portal redesign", manager=manager, sponsor=sponsor.sponsor_profile
+    )
+    Membership.objects.create(project=project, user=member)
+    return project
+
+
+@pytest.fixture
+def submitted(project) -> Project:
+    return _with_proposal_state(project, ProposalState.SUBMITTED)
+
+
+@pytest.fixture
+def approved(project) -> Project:
+    return _with_proposal_state(project, ProposalState.APPROVED)
+
+
+@pytest.fixture
+def funded(approved) -> Project:
+    FundingFactory(project=approved)
+    return approved
+
+
+def _with_proposal_state(project: Project, state: str) -> Project:
+    # Fixture set-up only: the services under test move states themselves.
+    Proposal.objects.filter(pk=project.proposal.pk).update(
+        state=state, revision=1, submitted_at=timezone.now()
+    )
+    return Project.objects.get(pk=project.pk)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

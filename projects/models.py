@@ -230,10 +230,6 @@ class Proposal(models.Model):
     def is_editable(self) -> bool:
         return self.state in (ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED)
 
-    def _submitted(self) -> None:
-        self.revision += 1
-        self.submitted_at = timezone.now()
-
     def _decided(self, by: AbstractBaseUser, comment: str) -> None:
         self.decided_at = timezone.now()
         self.decided_by = by
@@ -241,25 +237,16 @@ class Proposal(models.Model):
 
     @transition(
         field=state,
-        source=ProposalState.DRAFT,
+        source=[ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED],
         target=ProposalState.SUBMITTED,
         conditions=[gates.BUSINESS_CASE_COMPLETE.is_open],
         permission=allowed(MANAGER),
         custom={"label": "Submit for approval", "gate": gates.BUSINESS_CASE_COMPLETE},
     )
     def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
-        self._submitted()
-
-    @transition(
-        field=state,
-        source=ProposalState.CHANGES_REQUESTED,
-        target=ProposalState.SUBMITTED,
-        conditions=[gates.BUSINESS_CASE_COMPLETE.is_open],
-        permission=allowed(MANAGER),
-        custom={"label": "Submit for approval", "gate": gates.BUSINESS_CASE_COMPLETE},
-    )
-    def resubmit(self, *, by: AbstractBaseUser, comment: str) -> None:
-        self._submitted()
+        """First submission, or resubmission after the sponsor asked for changes."""
+        self.revision += 1
+        self.submitted_at = timezone.now()
 
     @transition(
         field=state,

@@ -17,7 +17,7 @@ from projects.models import Project
 
 log = logging.getLogger(__name__)
 
-TO_SPONSOR = {"submit", "resubmit"}
+TO_SPONSOR = {"submit"}
 TO_MANAGER = {"approve", "reject", "request_changes", "record_funding"}
 STAGE = "Stage"
 

@@ -148,9 +148,8 @@ def _risks_replace(proposal: Proposal, rows: list[RiskRow]) -> bool:
 
 def proposal_submit(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
     """Submit for approval: first time from draft, again after changes were requested."""
-    name = "resubmit" if proposal.state == ProposalState.CHANGES_REQUESTED else "submit"
     return transition_run(
-        instance=proposal, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+        instance=proposal, name="submit", by=by, comment=comment, side_effect=notifications.enqueue
     )
 
 
@@ -219,7 +218,6 @@ def _cancel_with_business_case(proposal: Proposal, *, by: AbstractBaseUser, comm
 # The business-case transitions the decision panel and the manager's buttons may post.
 PROPOSAL_ACTIONS = {
     "submit": proposal_submit,
-    "resubmit": proposal_submit,
     "approve": proposal_approve,
     "request_changes": proposal_request_changes,
     "reject": proposal_reject,
@@ -240,7 +238,11 @@ def funding_record(
 ) -> Funding:
     """The sponsor (or the PMO) commits money to an approved, active project."""
     with transaction.atomic():
-        project = Project.objects.select_for_update().select_related("proposal").get(pk=project.pk)
+        project = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("proposal")
+            .get(pk=project.pk)
+        )
         if not funding_allowed(project, by):
             raise PermissionDenied(
                 "Funding is recorded by the project's sponsor or the PMO, "

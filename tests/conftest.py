@@ -10,6 +10,12 @@ from projects.models import Membership, Project, Proposal, ProposalState
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # PBKDF2's deliberate slowness costs ~0.3 s per test user; tests are not attackers.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _runs_on_postgresql(django_db_setup: None) -> None:
     if connection.vendor != "postgresql":

@@ -8,7 +8,6 @@ from projects import notifications
 
 
 @shared_task(
-    queue="email",
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_kwargs={"max_retries": 5},

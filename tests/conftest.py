@@ -107,3 +107,12 @@ def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real worker process for this module's tests (use with transaction=True tests)."""
+    from tests.worker import running_worker
+
+    with running_worker(tmp_path_factory.mktemp("worker")) as worker:
+        yield worker

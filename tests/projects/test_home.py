@@ -1,0 +1,84 @@
+"""Home is role-aware; home and the portfolio make the same number of queries for 3 or 60
+projects."""
+
+import pytest
+from django.urls import reverse
+
+from projects.models import Proposal, ProposalState
+from tests.conftest import client_for
+from tests.factories import FundingFactory, ProjectFactory
+
+
+def make_projects(count, *, manager, sponsor):
+    projects = ProjectFactory.create_batch(count, manager=manager, sponsor=sponsor.sponsor_profile)
+    Proposal.objects.filter(project__in=projects).update(state=ProposalState.SUBMITTED, revision=1)
+    for project in projects[::2]:
+        FundingFactory(project=project)
+    return projects
+
+
+def test_sponsor_sees_what_awaits_their_decision_oldest_first(submitted, sponsor):
+    page = client_for(sponsor).get(reverse("projects:home")).content.decode()
+
+    assert "Awaiting my decision" in page
+    assert "Customer portal redesign" in page
+    assert "Alex Moreno" in page  # people by their full names
+
+
+def test_manager_sees_the_next_gate_and_what_is_missing(approved, manager):
+    page = client_for(manager).get(reverse("projects:home")).content.decode()
+
+    assert "My projects" in page
+    assert "Advance to Initiating" in page
+    assert "Funding recorded (an amount above zero, with its source)" in page
+    assert "Business case approved by the sponsor" not in page  # met, so not missing
+
+
+def test_pmo_sees_the_portfolio_by_stage(project, pmo):
+    page = client_for(pmo).get(reverse("projects:home")).content.decode()
+
+    assert "Portfolio by stage" in page
+    assert "Awaiting my decision" not in page
+
+
+def test_viewer_sees_the_projects_they_follow(project, member):
+    page = client_for(member).get(reverse("projects:home")).content.decode()
+
+    assert "Projects I follow" in page
+    assert "Customer portal redesign" in page
+
+
+def test_portfolio_lists_only_visible_projects(project, manager2, sponsor2):
+    ProjectFactory(title="Someone else's", manager=manager2, sponsor=sponsor2.sponsor_profile)
+
+    page = client_for(manager2).get(reverse("projects:portfolio")).content.decode()
+
+    assert "Someone else&#x27;s" in page
+    assert "Customer portal redesign" not in page
+
+
+def query_count(client, path, django_assert_max_num_queries, budget):
+    with django_assert_max_num_queries(budget) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("user", ["sponsor", "manager", "pmo"])
+@pytest.mark.parametrize("path", ["projects:home", "projects:portfolio"])
+def test_query_count_does_not_grow_with_projects(
+    user, path, manager, sponsor, pmo, request, django_assert_max_num_queries
+):
+    client = client_for(request.getfixturevalue(user))
+    make_projects(3, manager=manager, sponsor=sponsor)
+    small = query_count(client, reverse(path), django_assert_max_num_queries, 12)
+
+    make_projects(60, manager=manager, sponsor=sponsor)
+    large = query_count(client, reverse(path), django_assert_max_num_queries, 12)
+
+    assert large == small
+
+
+def test_project_page_query_count_is_bounded(funded, sponsor, django_assert_max_num_queries):
+    client = client_for(sponsor)
+    with django_assert_max_num_queries(14):
+        assert client.get(funded.get_absolute_url()).status_code == 200

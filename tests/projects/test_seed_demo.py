@@ -1,0 +1,60 @@
+"""`seed_demo` builds the demo through the services, once."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from lifecycle.models import AuditEntry
+from lifecycle.stages import Stage
+from projects.models import Category, Project, Proposal, ProposalState
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        sorted(get_user_model().objects.values_list("username", flat=True)),
+        sorted(Project.objects.values_list("title", "stage")),
+        sorted(Proposal.objects.values_list("state", "revision")),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_seed_demo_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    first = snapshot()
+
+    call_command("seed_demo")
+
+    assert snapshot() == first
+
+
+def test_seed_demo_covers_the_demo_story(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert users["sponsor"].get_full_name() == "Dana Whitfield"
+    assert users["sponsor"].sponsor_profile.approval_limit == 250000
+    assert users["sponsor2"].sponsor_profile.approval_limit == 50000
+    assert users["manager"].check_password("demo-pass-2026")
+    assert Project.objects.count() >= 12
+    assert set(Proposal.objects.values_list("state", flat=True)) == set(ProposalState.values)
+    assert set(Project.objects.values_list("category", flat=True)) >= set(Category.values) - {
+        "other"
+    }
+    assert (
+        Proposal.objects.filter(
+            state=ProposalState.SUBMITTED, project__sponsor__user__username="sponsor"
+        ).count()
+        >= 2
+    )
+    assert Project.objects.filter(stage=Stage.INITIATING).exists()
+    assert Project.objects.filter(stage=Stage.CANCELLED).count() == 2
+
+
+def test_seed_demo_refuses_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")

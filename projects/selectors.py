@@ -5,7 +5,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
-from lifecycle.stages import Stage
+from lifecycle.stages import ACTIVE, Stage
 from projects.models import Project, ProjectQuerySet, Proposal, ProposalState
 
 
@@ -30,7 +30,21 @@ def proposals_awaiting_decision(user: AbstractBaseUser) -> QuerySet[Proposal]:
 
 
 def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
-    return Project.objects.filter(manager=user).with_gate_data().order_by("-created_at")
+    """The manager's open projects: active or on hold (closed and cancelled ones are done)."""
+    return (
+        Project.objects.filter(manager=user, stage__in=[*ACTIVE, Stage.ON_HOLD])
+        .with_gate_data()
+        .order_by("-created_at")
+    )
+
+
+def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
+    """Active projects this sponsor is accountable for."""
+    return (
+        Project.objects.filter(sponsor_id=user.pk, stage__in=ACTIVE)
+        .with_gate_data()
+        .order_by("-created_at")
+    )
 
 
 def project_history(project: Project) -> QuerySet[AuditEntry]:

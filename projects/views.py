@@ -32,6 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if is_sponsor(user):
         context["awaiting"] = selectors.proposals_awaiting_decision(user)[:HOME_LIST_LIMIT]
+        sponsored = selectors.projects_sponsored_by(user)[:HOME_LIST_LIMIT]
+        context["sponsored"] = [(project, next_gate(project)) for project in sponsored]
     if can_write_business_case(user):
         managed = selectors.projects_managed_by(user)[:HOME_LIST_LIMIT]
         context["managed"] = [(project, next_gate(project)) for project in managed]

@@ -26,14 +26,14 @@ RUN pip install /tmp/tollgate && rm -rf /tmp/tollgate
 
 COPY . .
 
-# Settings refuse to load without SECRET_KEY when DEBUG is off; this one only exists for the build.
+# Settings refuse to load without SECRET_KEY when DEBUG is off; this one exists only for the
+# build. Code stays root-owned (read-only to the app); only var/ is writable. A fresh named
+# volume on var/media copies this ownership, so the worker can write PDFs there. The home
+# directory gives fontconfig somewhere to keep its cache.
 RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 tollgate \
     && mkdir -p var/media \
     && chown -R tollgate:tollgate var
-# Code stays root-owned (read-only to the app); only var/ is writable. A fresh named volume on
-# var/media copies this ownership, so the worker can write PDFs there. The home directory is
-# for fontconfig's cache.
 USER tollgate
 
 EXPOSE 8000

@@ -1,0 +1,37 @@
+"""The state machine itself: protected, concurrency-safe, and independent of `projects`."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django_fsm import ConcurrentTransition
+
+from lifecycle.services import transition_run
+from lifecycle.stages import Stage
+from projects.models import Project
+
+
+def test_a_stale_save_after_a_transition_elsewhere_is_refused(funded, manager, sponsor):
+    stale = Project.objects.get(pk=funded.pk)
+    transition_run(instance=funded, name="hold", by=sponsor, comment="Freeze")
+
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        stale.advance_to_initiating(by=manager, comment="")
+        stale.save()
+
+    assert Project.objects.get(pk=funded.pk).stage == Stage.ON_HOLD
+
+
+def test_lifecycle_never_imports_projects_at_module_level():
+    root = Path(__file__).resolve().parents[2] / "lifecycle"
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.parse(path.read_text()).body:  # module level only
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "projects"]
+    assert offenders == []

@@ -51,15 +51,7 @@ class BusinessCaseForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
-        fields = [
-            "goal",
-            "need",
-            "description",
-            "estimated_cost",
-            "start_date",
-            "end_date",
-            "benefits",
-        ]
+        fields = Proposal.CASE_FIELDS
         widgets = {
             "goal": forms.Textarea(attrs={"rows": 2}),
             "need": forms.Textarea(attrs={"rows": 2}),

@@ -196,6 +196,16 @@ class Proposal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     audit_record = "Business case"
+    # What the manager writes: the form's fields, the service's, the snapshot's.
+    CASE_FIELDS = (
+        "goal",
+        "need",
+        "description",
+        "estimated_cost",
+        "start_date",
+        "end_date",
+        "benefits",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["state", "submitted_at"])]

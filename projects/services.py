@@ -23,15 +23,6 @@ from projects.models import Funding, Project, Proposal, ProposalState, Risk, Spo
 from projects.roles import can_write_business_case
 
 PROJECT_FIELDS = ("title", "category", "sponsor")
-PROPOSAL_FIELDS = (
-    "goal",
-    "need",
-    "description",
-    "estimated_cost",
-    "start_date",
-    "end_date",
-    "benefits",
-)
 RISK_FIELDS = ("description", "likelihood", "impact", "mitigation")
 
 
@@ -118,7 +109,7 @@ def business_case_update(
 
 
 def _proposal_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: fields[name] for name in PROPOSAL_FIELDS if name in fields}
+    return {name: fields[name] for name in Proposal.CASE_FIELDS if name in fields}
 
 
 def _risks_replace(proposal: Proposal, rows: list[RiskRow]) -> bool:

@@ -114,3 +114,38 @@ BUSINESS_CASE_COMPLETE = Gate(
         risk_assessed,
     ),
 )
+
+
+# -- Charter: what the sponsor signs, and the gate it opens. ---------------------------------
+
+
+def _at_least_one(relation: str, label: str) -> Criterion:
+    def criterion(charter: Any) -> Check:
+        return Check(label, bool(getattr(charter, relation).all()))
+
+    criterion.__name__ = f"has_{relation}"
+    return criterion
+
+
+CHARTER_COMPLETE = Gate(
+    title="Charter complete",
+    criteria=(
+        _stated("justification", "Justification stated"),
+        _at_least_one("stakeholders", "At least one stakeholder"),
+        _at_least_one("milestones", "At least one milestone"),
+        _at_least_one("deliverables", "At least one deliverable"),
+    ),
+)
+
+
+def charter_signed(project: Any) -> Check:
+    charter = getattr(project, "charter", None)
+    state = charter.get_state_display().lower() if charter else "not started"
+    return Check(
+        "Charter signed by the sponsor (current revision)",
+        bool(charter and charter.is_signed),
+        detail=f"The charter is {state}.",
+    )
+
+
+DEFINING = Gate(title="Initiating → Defining", criteria=(charter_signed,))

@@ -59,6 +59,17 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field="stage",
+        source=Stage.INITIATING,
+        target=Stage.DEFINING,
+        conditions=[gates.DEFINING.is_open],
+        permission=allowed(SPONSOR),
+        custom={"label": "Advance to Defining", "kind": "advance", "gate": gates.DEFINING},
+    )
+    def advance_to_defining(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
         source=ACTIVE,
         target=Stage.ON_HOLD,
         permission=allowed(SPONSOR, PMO),

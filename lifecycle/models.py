@@ -1,4 +1,5 @@
-"""The audit log: one immutable row for every decision and stage change."""
+"""The audit log: one immutable row for every decision and stage change; and the base for
+every other record that is written once and never changed (signed charter revisions)."""
 
 from typing import Any
 
@@ -9,24 +10,43 @@ from django.db import models
 from django.utils import timezone
 
 
-class AuditEntryImmutable(Exception):
+class RecordImmutable(Exception):
     pass
 
 
-class AuditQuerySet(models.QuerySet):
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise RecordImmutable(f"{self.model._meta.verbose_name_plural} cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RecordImmutable(f"{self.model._meta.verbose_name_plural} cannot be deleted.")
+
+
+class ImmutableModel(models.Model):
+    """Written once, never changed or deleted (on PostgreSQL a trigger enforces it too)."""
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RecordImmutable(f"A {self._meta.verbose_name} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RecordImmutable(f"A {self._meta.verbose_name} cannot be deleted.")
+
+
+class AuditQuerySet(ImmutableQuerySet):
     def for_subject(self, subject: models.Model) -> "AuditQuerySet":
         return self.filter(
             subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
         )
 
-    def update(self, **kwargs: Any) -> int:
-        raise AuditEntryImmutable("Audit entries cannot be changed.")
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AuditEntryImmutable("Audit entries cannot be deleted.")
-
-
-class AuditEntry(models.Model):
+class AuditEntry(ImmutableModel):
     """Who did what to which record of a project, when, from which state to which, and why.
 
     `subject` is the governed object (the project); `record` names the part of it that
@@ -57,11 +77,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.record}: {self.label}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditEntryImmutable("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AuditEntryImmutable("Audit entries cannot be deleted.")

@@ -45,6 +45,13 @@ class TransitionConflict(TransitionError):
     status = 409
 
 
+class RecordChanged(TransitionError):
+    """A form was filled in against a version of the record that is no longer current."""
+
+    code = "stale"
+    status = 409
+
+
 class TransitionForbidden(TransitionError):
     code = "forbidden"
     status = 403

@@ -1,5 +1,6 @@
 """Forms list their fields explicitly: state, stage, owners and sponsors are never posted."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -8,8 +9,21 @@ from django import forms
 from django.db.models import QuerySet
 
 from lifecycle.services import COMMENT_MAX_LENGTH
-from projects.models import Category, Funding, Project, Proposal, Risk, Sponsor
-from projects.services import RiskRow
+from projects.models import (
+    Category,
+    Charter,
+    CharterItem,
+    CharterRisk,
+    Deliverable,
+    Funding,
+    Milestone,
+    Project,
+    Proposal,
+    Risk,
+    Sponsor,
+    Stakeholder,
+    Task,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A blank first choice: a risk row added and left untouched is ignored, not an error.
@@ -119,24 +133,6 @@ RiskFormSet = forms.inlineformset_factory(
 )
 
 
-def risk_rows(formset: forms.BaseInlineFormSet) -> list[RiskRow]:
-    rows = []
-    for form in formset.forms:
-        data = form.cleaned_data
-        if not data or data.get("DELETE"):
-            continue
-        rows.append(
-            RiskRow(
-                id=form.instance.pk,
-                description=data["description"],
-                likelihood=data["likelihood"],
-                impact=data["impact"],
-                mitigation=data.get("mitigation", ""),
-            )
-        )
-    return rows
-
-
 class FundingForm(forms.ModelForm):
     class Meta:
         model = Funding
@@ -159,3 +155,139 @@ class CommentForm(forms.Form):
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# -- The charter -----------------------------------------------------------------------------
+
+
+class CharterForm(forms.ModelForm):
+    """The charter's text sections; `version` refuses a form opened before the last save."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Charter
+        fields = Charter.TEXT_FIELDS
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in Charter.TEXT_FIELDS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+def _list_formset(model: type, fields: tuple[str, ...], **widgets: forms.Widget) -> type:
+    return forms.inlineformset_factory(
+        Charter,
+        model,
+        fields=fields,
+        widgets=widgets,
+        extra=0,
+        can_delete=True,
+        max_num=100,
+        validate_max=True,
+    )
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = Task.FIELDS
+        widgets = {"start_date": DATE_INPUT, "end_date": DATE_INPUT}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end must not be before the start.")
+        return cleaned
+
+
+class CharterRiskForm(RiskForm):
+    class Meta(RiskForm.Meta):
+        model = CharterRisk
+
+
+ITEM_ADD_LABELS = {
+    "assumption": "Add an assumption",
+    "constraint": "Add a constraint",
+    "strength": "Add a strength",
+    "weakness": "Add a weakness",
+}
+
+# Every list of the charter, in the order of the document: key, heading, button, formset class.
+CHARTER_FORMSETS = [
+    (
+        "stakeholders",
+        "Stakeholders",
+        "Add a stakeholder",
+        _list_formset(Stakeholder, Stakeholder.FIELDS),
+    ),
+    (
+        "milestones",
+        "Timetable (milestones)",
+        "Add a milestone",
+        _list_formset(Milestone, Milestone.FIELDS, due_date=DATE_INPUT),
+    ),
+    (
+        "deliverables",
+        "Major deliverables",
+        "Add a deliverable",
+        _list_formset(
+            Deliverable, Deliverable.FIELDS, description=forms.Textarea(attrs={"rows": 1})
+        ),
+    ),
+    *[
+        (
+            kind.value,
+            kind.label,
+            ITEM_ADD_LABELS[kind.value],
+            _list_formset(CharterItem, CharterItem.FIELDS),
+        )
+        for kind in CharterItem.Kind
+    ],
+    (
+        "tasks",
+        "Work plan",
+        "Add a task",
+        forms.inlineformset_factory(
+            Charter, Task, form=TaskForm, extra=0, can_delete=True, max_num=200, validate_max=True
+        ),
+    ),
+    (
+        "risks",
+        "Key risks",
+        "Add a risk",
+        forms.inlineformset_factory(
+            Charter,
+            CharterRisk,
+            form=CharterRiskForm,
+            extra=0,
+            can_delete=True,
+            max_num=50,
+            validate_max=True,
+        ),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class FormsetSection:
+    """One list on a form page: what the template needs to render and extend it."""
+
+    key: str
+    heading: str
+    add_label: str
+    formset: forms.BaseModelFormSet
+
+
+def charter_formsets(data: Any, charter: Charter) -> list[FormsetSection]:
+    """Bound (or unbound) formsets for every list; the four short lists share one model."""
+    sections = []
+    for key, heading, add_label, formset_class in CHARTER_FORMSETS:
+        kwargs: dict[str, Any] = {"instance": charter, "prefix": key}
+        if key in CharterItem.Kind.values:
+            kwargs["queryset"] = CharterItem.objects.filter(charter=charter, kind=key)
+        sections.append(FormsetSection(key, heading, add_label, formset_class(data, **kwargs)))
+    return sections

@@ -18,7 +18,7 @@ from projects.models import Project
 log = logging.getLogger(__name__)
 
 TO_SPONSOR = {"submit"}
-TO_MANAGER = {"approve", "reject", "request_changes", "record_funding"}
+TO_MANAGER = {"approve", "reject", "request_changes", "record_funding", "sign", "return_charter"}
 STAGE = "Stage"
 
 
@@ -55,7 +55,7 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
         return []
     awaits_decision = entry.action in TO_SPONSOR
     if awaits_decision:
-        subject = f"Awaiting your decision: {project.title}"
+        subject = f"Awaiting your decision: {entry.record.lower()} of {project.title}"
     elif entry.record == STAGE:
         subject = f"{project.title} is now {entry.to_state}"
     else:

@@ -1,12 +1,24 @@
 """Reads: every query a page makes starts from what the user may see."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
 from lifecycle.stages import ACTIVE, Stage
-from projects.models import Project, ProjectQuerySet, Proposal, ProposalState
+from projects.models import (
+    Charter,
+    CharterRevision,
+    CharterState,
+    Project,
+    ProjectQuerySet,
+    Proposal,
+    ProposalState,
+)
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -20,13 +32,32 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     )
 
 
-def proposals_awaiting_decision(user: AbstractBaseUser) -> QuerySet[Proposal]:
-    """Business cases submitted to this sponsor, oldest first."""
-    return (
+@dataclass(frozen=True)
+class Awaiting:
+    """Something waiting for this sponsor's decision."""
+
+    record: str
+    project: Project
+    since: datetime | None
+    amount: Decimal | None = None
+
+
+def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> list[Awaiting]:
+    """Business cases and charters submitted to this sponsor, oldest first."""
+    proposals = (
         Proposal.objects.filter(state=ProposalState.SUBMITTED, project__sponsor_id=user.pk)
         .select_related("project__manager")
-        .order_by("submitted_at", "pk")
+        .order_by("submitted_at", "pk")[:limit]
     )
+    charters = (
+        Charter.objects.filter(state=CharterState.SUBMITTED, project__sponsor_id=user.pk)
+        .select_related("project__manager")
+        .order_by("submitted_at", "pk")[:limit]
+    )
+    items = [
+        Awaiting("Business case", p.project, p.submitted_at, p.estimated_cost) for p in proposals
+    ] + [Awaiting("Charter", c.project, c.submitted_at) for c in charters]
+    return sorted(items, key=lambda item: item.since or datetime.max.replace(tzinfo=UTC))[:limit]
 
 
 def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -45,6 +76,11 @@ def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
         .with_gate_data()
         .order_by("-created_at")
     )
+
+
+def charter_revisions(charter: Charter) -> QuerySet[CharterRevision]:
+    """Signed revisions, newest (the baseline) first, without their snapshots."""
+    return charter.revisions.select_related("signed_by").defer("snapshot")
 
 
 def project_history(project: Project) -> QuerySet[AuditEntry]:

@@ -5,7 +5,6 @@ Each one is atomic, checks who may do it, and leaves an audit row. State changes
 (`notifications.enqueue`).
 """
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -13,30 +12,32 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 
 from lifecycle.models import AuditEntry
-from lifecycle.services import TransitionForbidden, audit_record, transition_run
-from lifecycle.stages import ACTIVE, Role
-from projects import notifications
-from projects.models import Funding, Project, Proposal, ProposalState, Risk, Sponsor
+from lifecycle.services import RecordChanged, TransitionForbidden, audit_record, transition_run
+from lifecycle.stages import ACTIVE, Role, Stage
+from projects import charter_document, notifications
+from projects.models import (
+    Charter,
+    CharterItem,
+    CharterRevision,
+    CharterRisk,
+    Deliverable,
+    Funding,
+    Milestone,
+    Project,
+    Proposal,
+    ProposalState,
+    Risk,
+    Sponsor,
+    Stakeholder,
+    Task,
+)
 from projects.roles import can_write_business_case
+from projects.rows import Row, sync_rows
 
 PROJECT_FIELDS = ("title", "category", "sponsor")
-RISK_FIELDS = ("description", "likelihood", "impact", "mitigation")
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    """One risk as the form gives it; `id` is None for a new one."""
-
-    id: int | None
-    description: str
-    likelihood: int
-    impact: int
-    mitigation: str = ""
-
-
 # -- The business case ----------------------------------------------------------------------
 
 
@@ -46,7 +47,7 @@ def business_case_create(
     title: str,
     category: str,
     sponsor: Sponsor,
-    risks: list[RiskRow],
+    risks: list[Row],
     **fields: Any,
 ) -> Project:
     """A new project in Identifying with a draft business case written by `by`."""
@@ -57,7 +58,7 @@ def business_case_create(
             title=title, category=category, sponsor=sponsor, manager=by
         )
         proposal = Proposal.objects.create(project=project, **_proposal_fields(fields))
-        _risks_replace(proposal, risks)
+        sync_rows(Risk, risks, Risk.FIELDS, proposal=proposal)
         audit_record(
             subject=project,
             record=Proposal.audit_record,
@@ -70,7 +71,7 @@ def business_case_create(
 
 
 def business_case_update(
-    *, proposal: Proposal, by: AbstractBaseUser, risks: list[RiskRow], **fields: Any
+    *, proposal: Proposal, by: AbstractBaseUser, risks: list[Row], **fields: Any
 ) -> Proposal:
     """Save the manager's edits to a draft (or a business case sent back for changes)."""
     with transaction.atomic():
@@ -93,7 +94,7 @@ def business_case_update(
             if getattr(proposal, name) != value:
                 setattr(proposal, name, value)
                 changed.append(name)
-        if _risks_replace(proposal, risks):
+        if sync_rows(Risk, risks, Risk.FIELDS, proposal=proposal):
             changed.append("risks")
         project.save(update_fields=[n for n in PROJECT_FIELDS if n in changed] or None)
         proposal.save()
@@ -110,31 +111,6 @@ def business_case_update(
 
 def _proposal_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: fields[name] for name in Proposal.CASE_FIELDS if name in fields}
-
-
-def _risks_replace(proposal: Proposal, rows: list[RiskRow]) -> bool:
-    """Make the proposal's risks exactly `rows`. Returns whether anything changed."""
-    existing = {risk.pk: risk for risk in proposal.risks.all()}
-    changed = False
-    kept = set()
-    for row in rows:
-        values = {name: getattr(row, name) for name in RISK_FIELDS}
-        risk = existing.get(row.id) if row.id is not None else None
-        if risk is None:
-            Risk.objects.create(proposal=proposal, **values)
-            changed = True
-            continue
-        kept.add(risk.pk)
-        if any(getattr(risk, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(risk, name, value)
-            risk.save()
-            changed = True
-    removed = [pk for pk in existing if pk not in kept]
-    if removed:
-        Risk.objects.filter(pk__in=removed).delete()
-        changed = True
-    return changed
 
 
 def proposal_submit(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
@@ -286,6 +262,146 @@ def project_transition(
     """Advance, hold, resume or cancel: the stage transitions a user may ask for."""
     if not _requestable(name):
         raise TransitionForbidden("There is no such action.")
-    return transition_run(
-        instance=project, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+    with transaction.atomic():
+        entry = transition_run(
+            instance=project, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+        )
+        project = Project.objects.select_related("proposal").get(pk=project.pk)
+        if project.stage in STAGE_RECORDS:
+            STAGE_RECORDS[project.stage](project)
+    return entry
+
+
+# -- The charter -----------------------------------------------------------------------------
+
+# Every list of the charter: the model, the fields a form edits, what is fixed for the list.
+CHARTER_LISTS: dict[str, tuple[type[models.Model], tuple[str, ...], dict[str, str]]] = {
+    "stakeholders": (Stakeholder, Stakeholder.FIELDS, {}),
+    "milestones": (Milestone, Milestone.FIELDS, {}),
+    "deliverables": (Deliverable, Deliverable.FIELDS, {}),
+    **{kind: (CharterItem, CharterItem.FIELDS, {"kind": kind}) for kind in CharterItem.Kind.values},
+    "tasks": (Task, Task.FIELDS, {}),
+    "risks": (CharterRisk, CharterRisk.FIELDS, {}),
+}
+
+
+def charter_open(project: Project) -> Charter:
+    """Entering Initiating: the charter starts from the business case — its goal as the
+    purpose, its need as the justification, its risks as the key risks."""
+    proposal = project.proposal
+    charter, created = Charter.objects.get_or_create(
+        project=project,
+        defaults={"purpose": proposal.goal, "justification": proposal.need},
     )
+    if created:
+        CharterRisk.objects.bulk_create(
+            CharterRisk(charter=charter, **{name: getattr(risk, name) for name in Risk.FIELDS})
+            for risk in proposal.risks.all()
+        )
+    return charter
+
+
+def charter_update(
+    *,
+    charter: Charter,
+    by: AbstractBaseUser,
+    version: int,
+    lists: dict[str, list[Row]],
+    **fields: Any,
+) -> Charter:
+    """Save the manager's draft: all of it or, if the charter moved on, nothing."""
+    with transaction.atomic():
+        locked = (
+            Charter.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=charter.pk)
+        )
+        if Role.MANAGER not in locked.project.roles_of(by):
+            raise PermissionDenied("Only the project's manager edits its charter.")
+        if locked.project.stage not in ACTIVE:
+            raise PermissionDenied("The project is not active: its charter is read-only.")
+        if not locked.is_editable:
+            raise RecordChanged(
+                f"The charter is {locked.get_state_display().lower()}, so it cannot be edited. "
+                "Nothing was saved."
+            )
+        if locked.version != version:
+            raise RecordChanged(
+                "The charter was saved elsewhere after you opened this form. Nothing was saved: "
+                "reopen the charter to see the current version."
+            )
+        changed = [name for name in Charter.TEXT_FIELDS if getattr(locked, name) != fields[name]]
+        for name in changed:
+            setattr(locked, name, fields[name])
+        for key, rows in lists.items():
+            model, model_fields, fixed = CHARTER_LISTS[key]
+            if sync_rows(model, rows, model_fields, charter=locked, **fixed):
+                changed.append(key)
+        locked.version += 1
+        locked.save()
+        audit_record(
+            subject=locked.project,
+            record=Charter.audit_record,
+            action="edit",
+            label="Edited",
+            data={"changed": changed, "revision": locked.revision},
+            by=by,
+        )
+    return locked
+
+
+def charter_submit(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    return transition_run(
+        instance=charter, name="submit", by=by, comment=comment, side_effect=notifications.enqueue
+    )
+
+
+def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """The sponsor signs: the working copy is frozen as an immutable revision with its SHA-256."""
+    with transaction.atomic():
+        Charter.objects.select_for_update(of=("self",)).get(pk=charter.pk)
+        document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
+        digest = charter_document.sha256(document)
+        entry = transition_run(
+            instance=charter,
+            name="sign",
+            by=by,
+            comment=comment,
+            data={"revision": document["revision"], "sha256": digest},
+            side_effect=notifications.enqueue,
+        )
+        CharterRevision.objects.create(
+            charter_id=charter.pk,
+            number=document["revision"],
+            snapshot=document,
+            sha256=digest,
+            signed_by=by,
+        )
+    return entry
+
+
+def charter_return(*, charter: Charter, by: AbstractBaseUser, comment: str) -> AuditEntry:
+    return transition_run(
+        instance=charter,
+        name="return_charter",
+        by=by,
+        comment=comment,
+        side_effect=notifications.enqueue,
+    )
+
+
+def charter_amend(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """Reopen a signed charter as the next revision's draft; the signed one stays the baseline."""
+    return transition_run(instance=charter, name="amend", by=by, comment=comment)
+
+
+CHARTER_ACTIONS = {
+    "submit": charter_submit,
+    "sign": charter_sign,
+    "return_charter": charter_return,
+    "amend": charter_amend,
+}
+
+
+# Entering a stage prepares the record its work happens in (idempotent: resuming is harmless).
+STAGE_RECORDS = {Stage.INITIATING: charter_open}

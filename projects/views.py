@@ -9,18 +9,28 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lifecycle.selectors import actions_for, next_gate, stage_bar
 from lifecycle.services import CommentInvalid, TransitionError
-from lifecycle.stages import Role
+from lifecycle.stages import ACTIVE, Role
 from lifecycle.views import transition_refused
-from projects import selectors, services
-from projects.forms import BusinessCaseForm, CommentForm, FundingForm, RiskFormSet, risk_rows
-from projects.models import Project, Proposal
+from projects import charter_document, selectors, services
+from projects.forms import (
+    BusinessCaseForm,
+    CharterForm,
+    CommentForm,
+    FormsetSection,
+    FundingForm,
+    RiskFormSet,
+    charter_formsets,
+)
+from projects.models import Charter, Project, Proposal, Risk
 from projects.roles import can_write_business_case, is_pmo, is_sponsor
+from projects.rows import formset_rows
+from projects.services import CHARTER_LISTS
 
 HOME_LIST_LIMIT = 50
 PORTFOLIO_PAGE_SIZE = 50
@@ -31,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {}
     if is_sponsor(user):
-        context["awaiting"] = selectors.proposals_awaiting_decision(user)[:HOME_LIST_LIMIT]
+        context["awaiting"] = selectors.awaiting_decision(user, HOME_LIST_LIMIT)
         sponsored = selectors.projects_sponsored_by(user)[:HOME_LIST_LIMIT]
         context["sponsored"] = [(project, next_gate(project)) for project in sponsored]
     if can_write_business_case(user):
@@ -64,11 +74,15 @@ def business_case_create(request: HttpRequest) -> HttpResponse:
     risks = RiskFormSet(request.POST or None, instance=Proposal(), prefix="risks")
     if request.method == "POST" and form.is_valid() and risks.is_valid():
         project = services.business_case_create(
-            by=request.user, risks=risk_rows(risks), **form.cleaned_data
+            by=request.user, risks=formset_rows(risks, Risk.FIELDS), **form.cleaned_data
         )
         messages.success(request, "Draft saved.")
         return redirect(project)
-    return render(request, "projects/business_case_form.html", {"form": form, "risks": risks})
+    return render(
+        request,
+        "projects/business_case_form.html",
+        {"form": form, "risks": FormsetSection("risks", "Risks", "Add a risk", risks)},
+    )
 
 
 def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -80,14 +94,21 @@ def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     risks = RiskFormSet(request.POST or None, instance=proposal, prefix="risks")
     if request.method == "POST" and form.is_valid() and risks.is_valid():
         services.business_case_update(
-            proposal=proposal, by=request.user, risks=risk_rows(risks), **form.cleaned_data
+            proposal=proposal,
+            by=request.user,
+            risks=formset_rows(risks, Risk.FIELDS),
+            **form.cleaned_data,
         )
         messages.success(request, "Draft saved.")
         return redirect(project)
     return render(
         request,
         "projects/business_case_form.html",
-        {"form": form, "risks": risks, "project": project},
+        {
+            "form": form,
+            "risks": FormsetSection("risks", "Risks", "Add a risk", risks),
+            "project": project,
+        },
     )
 
 
@@ -141,6 +162,115 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/project_history.html", context)
 
 
+# -- The charter ----------------------------------------------------------------------------
+
+
+def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    return _charter_page(request, project, CommentForm())
+
+
+def _charter_page(
+    request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
+) -> HttpResponse:
+    context = _project_context(request, project, tab="charter")
+    charter = getattr(project, "charter", None)
+    if charter is not None:
+        document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
+        revisions = list(selectors.charter_revisions(charter))
+        context |= {
+            "charter": charter,
+            "document": document,
+            "sha256": charter_document.sha256(document),
+            "warnings": charter_document.milestones_outside_timeframe(document),
+            "revisions": revisions,
+            "baseline": revisions[0] if revisions else None,
+            "charter_actions": actions_for(charter, request.user, field="state"),
+            "can_edit": _may_edit_charter(project, request.user),
+            "comment_form": comment_form,
+        }
+    return render(request, "projects/project_charter.html", context, status=status)
+
+
+def _may_edit_charter(project: Project, user: Any) -> bool:
+    charter = getattr(project, "charter", None)
+    return bool(
+        charter
+        and charter.is_editable
+        and project.stage in ACTIVE
+        and Role.MANAGER in project.roles_of(user)
+    )
+
+
+def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not _may_edit_charter(project, request.user):
+        raise PermissionDenied("Only the manager edits a draft charter of an active project.")
+    charter = project.charter
+    data = request.POST or None
+    form = CharterForm(data, instance=charter)
+    formsets = charter_formsets(data, charter)
+    if request.method == "POST" and form.is_valid() and all(s.formset.is_valid() for s in formsets):
+        lists = {s.key: formset_rows(s.formset, CHARTER_LISTS[s.key][1]) for s in formsets}
+        fields = {name: form.cleaned_data[name] for name in Charter.TEXT_FIELDS}
+        try:
+            services.charter_update(
+                charter=charter,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                lists=lists,
+                **fields,
+            )
+        except TransitionError as error:
+            return transition_refused(
+                request, error, back_url=reverse("projects:charter", args=[project.pk])
+            )
+        messages.success(request, "Charter saved.")
+        return redirect("projects:charter", pk=project.pk)
+    return render(
+        request,
+        "projects/charter_form.html",
+        {"project": project, "form": form, "formsets": formsets},
+    )
+
+
+@require_POST
+def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    service = services.CHARTER_ACTIONS.get(action)
+    project = selectors.project_get(user=request.user, pk=pk)
+    charter = getattr(project, "charter", None)
+    if service is None or charter is None:
+        raise Http404("No such action.")
+    form = CommentForm(request.POST)
+    back_url = reverse("projects:charter", args=[project.pk])
+    if not form.is_valid():
+        return _charter_page(request, project, form, status=400)
+    try:
+        entry = service(charter=charter, by=request.user, comment=form.cleaned_data["comment"])
+    except TransitionError as error:
+        if error.field:
+            form.add_error(error.field, error.message)
+            return _charter_page(request, project, form, status=400)
+        return transition_refused(request, error, back_url=back_url)
+    messages.success(request, f"{entry.label}: the charter is now {entry.to_state.lower()}.")
+    return redirect(back_url)
+
+
+def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    charter = getattr(project, "charter", None)
+    if charter is None:
+        raise Http404("No charter yet.")
+    revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
+    context = _project_context(request, project, tab="charter") | {
+        "revision": revision,
+        "document": revision.snapshot,
+        "is_baseline": revision.number
+        == charter.revisions.values_list("number", flat=True).first(),
+    }
+    return render(request, "projects/charter_revision.html", context)
+
+
 # -- Funding and stage transitions -----------------------------------------------------------
 
 
@@ -184,6 +314,7 @@ def _project_context(request: HttpRequest, project: Project, *, tab: str) -> dic
         "can_record_funding": services.funding_allowed(project, user),
         "tabs": [
             ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),
+            ("charter", "Charter", reverse("projects:charter", args=[project.pk])),
             ("history", "History", reverse("projects:history", args=[project.pk])),
         ],
     }

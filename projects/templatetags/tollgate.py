@@ -17,10 +17,11 @@ def person(user: Any) -> str:
 
 
 @register.filter
-def money(amount: Decimal | None) -> str:
-    if amount is None:
+def money(amount: Decimal | str | None) -> str:
+    """An amount with its currency; snapshots keep amounts as strings, so accept those too."""
+    if amount is None or amount == "":
         return "—"
-    return f"{settings.CURRENCY} {intcomma(f'{amount:.2f}', use_l10n=False)}"
+    return f"{settings.CURRENCY} {intcomma(f'{Decimal(amount):.2f}', use_l10n=False)}"
 
 
 STATE_COLOURS = {
@@ -74,3 +75,16 @@ def risk_heat_map(risks: Any) -> dict[str, Any]:
         for impact in range(5, 0, -1)
     ]
     return {"rows": rows, "likelihoods": range(1, 6)}
+
+
+@register.filter
+def get(mapping: dict, key: str) -> Any:
+    """A dictionary value by a key held in a variable."""
+    return mapping.get(key)
+
+
+@register.simple_tag
+def charter_item_sections() -> list[tuple[str, str]]:
+    from projects.models import CharterItem
+
+    return [(kind.value, kind.label) for kind in CharterItem.Kind]

@@ -3,7 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from lifecycle.models import AuditEntry, AuditEntryImmutable
+from lifecycle.models import AuditEntry, RecordImmutable
 from lifecycle.services import audit_record
 
 
@@ -14,16 +14,16 @@ def entry(project, manager):
 
 def test_an_entry_cannot_be_edited(entry):
     entry.comment = "rewritten"
-    with pytest.raises(AuditEntryImmutable):
+    with pytest.raises(RecordImmutable):
         entry.save()
 
 
 def test_an_entry_cannot_be_deleted(entry):
-    with pytest.raises(AuditEntryImmutable):
+    with pytest.raises(RecordImmutable):
         entry.delete()
-    with pytest.raises(AuditEntryImmutable):
+    with pytest.raises(RecordImmutable):
         AuditEntry.objects.all().delete()
-    with pytest.raises(AuditEntryImmutable):
+    with pytest.raises(RecordImmutable):
         AuditEntry.objects.update(comment="rewritten")
 
 

@@ -26,7 +26,10 @@ def test_submission_mails_the_sponsor(project, manager, sponsor):
     [mail] = notifications.messages_for(entry)
 
     assert mail.to == [sponsor.email]
-    assert mail.subject == "[Tollgate] Awaiting your decision: Customer portal redesign"
+    assert (
+        mail.subject
+        == "[Tollgate] Awaiting your decision: business case of Customer portal redesign"
+    )
     assert "awaits your decision" in mail.body
     assert project.get_absolute_url() in mail.body
 
@@ -81,6 +84,6 @@ def test_a_real_worker_delivers_the_sponsors_mail(celery_worker):
 
     [mail] = celery_worker.wait_for_mails(1)
     assert mail["To"] == "dana@example.com"
-    assert mail["Subject"] == f"[Tollgate] Awaiting your decision: {project.title}"
+    assert mail["Subject"] == f"[Tollgate] Awaiting your decision: business case of {project.title}"
     assert Proposal.objects.get(pk=project.proposal.pk).state == ProposalState.SUBMITTED
     assert AuditEntry.objects.filter(action="submit").count() == 1

@@ -11,7 +11,16 @@ from lifecycle.services import CommentInvalid, GateClosed, TransitionConflict, T
 from lifecycle.stages import Stage
 from projects import services
 from projects.models import Project, Proposal, ProposalState
-from projects.services import RiskRow
+
+
+def risk(description, likelihood, impact, mitigation="", id=None):
+    return {
+        "id": id,
+        "description": description,
+        "likelihood": likelihood,
+        "impact": impact,
+        "mitigation": mitigation,
+    }
 
 
 def history(project):
@@ -28,7 +37,7 @@ def test_manager_can_write_a_business_case(manager, sponsor):
         title="Warehouse Wi-Fi",
         category="network",
         sponsor=sponsor.sponsor_profile,
-        risks=[RiskRow(None, "Interference", 2, 3, "Survey"), RiskRow(None, "Late", 3, 2)],
+        risks=[risk("Interference", 2, 3, "Survey"), risk("Late", 3, 2)],
         goal="Coverage everywhere",
         estimated_cost=Decimal("95000"),
     )
@@ -53,8 +62,8 @@ def test_manager_edits_risks_in_place(project, manager):
         proposal=project.proposal,
         by=manager,
         risks=[
-            RiskRow(kept.pk, kept.description, 5, 5, "Escalate"),
-            RiskRow(None, "New risk", 1, 1),
+            risk(kept.description, 5, 5, "Escalate", id=kept.pk),
+            risk("New risk", 1, 1),
         ],
         title="Renamed",
     )
@@ -156,7 +165,7 @@ def test_changes_requested_then_resubmitted(submitted, sponsor, manager):
     services.business_case_update(
         proposal=submitted.proposal,
         by=manager,
-        risks=[RiskRow(None, "Licence audit", 2, 2)],
+        risks=[risk("Licence audit", 2, 2)],
         benefits="Licence savings of 60,000 a year",
     )
     services.proposal_submit(proposal=submitted.proposal, by=manager)

@@ -16,9 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects import services
-from projects.models import Membership, Project, Sponsor
+from projects.models import Charter, Membership, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
-from projects.services import RiskRow
 
 User = get_user_model()
 PASSWORD = "demo-pass-2026"
@@ -103,7 +102,7 @@ PROJECTS: list[dict[str, Any]] = [
             ("Access points interfere with racking sensors", 2, 3, "Site survey first."),
             ("Delivery of access points slips", 3, 2, "Order early."),
         ],
-        "until": "initiating",
+        "until": "charter_submitted",
         "funding": ("95000", "CC-4100 Logistics"),
         "members": ["viewer"],
     },
@@ -117,7 +116,7 @@ PROJECTS: list[dict[str, Any]] = [
         "need": "Duplicates cause wrong invoices and failed deliveries.",
         "benefits": "Correct invoices; one view of each customer.",
         "risks": [("Business owners unavailable to confirm merges", 4, 3, "Agree time upfront.")],
-        "until": "funded",
+        "until": "defining",
         "funding": ("72000", "CC-2300 Finance"),
     },
     {
@@ -249,7 +248,7 @@ class Command(BaseCommand):
             title=spec["title"],
             category=spec["category"],
             sponsor=Sponsor.objects.get(user=sponsor_user),
-            risks=[RiskRow(None, *risk) for risk in spec["risks"]],
+            risks=[dict(zip(Risk.FIELDS, risk, strict=True)) for risk in spec["risks"]],
             goal=spec["goal"],
             need=spec["need"],
             description="",
@@ -302,9 +301,88 @@ class Command(BaseCommand):
                 source=source,
                 approved_on=timezone.localdate(),
             )
-        if until in ("initiating", "on_hold"):
-            services.project_transition(project=project, name="advance_to_initiating", by=manager)
+        if until == "approved":
+            return
+        services.project_transition(project=project, name="advance_to_initiating", by=manager)
+        if until in ("charter_submitted", "defining"):
+            charter = self._charter(project, manager)
+            services.charter_submit(charter=charter, by=manager)
+        if until == "defining":
+            services.charter_sign(charter=charter, by=sponsor, comment="Signed.")
+            services.project_transition(project=project, name="advance_to_defining", by=sponsor)
         if until == "on_hold":
             services.project_transition(
                 project=project, name="hold", by=pmo, comment="Waiting for the structural survey."
             )
+
+    def _charter(self, project: Project, manager: Any) -> Charter:
+        """A charter filled out the way a manager would, starting from the business case."""
+        charter = project.charter
+        start = project.proposal.start_date
+        day = timedelta(days=1)
+        services.charter_update(
+            charter=charter,
+            by=manager,
+            version=charter.version,
+            purpose=charter.purpose,
+            justification=charter.justification,
+            objectives="Deliver the goal of the business case on time and within the funding.",
+            budget_notes="Funded in full; contingency held by the sponsor.",
+            lists={
+                "stakeholders": [
+                    {
+                        "name": "Dana Whitfield",
+                        "role": "Sponsor",
+                        "organisation": "IT",
+                        "email": "dana.whitfield@example.com",
+                        "influence": "high",
+                        "interest": "high",
+                    },
+                    {
+                        "name": "Sam Reed",
+                        "role": "Operations lead",
+                        "organisation": "Logistics",
+                        "email": "sam.reed@example.com",
+                        "influence": "medium",
+                        "interest": "high",
+                    },
+                    {
+                        "name": "Chris Olsen",
+                        "role": "Key user",
+                        "organisation": "Warehouse",
+                        "email": "chris.olsen@example.com",
+                        "influence": "low",
+                        "interest": "high",
+                    },
+                ],
+                "milestones": [
+                    {"name": "Design approved", "due_date": start + 30 * day},
+                    {"name": "Pilot live", "due_date": start + 90 * day},
+                    {"name": "Rollout complete", "due_date": start + 170 * day},
+                ],
+                "deliverables": [
+                    {"name": "Solution design", "description": "Signed off by operations."},
+                    {"name": "Working installation", "description": "In both sites."},
+                    {"name": "Handover pack", "description": "Runbooks and training."},
+                ],
+                "assumption": [{"text": "Sites are available for work at weekends."}],
+                "constraint": [{"text": "No downtime during the peak season."}],
+                "strength": [{"text": "Experienced in-house network team."}],
+                "weakness": [{"text": "Single supplier for the main hardware."}],
+                "tasks": [
+                    {
+                        "name": "Site survey",
+                        "owner": "Alex Moreno",
+                        "start_date": start,
+                        "end_date": start + 20 * day,
+                    },
+                    {
+                        "name": "Procurement",
+                        "owner": "Priya Nair",
+                        "start_date": start + 10 * day,
+                        "end_date": start + 60 * day,
+                    },
+                ],
+            },
+        )
+        return Charter.objects.get(pk=charter.pk)

@@ -1,0 +1,138 @@
+"""The charter as a document: every section as plain JSON, and its SHA-256.
+
+The same snapshot is what a signature freezes, what the charter page shows, what the PDF
+prints and what the hash covers, so "the signed charter" means one thing everywhere.
+"""
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+
+from projects.models import Charter, CharterItem, Funding
+
+Snapshot = dict[str, Any]
+
+ITEM_SECTIONS = {kind.value: kind.label for kind in CharterItem.Kind}
+
+
+def charter_with_sections(charter_id: int) -> Charter:
+    """One charter with everything the snapshot reads, in a fixed number of queries."""
+    return (
+        Charter.objects.select_related(
+            "project__proposal", "project__manager", "project__sponsor__user"
+        )
+        .prefetch_related(
+            "stakeholders",
+            "milestones",
+            "deliverables",
+            "items",
+            "tasks",
+            "risks",
+            Prefetch("project__fundings", queryset=Funding.objects.order_by("approved_on", "pk")),
+        )
+        .get(pk=charter_id)
+    )
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return f"{value:.2f}" if value is not None else None
+
+
+def _person(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def snapshot(charter: Charter) -> Snapshot:
+    project = charter.project
+    proposal = project.proposal
+    fundings = list(project.fundings.all())
+    items = list(charter.items.all())
+    return {
+        "project": {
+            "reference": project.reference,
+            "title": project.title,
+            "category": project.get_category_display(),
+            "manager": _person(project.manager),
+            "sponsor": _person(project.sponsor.user),
+            "sponsor_title": project.sponsor.title,
+        },
+        "revision": charter.revision,
+        "timeframe": {"start": _day(proposal.start_date), "end": _day(proposal.end_date)},
+        "purpose": charter.purpose,
+        "justification": charter.justification,
+        "objectives": charter.objectives,
+        "stakeholders": [
+            {
+                "name": s.name,
+                "role": s.role,
+                "organisation": s.organisation,
+                "email": s.email,
+                "influence": s.get_influence_display(),
+                "interest": s.get_interest_display(),
+            }
+            for s in charter.stakeholders.all()
+        ],
+        "milestones": [
+            {"name": m.name, "due_date": _day(m.due_date)} for m in charter.milestones.all()
+        ],
+        "deliverables": [
+            {"name": d.name, "description": d.description} for d in charter.deliverables.all()
+        ],
+        **{
+            section: [item.text for item in items if item.kind == section]
+            for section in ITEM_SECTIONS
+        },
+        "tasks": [
+            {
+                "name": t.name,
+                "owner": t.owner,
+                "start_date": _day(t.start_date),
+                "end_date": _day(t.end_date),
+            }
+            for t in charter.tasks.all()
+        ],
+        "budget": {
+            "estimated_cost": _money(proposal.estimated_cost),
+            "fundings": [
+                {"source": f.source, "amount": _money(f.amount), "approved_on": _day(f.approved_on)}
+                for f in fundings
+            ],
+            "funded": _money(sum((f.amount for f in fundings), Decimal(0))),
+            "notes": charter.budget_notes,
+        },
+        "risks": [
+            {
+                "description": r.description,
+                "likelihood": r.likelihood,
+                "impact": r.impact,
+                "score": r.score,
+                "mitigation": r.mitigation,
+            }
+            for r in charter.risks.all()
+        ],
+    }
+
+
+def sha256(document: Snapshot) -> str:
+    """The hash of the canonical JSON: key order and spacing never change it, content does."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def milestones_outside_timeframe(document: Snapshot) -> list[str]:
+    """Names of milestones dated outside the business case's timeframe: a warning, not a block."""
+    start, end = document["timeframe"]["start"], document["timeframe"]["end"]
+    return [
+        milestone["name"]
+        for milestone in document["milestones"]
+        if milestone["due_date"]
+        and ((start and milestone["due_date"] < start) or (end and milestone["due_date"] > end))
+    ]

@@ -1,0 +1,43 @@
+"""Project records, one module per concept."""
+
+from projects.models.charters import (
+    Charter,
+    CharterItem,
+    CharterRevision,
+    CharterRisk,
+    CharterState,
+    Deliverable,
+    Milestone,
+    Stakeholder,
+    Task,
+)
+from projects.models.projects import (
+    Category,
+    Funding,
+    Membership,
+    Project,
+    ProjectQuerySet,
+    Sponsor,
+)
+from projects.models.proposals import Proposal, ProposalState, Risk
+
+__all__ = [
+    "Category",
+    "Charter",
+    "CharterItem",
+    "CharterRevision",
+    "CharterRisk",
+    "CharterState",
+    "Deliverable",
+    "Funding",
+    "Membership",
+    "Milestone",
+    "Project",
+    "ProjectQuerySet",
+    "Proposal",
+    "ProposalState",
+    "Risk",
+    "Sponsor",
+    "Stakeholder",
+    "Task",
+]

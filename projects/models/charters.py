@@ -1,0 +1,252 @@
+"""The charter: the Initiating stage's output, filled out by the manager, signed by the sponsor.
+
+`Charter` is the working copy with its sign-off state machine and its lists (stakeholders,
+milestones, deliverables, assumptions, constraints, strengths, weaknesses, work plan, key
+risks). Signing freezes a `CharterRevision`: a JSON snapshot of every section and its SHA-256,
+never changed afterwards. Amending a signed charter reopens the working copy as the next
+revision's draft; the last signed revision stays the baseline until the next signature.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from lifecycle import gates
+from lifecycle.models import ImmutableModel
+from lifecycle.stages import Role, allowed
+from projects.models.projects import Project
+from projects.models.proposals import RiskFields, risk_scores_constraint
+
+MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
+
+
+class CharterState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for sign-off"
+    SIGNED = "signed", "Signed"
+    RETURNED = "returned", "Returned"
+
+
+class Charter(ConcurrentTransitionMixin, models.Model):
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="charter")
+    purpose = models.TextField("Purpose", max_length=4000, blank=True)
+    justification = models.TextField("Justification", max_length=4000, blank=True)
+    objectives = models.TextField("Objectives summary", max_length=4000, blank=True)
+    budget_notes = models.TextField(
+        "Budget notes", max_length=2000, blank=True, help_text="The figures come from funding."
+    )
+    state = FSMField(choices=CharterState.choices, default=CharterState.DRAFT, protected=True)
+    revision = models.PositiveIntegerField(
+        default=1, help_text="The number the working copy will have once signed."
+    )
+    version = models.PositiveIntegerField(
+        default=0, help_text="Counts saves, so a form opened before a change is refused."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    audit_record = "Charter"
+    TEXT_FIELDS = ("purpose", "justification", "objectives", "budget_notes")
+
+    def __str__(self) -> str:
+        return f"Charter of {self.project}"
+
+    @property
+    def audit_subject(self) -> Project:
+        return self.project
+
+    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
+        return self.project.roles_of(user)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (CharterState.DRAFT, CharterState.RETURNED)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.state == CharterState.SIGNED
+
+    @transition(
+        field=state,
+        source=[CharterState.DRAFT, CharterState.RETURNED],
+        target=CharterState.SUBMITTED,
+        conditions=[gates.CHARTER_COMPLETE.is_open],
+        permission=allowed(MANAGER),
+        custom={"label": "Submit charter for sign-off", "gate": gates.CHARTER_COMPLETE},
+    )
+    def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CharterState.SUBMITTED,
+        target=CharterState.SIGNED,
+        permission=allowed(SPONSOR),
+        custom={"label": "Sign charter"},
+    )
+    def sign(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The service freezes the revision in the same transaction."""
+
+    @transition(
+        field=state,
+        source=CharterState.SUBMITTED,
+        target=CharterState.RETURNED,
+        permission=allowed(SPONSOR),
+        custom={"label": "Return charter", "comment_required": True},
+    )
+    def return_charter(self, *, by: AbstractBaseUser, comment: str) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=CharterState.SIGNED,
+        target=CharterState.DRAFT,
+        permission=allowed(MANAGER),
+        custom={"label": "Amend charter"},
+    )
+    def amend(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self.revision += 1
+
+
+class CharterRevision(ImmutableModel):
+    """A signed charter, frozen: every section as JSON, and the SHA-256 of that JSON."""
+
+    charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["charter", "number"], name="one_revision_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of {self.charter}"
+
+
+# -- The charter's lists ---------------------------------------------------------------------
+
+
+def charter_list(related_name: str) -> models.ForeignKey:
+    """The charter a list row belongs to; rows go with their draft charter."""
+    return models.ForeignKey(Charter, on_delete=models.CASCADE, related_name=related_name)
+
+
+class Level(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Stakeholder(models.Model):
+    charter = charter_list("stakeholders")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=120, blank=True)
+    organisation = models.CharField(max_length=120, blank=True)
+    email = models.EmailField("E-mail", blank=True)
+    influence = models.CharField(max_length=10, choices=Level.choices, default=Level.MEDIUM)
+    interest = models.CharField(max_length=10, choices=Level.choices, default=Level.MEDIUM)
+
+    FIELDS = ("name", "role", "organisation", "email", "influence", "interest")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Milestone(models.Model):
+    charter = charter_list("milestones")
+    name = models.CharField(max_length=200)
+    due_date = models.DateField("Due", null=True, blank=True)
+
+    FIELDS = ("name", "due_date")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deliverable(models.Model):
+    charter = charter_list("deliverables")
+    name = models.CharField(max_length=200)
+    description = models.TextField(max_length=1000, blank=True)
+
+    FIELDS = ("name", "description")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CharterItem(models.Model):
+    """One line of the charter's short lists: assumptions, constraints, strengths, weaknesses."""
+
+    charter = charter_list("items")
+
+    class Kind(models.TextChoices):
+        ASSUMPTION = "assumption", "Assumptions"
+        CONSTRAINT = "constraint", "Constraints"
+        STRENGTH = "strength", "Strengths"
+        WEAKNESS = "weakness", "Weaknesses"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=500)
+
+    FIELDS = ("text",)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Task(models.Model):
+    """A line of the work plan."""
+
+    charter = charter_list("tasks")
+
+    name = models.CharField(max_length=200)
+    owner = models.CharField(max_length=120, blank=True)
+    start_date = models.DateField("Start", null=True, blank=True)
+    end_date = models.DateField("End", null=True, blank=True)
+
+    FIELDS = ("name", "owner", "start_date", "end_date")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date"))
+                | Q(end_date__isnull=True)
+                | Q(start_date__isnull=True),
+                name="task_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CharterRisk(RiskFields):
+    """A key risk, carried over from the business case and edited in the charter."""
+
+    charter = charter_list("risks")
+
+    class Meta(RiskFields.Meta):
+        constraints = [risk_scores_constraint("charter_risk_scores_1_to_5")]

@@ -1,0 +1,173 @@
+"""Projects and the people around them: sponsors, managers, members; the money committed."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from lifecycle.machine import StageMachine
+from lifecycle.stages import Role
+from projects.roles import is_pmo
+
+MONEY_MAX = Decimal("10000000000")  # ten billion: anything above is a typo, not a project
+money_validators = [
+    MinValueValidator(Decimal("0.01"), "Enter an amount above zero."),
+    MaxValueValidator(MONEY_MAX, "Enter an amount below 10,000,000,000."),
+]
+SCORE_VALIDATORS = [
+    MinValueValidator(1, "Use a value from 1 to 5."),
+    MaxValueValidator(5, "Use a value from 1 to 5."),
+]
+
+
+def money_field(**kwargs: Any) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=14, decimal_places=2, validators=money_validators, **kwargs
+    )
+
+
+class Category(models.TextChoices):
+    SOFTWARE = "software", "Software development"
+    HARDWARE = "hardware", "Hardware installation/upgrade"
+    NETWORK = "network", "Network upgrade"
+    ANALYTICS = "analytics", "Business analytics"
+    DATA = "data", "Data management"
+    OTHER = "other", "Other"
+
+
+class Sponsor(models.Model):
+    """A user who may sponsor projects, up to an approval limit (blank = unlimited)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="sponsor_profile",
+    )
+    title = models.CharField(max_length=120)
+    business_unit = models.CharField(max_length=120)
+    approval_limit = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Blank means unlimited.",
+    )
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()}, {self.title}"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user: AbstractBaseUser) -> "ProjectQuerySet":
+        """SPEC §5: requester/manager, sponsor or member, unless PMO."""
+        if not user.is_authenticated:
+            return self.none()
+        if is_pmo(user):
+            return self.all()
+        memberships = Membership.objects.filter(user=user).values("project_id")
+        return self.filter(Q(manager=user) | Q(sponsor_id=user.pk) | Q(pk__in=memberships))
+
+    def with_gate_data(self) -> "ProjectQuerySet":
+        """Everything the gate criteria read, fetched once for a whole list."""
+        return self.select_related(
+            "proposal", "charter", "manager", "sponsor__user"
+        ).prefetch_related("fundings")
+
+
+class Project(StageMachine):
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="managed_projects",
+        help_text="Wrote the business case and manages the project.",
+    )
+    sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="projects")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("view_portfolio", "Can see and administer every project (PMO)")]
+        indexes = [models.Index(fields=["stage", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"TG-{self.pk:04d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", args=[self.pk])
+
+    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
+        roles = set()
+        if is_pmo(user):
+            roles.add(Role.PMO)
+        if user.pk is not None and user.pk == self.sponsor_id:
+            roles.add(Role.SPONSOR)
+        if user.pk is not None and user.pk == self.manager_id:
+            roles.add(Role.MANAGER)
+        return frozenset(roles)
+
+    @property
+    def funding_total(self) -> Decimal:
+        return sum((funding.amount for funding in self.fundings.all()), Decimal(0))
+
+
+class Membership(models.Model):
+    """Stakeholders and team members: they read the project."""
+
+    class Kind(models.TextChoices):
+        STAKEHOLDER = "stakeholder", "Stakeholder"
+        TEAM = "team", "Team member"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STAKEHOLDER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.project}"
+
+
+class Funding(models.Model):
+    """Money committed to a project; recorded by its sponsor or the PMO."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="fundings")
+    amount = money_field()
+    source = models.CharField("Source / cost centre", max_length=200)
+    approved_on = models.DateField("Approved on", default=timezone.localdate)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["approved_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} from {self.source}"

@@ -1,0 +1,198 @@
+"""The business case: the Identifying stage's record, and its risks."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from lifecycle import gates
+from lifecycle.stages import Role, allowed
+from projects.models.projects import SCORE_VALIDATORS, Project, money_field
+
+
+class ProposalState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
+
+
+class Proposal(ConcurrentTransitionMixin, models.Model):
+    """The business case: the Identifying stage's record, decided by the project's sponsor.
+
+    A draft may be incomplete; submission requires what `gates.BUSINESS_CASE_COMPLETE` lists.
+    """
+
+    project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="proposal")
+    goal = models.TextField(
+        "Goal", max_length=2000, blank=True, help_text="What should the project achieve?"
+    )
+    need = models.TextField("Need", max_length=2000, blank=True, help_text="Why is it needed now?")
+    description = models.TextField(max_length=5000, blank=True)
+    estimated_cost = money_field(null=True, blank=True)
+    start_date = models.DateField("Start", null=True, blank=True)
+    end_date = models.DateField("End", null=True, blank=True)
+    benefits = models.TextField("Expected benefits", max_length=2000, blank=True)
+    state = FSMField(choices=ProposalState.choices, default=ProposalState.DRAFT, protected=True)
+    revision = models.PositiveIntegerField(default=0, help_text="How many times it was submitted.")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_comment = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    audit_record = "Business case"
+    # What the manager writes: the form's fields, the service's, the snapshot's.
+    CASE_FIELDS = (
+        "goal",
+        "need",
+        "description",
+        "estimated_cost",
+        "start_date",
+        "end_date",
+        "benefits",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date"))
+                | Q(end_date__isnull=True)
+                | Q(start_date__isnull=True),
+                name="proposal_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Business case for {self.project}"
+
+    @property
+    def audit_subject(self) -> Project:
+        return self.project
+
+    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
+        return self.project.roles_of(user)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == ProposalState.APPROVED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in (ProposalState.REJECTED, ProposalState.WITHDRAWN)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED)
+
+    def _decided(self, by: AbstractBaseUser, comment: str) -> None:
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.decision_comment = comment
+
+    @transition(
+        field=state,
+        source=[ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED],
+        target=ProposalState.SUBMITTED,
+        conditions=[gates.BUSINESS_CASE_COMPLETE.is_open],
+        permission=allowed(MANAGER),
+        custom={"label": "Submit for approval", "gate": gates.BUSINESS_CASE_COMPLETE},
+    )
+    def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """First submission, or resubmission after the sponsor asked for changes."""
+        self.revision += 1
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ProposalState.SUBMITTED,
+        target=ProposalState.APPROVED,
+        permission=allowed(SPONSOR),
+        custom={"label": "Approve"},
+    )
+    def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self._decided(by, comment)
+
+    @transition(
+        field=state,
+        source=ProposalState.SUBMITTED,
+        target=ProposalState.REJECTED,
+        permission=allowed(SPONSOR),
+        custom={"label": "Reject", "comment_required": True},
+    )
+    def reject(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self._decided(by, comment)
+
+    @transition(
+        field=state,
+        source=ProposalState.SUBMITTED,
+        target=ProposalState.CHANGES_REQUESTED,
+        permission=allowed(SPONSOR),
+        custom={"label": "Request changes", "comment_required": True},
+    )
+    def request_changes(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self._decided(by, comment)
+
+    @transition(
+        field=state,
+        source=[ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED],
+        target=ProposalState.WITHDRAWN,
+        permission=allowed(MANAGER),
+        custom={"label": "Withdraw"},
+    )
+    def withdraw(self, *, by: AbstractBaseUser, comment: str) -> None:
+        pass
+
+
+class RiskFields(models.Model):
+    """A risk as the business case states it and the charter carries it over."""
+
+    description = models.CharField(max_length=500)
+    likelihood = models.PositiveSmallIntegerField(
+        validators=SCORE_VALIDATORS, help_text="1 (rare) to 5 (almost certain)"
+    )
+    impact = models.PositiveSmallIntegerField(
+        validators=SCORE_VALIDATORS, help_text="1 (minor) to 5 (severe)"
+    )
+    mitigation = models.TextField(max_length=2000, blank=True)
+
+    FIELDS = ("description", "likelihood", "impact", "mitigation")
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
+def risk_scores_constraint(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(likelihood__gte=1, likelihood__lte=5, impact__gte=1, impact__lte=5),
+        name=name,
+    )
+
+
+class Risk(RiskFields):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="risks")
+
+    class Meta(RiskFields.Meta):
+        constraints = [risk_scores_constraint("risk_scores_1_to_5")]

@@ -1,5 +1,7 @@
 """Shared people and projects. Named like the SPEC's demo accounts so tests read like it."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -116,3 +118,70 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     with running_worker(tmp_path_factory.mktemp("worker")) as worker:
         yield worker
+
+
+@pytest.fixture
+def initiating(funded, manager) -> Project:
+    """A funded project advanced to Initiating: its charter starts from the business case."""
+    from projects import services
+
+    services.project_transition(project=funded, name="advance_to_initiating", by=manager)
+    return Project.objects.select_related("charter", "proposal").get(pk=funded.pk)
+
+
+def charter_lists(stakeholders=1, milestones=1, deliverables=1, tasks=1, risks=None):
+    """Rows for `charter_update`, as a manager would fill them in."""
+    lists = {
+        "stakeholders": [
+            {"name": f"Stakeholder {n}", "role": "Key user", "organisation": "Ops"}
+            | {"email": f"s{n}@example.com", "influence": "high", "interest": "medium"}
+            for n in range(stakeholders)
+        ],
+        "milestones": [
+            {"name": f"Milestone {n}", "due_date": timezone.localdate() + timedelta(days=40 + n)}
+            for n in range(milestones)
+        ],
+        "deliverables": [
+            {"name": f"Deliverable {n}", "description": "Working software"}
+            for n in range(deliverables)
+        ],
+        "assumption": [{"text": "Sites are open at weekends"}],
+        "constraint": [{"text": "No downtime in December"}],
+        "strength": [{"text": "Experienced team"}],
+        "weakness": [{"text": "One supplier"}],
+        "tasks": [
+            {"name": f"Task {n}", "owner": "Alex Moreno"}
+            | {"start_date": timezone.localdate(), "end_date": timezone.localdate()}
+            for n in range(tasks)
+        ],
+    }
+    if risks is not None:
+        lists["risks"] = [
+            {"description": f"Risk {n}", "likelihood": 3, "impact": 2, "mitigation": "Watch"}
+            for n in range(risks)
+        ]
+    return lists
+
+
+def charter_texts(**changes):
+    return {
+        "purpose": "Coverage for every scanner",
+        "justification": "Scanners drop out",
+        "objectives": "Full coverage by June",
+        "budget_notes": "",
+    } | changes
+
+
+@pytest.fixture
+def filled(initiating, manager) -> Project:
+    """An Initiating project whose charter is complete and still a draft."""
+    from projects import services
+
+    services.charter_update(
+        charter=initiating.charter,
+        by=manager,
+        version=initiating.charter.version,
+        lists=charter_lists(),
+        **charter_texts(),
+    )
+    return Project.objects.select_related("charter", "proposal").get(pk=initiating.pk)

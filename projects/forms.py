@@ -45,6 +45,13 @@ IMPACT = [
 ]
 
 
+def end_not_before_start(form: forms.Form, cleaned: dict[str, Any]) -> dict[str, Any]:
+    start, end = cleaned.get("start_date"), cleaned.get("end_date")
+    if start and end and end < start:
+        form.add_error("end_date", "The end must not be before the start.")
+    return cleaned
+
+
 class SponsorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Sponsor) -> str:
         return str(obj)
@@ -101,11 +108,7 @@ class BusinessCaseForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "The end must not be before the start.")
-        return cleaned
+        return end_not_before_start(self, super().clean())
 
     def service_fields(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -122,15 +125,16 @@ class RiskForm(forms.ModelForm):
         }
 
 
-RiskFormSet = forms.inlineformset_factory(
-    Proposal,
-    Risk,
-    form=RiskForm,
-    extra=0,
-    can_delete=True,
-    max_num=50,
-    validate_max=True,
-)
+def list_formset(
+    parent: type, model: type, *, max_num: int = 100, **options: Any
+) -> type[forms.BaseInlineFormSet]:
+    """Rows of a list on a form page: none extra (the page adds them), deletable, bounded."""
+    return forms.inlineformset_factory(
+        parent, model, extra=0, can_delete=True, max_num=max_num, validate_max=True, **options
+    )
+
+
+RiskFormSet = list_formset(Proposal, Risk, form=RiskForm, max_num=50)
 
 
 class FundingForm(forms.ModelForm):
@@ -178,16 +182,7 @@ class CharterForm(forms.ModelForm):
 
 
 def _list_formset(model: type, fields: tuple[str, ...], **widgets: forms.Widget) -> type:
-    return forms.inlineformset_factory(
-        Charter,
-        model,
-        fields=fields,
-        widgets=widgets,
-        extra=0,
-        can_delete=True,
-        max_num=100,
-        validate_max=True,
-    )
+    return list_formset(Charter, model, fields=fields, widgets=widgets)
 
 
 class TaskForm(forms.ModelForm):
@@ -197,11 +192,7 @@ class TaskForm(forms.ModelForm):
         widgets = {"start_date": DATE_INPUT, "end_date": DATE_INPUT}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", "The end must not be before the start.")
-        return cleaned
+        return end_not_before_start(self, super().clean())
 
 
 class CharterRiskForm(RiskForm):
@@ -251,23 +242,13 @@ CHARTER_FORMSETS = [
         "tasks",
         "Work plan",
         "Add a task",
-        forms.inlineformset_factory(
-            Charter, Task, form=TaskForm, extra=0, can_delete=True, max_num=200, validate_max=True
-        ),
+        list_formset(Charter, Task, form=TaskForm, max_num=200),
     ),
     (
         "risks",
         "Key risks",
         "Add a risk",
-        forms.inlineformset_factory(
-            Charter,
-            CharterRisk,
-            form=CharterRiskForm,
-            extra=0,
-            can_delete=True,
-            max_num=50,
-            validate_max=True,
-        ),
+        list_formset(Charter, CharterRisk, form=CharterRiskForm, max_num=50),
     ),
 ]
 

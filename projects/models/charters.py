@@ -17,7 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from lifecycle import gates
 from lifecycle.models import ImmutableModel
 from lifecycle.stages import Role, allowed
-from projects.models.projects import Project
+from projects.models.projects import Project, ProjectRecord
 from projects.models.proposals import RiskFields, risk_scores_constraint
 
 MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
@@ -30,7 +30,7 @@ class CharterState(models.TextChoices):
     RETURNED = "returned", "Returned"
 
 
-class Charter(ConcurrentTransitionMixin, models.Model):
+class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="charter")
     purpose = models.TextField("Purpose", max_length=4000, blank=True)
     justification = models.TextField("Justification", max_length=4000, blank=True)
@@ -53,13 +53,6 @@ class Charter(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Charter of {self.project}"
-
-    @property
-    def audit_subject(self) -> Project:
-        return self.project
-
-    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
-        return self.project.roles_of(user)
 
     @property
     def is_editable(self) -> bool:

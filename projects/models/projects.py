@@ -129,6 +129,19 @@ class Project(StageMachine):
         return sum((funding.amount for funding in self.fundings.all()), Decimal(0))
 
 
+class ProjectRecord:
+    """A record that belongs to one project: audited against it, decided by its people."""
+
+    project: Project
+
+    @property
+    def audit_subject(self) -> Project:
+        return self.project
+
+    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
+        return self.project.roles_of(user)
+
+
 class Membership(models.Model):
     """Stakeholders and team members: they read the project."""
 

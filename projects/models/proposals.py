@@ -9,7 +9,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from lifecycle import gates
 from lifecycle.stages import Role, allowed
-from projects.models.projects import SCORE_VALIDATORS, Project, money_field
+from projects.models.projects import SCORE_VALIDATORS, Project, ProjectRecord, money_field
 
 
 class ProposalState(models.TextChoices):
@@ -24,7 +24,7 @@ class ProposalState(models.TextChoices):
 MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
 
 
-class Proposal(ConcurrentTransitionMixin, models.Model):
+class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     """The business case: the Identifying stage's record, decided by the project's sponsor.
 
     A draft may be incomplete; submission requires what `gates.BUSINESS_CASE_COMPLETE` lists.
@@ -79,13 +79,6 @@ class Proposal(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Business case for {self.project}"
-
-    @property
-    def audit_subject(self) -> Project:
-        return self.project
-
-    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
-        return self.project.roles_of(user)
 
     @property
     def is_approved(self) -> bool:

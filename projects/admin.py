@@ -5,7 +5,16 @@ has history can be deleted."""
 from django.contrib import admin
 from django.http import HttpRequest
 
-from projects.models import Funding, Membership, Project, Proposal, Risk, Sponsor
+from projects.models import (
+    Charter,
+    CharterRevision,
+    Funding,
+    Membership,
+    Project,
+    Proposal,
+    Risk,
+    Sponsor,
+)
 
 
 @admin.register(Sponsor)
@@ -79,3 +88,23 @@ class FundingAdmin(ReadOnlyAdmin):
         "recorded_by",
         "recorded_at",
     ]
+
+
+@admin.register(Charter)
+class CharterAdmin(ReadOnlyAdmin):
+    """Charters change only through the manager's form and the sign-off services."""
+
+    list_display = ["project", "state", "revision", "updated_at"]
+    list_filter = ["state"]
+    fields = readonly_fields = ["project", "state", "revision", *Charter.TEXT_FIELDS, "updated_at"]
+
+
+@admin.register(CharterRevision)
+class CharterRevisionAdmin(ReadOnlyAdmin):
+    """Signed revisions are frozen: visible here, never editable."""
+
+    list_display = ["charter", "number", "signed_by", "signed_at", "sha256"]
+    fields = readonly_fields = ["charter", "number", "signed_by", "signed_at", "sha256", "snapshot"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from lifecycle.models import AuditEntry
 from projects.models import Project
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 TO_SPONSOR = {"submit"}
 TO_MANAGER = {"approve", "reject", "request_changes", "record_funding", "sign", "return_charter"}
 STAGE = "Stage"
+# Where a mail about a record sends its reader.
+RECORD_PAGES = {"Charter": "projects:charter"}
 
 
 def enqueue(entry: AuditEntry) -> None:
@@ -64,7 +67,8 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
         "entry": entry,
         "project": project,
         "awaits_decision": awaits_decision,
-        "url": f"{settings.SITE_URL}{project.get_absolute_url()}",
+        "url": settings.SITE_URL
+        + reverse(RECORD_PAGES.get(entry.record, "projects:detail"), args=[project.pk]),
     }
     body = render_to_string("projects/email/notification.txt", context)
     return [

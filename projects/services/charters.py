@@ -1,0 +1,153 @@
+"""The charter: filled out by the manager, signed by the sponsor, frozen as revisions."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+
+from lifecycle.models import AuditEntry
+from lifecycle.services import RecordChanged, audit_record, transition_run
+from lifecycle.stages import ACTIVE, Role
+from projects import charter_document, notifications
+from projects.models import (
+    Charter,
+    CharterItem,
+    CharterRevision,
+    CharterRisk,
+    Deliverable,
+    Milestone,
+    Project,
+    Risk,
+    Stakeholder,
+    Task,
+)
+from projects.rows import Row, sync_rows
+
+# Every list of the charter: the model, the fields a form edits, what is fixed for the list.
+CHARTER_LISTS: dict[str, tuple[type[models.Model], tuple[str, ...], dict[str, str]]] = {
+    "stakeholders": (Stakeholder, Stakeholder.FIELDS, {}),
+    "milestones": (Milestone, Milestone.FIELDS, {}),
+    "deliverables": (Deliverable, Deliverable.FIELDS, {}),
+    **{kind: (CharterItem, CharterItem.FIELDS, {"kind": kind}) for kind in CharterItem.Kind.values},
+    "tasks": (Task, Task.FIELDS, {}),
+    "risks": (CharterRisk, CharterRisk.FIELDS, {}),
+}
+
+
+def charter_open(project: Project) -> Charter:
+    """Entering Initiating: the charter starts from the business case — its goal as the
+    purpose, its need as the justification, its risks as the key risks."""
+    proposal = project.proposal
+    charter, created = Charter.objects.get_or_create(
+        project=project,
+        defaults={"purpose": proposal.goal, "justification": proposal.need},
+    )
+    if created:
+        CharterRisk.objects.bulk_create(
+            CharterRisk(charter=charter, **{name: getattr(risk, name) for name in Risk.FIELDS})
+            for risk in proposal.risks.all()
+        )
+    return charter
+
+
+def charter_update(
+    *,
+    charter: Charter,
+    by: AbstractBaseUser,
+    version: int,
+    lists: dict[str, list[Row]],
+    **fields: Any,
+) -> Charter:
+    """Save the manager's draft: all of it or, if the charter moved on, nothing."""
+    with transaction.atomic():
+        locked = (
+            Charter.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=charter.pk)
+        )
+        if Role.MANAGER not in locked.project.roles_of(by):
+            raise PermissionDenied("Only the project's manager edits its charter.")
+        if locked.project.stage not in ACTIVE:
+            raise PermissionDenied("The project is not active: its charter is read-only.")
+        if not locked.is_editable:
+            raise RecordChanged(
+                f"The charter is {locked.get_state_display().lower()}, so it cannot be edited. "
+                "Nothing was saved."
+            )
+        if locked.version != version:
+            raise RecordChanged(
+                "The charter was saved elsewhere after you opened this form. Nothing was saved: "
+                "reopen the charter to see the current version."
+            )
+        changed = [name for name in Charter.TEXT_FIELDS if getattr(locked, name) != fields[name]]
+        for name in changed:
+            setattr(locked, name, fields[name])
+        for key, rows in lists.items():
+            model, model_fields, fixed = CHARTER_LISTS[key]
+            if sync_rows(model, rows, model_fields, charter=locked, **fixed):
+                changed.append(key)
+        locked.version += 1
+        locked.save()
+        audit_record(
+            subject=locked.project,
+            record=Charter.audit_record,
+            action="edit",
+            label="Edited",
+            data={"changed": changed, "revision": locked.revision},
+            by=by,
+        )
+    return locked
+
+
+def charter_submit(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    return transition_run(
+        instance=charter, name="submit", by=by, comment=comment, side_effect=notifications.enqueue
+    )
+
+
+def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """The sponsor signs: the working copy is frozen as an immutable revision with its SHA-256."""
+    with transaction.atomic():
+        Charter.objects.select_for_update(of=("self",)).get(pk=charter.pk)
+        document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
+        digest = charter_document.sha256(document)
+        entry = transition_run(
+            instance=charter,
+            name="sign",
+            by=by,
+            comment=comment,
+            data={"revision": document["revision"], "sha256": digest},
+            side_effect=notifications.enqueue,
+        )
+        CharterRevision.objects.create(
+            charter_id=charter.pk,
+            number=document["revision"],
+            snapshot=document,
+            sha256=digest,
+            signed_by=by,
+        )
+    return entry
+
+
+def charter_return(*, charter: Charter, by: AbstractBaseUser, comment: str) -> AuditEntry:
+    return transition_run(
+        instance=charter,
+        name="return_charter",
+        by=by,
+        comment=comment,
+        side_effect=notifications.enqueue,
+    )
+
+
+def charter_amend(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """Reopen a signed charter as the next revision's draft; the signed one stays the baseline."""
+    return transition_run(instance=charter, name="amend", by=by, comment=comment)
+
+
+CHARTER_ACTIONS = {
+    "submit": charter_submit,
+    "sign": charter_sign,
+    "return_charter": charter_return,
+    "amend": charter_amend,
+}

@@ -1,0 +1,102 @@
+"""Funding and the stage transitions a user asks for."""
+
+from datetime import date
+from decimal import Decimal
+from functools import partial
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from lifecycle.models import AuditEntry
+from lifecycle.services import TransitionForbidden, audit_record, transition_run
+from lifecycle.stages import ACTIVE, Role, Stage
+from projects import notifications
+from projects.models import (
+    Funding,
+    Project,
+)
+from projects.services.charters import charter_open
+
+# -- Funding ---------------------------------------------------------------------------------
+
+
+def funding_record(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    amount: Decimal,
+    source: str,
+    approved_on: date,
+) -> Funding:
+    """The sponsor (or the PMO) commits money to an approved, active project."""
+    with transaction.atomic():
+        project = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("proposal")
+            .get(pk=project.pk)
+        )
+        if not funding_allowed(project, by):
+            raise PermissionDenied(
+                "Funding is recorded by the project's sponsor or the PMO, "
+                "once the business case is approved and while the project is active."
+            )
+        funding = Funding.objects.create(
+            project=project,
+            amount=amount,
+            source=source,
+            approved_on=approved_on,
+            approved_by=project.sponsor.user,
+            recorded_by=by,
+        )
+        entry = audit_record(
+            subject=project,
+            record="Funding",
+            action="record_funding",
+            label="Record funding",
+            comment=f"{amount:,.2f} from {source}",
+            data={"funding_id": funding.pk, "amount": str(amount)},
+            by=by,
+        )
+        transaction.on_commit(partial(notifications.enqueue, entry), robust=True)
+    return funding
+
+
+def funding_allowed(project: Project, user: AbstractBaseUser) -> bool:
+    return (
+        bool({Role.SPONSOR, Role.PMO} & project.roles_of(user))
+        and project.proposal.is_approved
+        and project.stage in ACTIVE
+    )
+
+
+# -- Stage transitions -----------------------------------------------------------------------
+
+
+def _requestable(name: str) -> bool:
+    """Stage transitions a user may ask for by name (not the automatic ones)."""
+    field = Project._meta.get_field("stage")
+    return any(
+        fsm.name == name and fsm.custom.get("kind") != "automatic"
+        for fsm in field.get_all_transitions(Project)
+    )
+
+
+def project_transition(
+    *, project: Project, name: str, by: AbstractBaseUser, comment: str = ""
+) -> AuditEntry:
+    """Advance, hold, resume or cancel: the stage transitions a user may ask for."""
+    if not _requestable(name):
+        raise TransitionForbidden("There is no such action.")
+    with transaction.atomic():
+        entry = transition_run(
+            instance=project, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+        )
+        project = Project.objects.select_related("proposal").get(pk=project.pk)
+        if project.stage in STAGE_RECORDS:
+            STAGE_RECORDS[project.stage](project)
+    return entry
+
+
+# Entering a stage prepares the record its work happens in (idempotent: resuming is harmless).
+STAGE_RECORDS = {Stage.INITIATING: charter_open}

@@ -1,0 +1,175 @@
+"""The business case: written by the manager, decided by the sponsor."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from lifecycle.models import AuditEntry
+from lifecycle.services import audit_record, transition_run
+from lifecycle.stages import Role
+from projects import notifications
+from projects.models import (
+    Project,
+    Proposal,
+    ProposalState,
+    Risk,
+    Sponsor,
+)
+from projects.roles import can_write_business_case
+from projects.rows import Row, sync_rows
+
+PROJECT_FIELDS = ("title", "category", "sponsor")
+# -- The business case ----------------------------------------------------------------------
+
+
+def business_case_create(
+    *,
+    by: AbstractBaseUser,
+    title: str,
+    category: str,
+    sponsor: Sponsor,
+    risks: list[Row],
+    **fields: Any,
+) -> Project:
+    """A new project in Identifying with a draft business case written by `by`."""
+    if not can_write_business_case(by):
+        raise PermissionDenied("You may not write business cases.")
+    with transaction.atomic():
+        project = Project.objects.create(
+            title=title, category=category, sponsor=sponsor, manager=by
+        )
+        proposal = Proposal.objects.create(project=project, **_proposal_fields(fields))
+        sync_rows(Risk, risks, Risk.FIELDS, proposal=proposal)
+        audit_record(
+            subject=project,
+            record=Proposal.audit_record,
+            action="create",
+            label="Created",
+            to_state=ProposalState.DRAFT.label,
+            by=by,
+        )
+    return project
+
+
+def business_case_update(
+    *, proposal: Proposal, by: AbstractBaseUser, risks: list[Row], **fields: Any
+) -> Proposal:
+    """Save the manager's edits to a draft (or a business case sent back for changes)."""
+    with transaction.atomic():
+        proposal = (
+            Proposal.objects.select_for_update().select_related("project").get(pk=proposal.pk)
+        )
+        project = proposal.project
+        if Role.MANAGER not in project.roles_of(by):
+            raise PermissionDenied("Only the project's manager edits its business case.")
+        if not proposal.is_editable:
+            raise PermissionDenied(
+                f"A {proposal.get_state_display().lower()} business case cannot be edited."
+            )
+        changed = []
+        for name in PROJECT_FIELDS:
+            if name in fields and getattr(project, name) != fields[name]:
+                setattr(project, name, fields[name])
+                changed.append(name)
+        for name, value in _proposal_fields(fields).items():
+            if getattr(proposal, name) != value:
+                setattr(proposal, name, value)
+                changed.append(name)
+        if sync_rows(Risk, risks, Risk.FIELDS, proposal=proposal):
+            changed.append("risks")
+        project.save(update_fields=[n for n in PROJECT_FIELDS if n in changed] or None)
+        proposal.save()
+        audit_record(
+            subject=project,
+            record=Proposal.audit_record,
+            action="edit",
+            label="Edited",
+            data={"changed": changed},
+            by=by,
+        )
+    return proposal
+
+
+def _proposal_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: fields[name] for name in Proposal.CASE_FIELDS if name in fields}
+
+
+def proposal_submit(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """Submit for approval: first time from draft, again after changes were requested."""
+    return transition_run(
+        instance=proposal, name="submit", by=by, comment=comment, side_effect=notifications.enqueue
+    )
+
+
+def proposal_approve(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    return transition_run(
+        instance=proposal,
+        name="approve",
+        by=by,
+        comment=comment,
+        side_effect=notifications.enqueue,
+    )
+
+
+def proposal_request_changes(
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str
+) -> AuditEntry:
+    return transition_run(
+        instance=proposal,
+        name="request_changes",
+        by=by,
+        comment=comment,
+        side_effect=notifications.enqueue,
+    )
+
+
+def proposal_reject(*, proposal: Proposal, by: AbstractBaseUser, comment: str) -> AuditEntry:
+    """Reject the business case; its project is cancelled with the sponsor's reason."""
+    with transaction.atomic():
+        entry = transition_run(
+            instance=proposal,
+            name="reject",
+            by=by,
+            comment=comment,
+            side_effect=notifications.enqueue,
+        )
+        _cancel_with_business_case(proposal, by=by, comment=comment)
+    return entry
+
+
+def proposal_withdraw(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """The manager withdraws the business case; its project is cancelled, history kept."""
+    with transaction.atomic():
+        entry = transition_run(
+            instance=proposal,
+            name="withdraw",
+            by=by,
+            comment=comment,
+            side_effect=notifications.enqueue,
+        )
+        _cancel_with_business_case(proposal, by=by, comment=comment)
+    return entry
+
+
+def _cancel_with_business_case(proposal: Proposal, *, by: AbstractBaseUser, comment: str) -> None:
+    project = Project.objects.select_related("proposal").get(pk=proposal.project_id)
+    reason = comment or f"The business case was {project.proposal.get_state_display().lower()}."
+    transition_run(
+        instance=project,
+        name="cancel_with_business_case",
+        by=by,
+        comment=reason,
+        side_effect=notifications.enqueue,
+    )
+
+
+# The business-case transitions the decision panel and the manager's buttons may post.
+PROPOSAL_ACTIONS = {
+    "submit": proposal_submit,
+    "approve": proposal_approve,
+    "request_changes": proposal_request_changes,
+    "reject": proposal_reject,
+    "withdraw": proposal_withdraw,
+}

@@ -175,16 +175,36 @@ if CELERY_BROKER_URL == "filesystem://":
 else:
     # A broker that is down must not hang the request that enqueues: fail fast, the
     # caller logs it (and the PDF sweeper re-queues its jobs later).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+        # An unacknowledged message goes back to the queue after this long: well above the
+        # PDF hard time limit, so a slow render is never handed to a second worker meanwhile.
+        "visibility_timeout": 600,
+    }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "email"
-CELERY_TASK_ROUTES = {"projects.tasks.send_*": {"queue": "email"}}
+# Separate queues, so a burst of renders never delays a notification (SPEC §9).
+CELERY_TASK_ROUTES = {
+    "projects.tasks.send_*": {"queue": "email"},
+    "projects.tasks.render_pdf": {"queue": "pdf"},
+    "projects.tasks.requeue_stuck_pdfs": {"queue": "pdf"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stuck-pdfs": {"task": "projects.tasks.requeue_stuck_pdfs", "schedule": 60.0},
+}
+# PDF rendering: acks_late tasks, one message at a time per process, a fresh process once one
+# has grown past the memory ceiling (WeasyPrint keeps caches), and time limits per render.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("WORKER_MAX_MEMORY_KB", "400000"))
+PDF_SOFT_TIME_LIMIT = 60
+PDF_TIME_LIMIT = 90
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -208,4 +228,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every rendering step at INFO; its warnings are what matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

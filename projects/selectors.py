@@ -14,6 +14,7 @@ from projects.models import (
     Charter,
     CharterRevision,
     CharterState,
+    PdfJob,
     Project,
     ProjectQuerySet,
     Proposal,
@@ -79,8 +80,14 @@ def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
 
 
 def charter_revisions(charter: Charter) -> QuerySet[CharterRevision]:
-    """Signed revisions, newest (the baseline) first, without their snapshots."""
-    return charter.revisions.select_related("signed_by").defer("snapshot")
+    """Signed revisions, newest (the baseline) first."""
+    return charter.revisions.select_related("signed_by")
+
+
+def pdf_job_get(*, user: AbstractBaseUser, project_pk: int, job_pk: int) -> PdfJob:
+    """A PDF job of a project `user` may see; 404 otherwise."""
+    project = get_object_or_404(projects_visible_to(user), pk=project_pk)
+    return get_object_or_404(PdfJob.objects.select_related("project"), pk=job_pk, project=project)
 
 
 def project_history(project: Project) -> QuerySet[AuditEntry]:

@@ -6,9 +6,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -27,10 +28,10 @@ from projects.forms import (
     RiskFormSet,
     charter_formsets,
 )
-from projects.models import Charter, Project, Proposal, Risk
+from projects.models import Charter, PdfJob, Project, Proposal, Risk
 from projects.roles import can_write_business_case, is_pmo, is_sponsor
 from projects.rows import formset_rows
-from projects.services import CHARTER_LISTS
+from projects.services import CHARTER_LISTS, pdfs
 
 HOME_LIST_LIMIT = 50
 PORTFOLIO_PAGE_SIZE = 50
@@ -185,6 +186,7 @@ def _charter_page(
             "warnings": charter_document.milestones_outside_timeframe(document),
             "revisions": revisions,
             "baseline": revisions[0] if revisions else None,
+            "pdf_job": pdfs.charter_pdf_job(charter, document, revisions[0] if revisions else None),
             "charter_actions": actions_for(charter, request.user, field="state"),
             "can_edit": _may_edit_charter(project, request.user),
             "comment_form": comment_form,
@@ -262,13 +264,52 @@ def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse
     if charter is None:
         raise Http404("No charter yet.")
     revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
+    render_input = pdfs.charter_render_input(charter, revision.snapshot, revision)
     context = _project_context(request, project, tab="charter") | {
         "revision": revision,
         "document": revision.snapshot,
+        "pdf_job": PdfJob.objects.filter(
+            project=project, source_sha256=pdfs.input_sha256(render_input)
+        ).first(),
         "is_baseline": revision.number
         == charter.revisions.values_list("number", flat=True).first(),
     }
     return render(request, "projects/charter_revision.html", context)
+
+
+@require_POST
+def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
+    """**Generate PDF** of the charter as it stands, or of one signed revision."""
+    project = selectors.project_get(user=request.user, pk=pk)
+    if getattr(project, "charter", None) is None:
+        raise Http404("No charter yet.")
+    job = services.charter_pdf_request(project=project, by=request.user, revision_number=number)
+    if job.status == PdfJob.Status.READY:
+        messages.info(request, "This revision was rendered already: download it below.")
+    if number is not None:
+        return redirect(reverse("projects:charter-revision", args=[pk, number]) + "#pdf")
+    return redirect(reverse("projects:charter", args=[pk]) + "#pdf")
+
+
+def pdf_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """The job's progress, polled by htmx until it is ready or failed."""
+    pdf_job = selectors.pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    return render(
+        request, "projects/_pdf_job.html", {"pdf_job": pdf_job, "project": pdf_job.project}
+    )
+
+
+def pdf_download(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """**Download PDF**: through this permission-checked view only, never a public URL."""
+    pdf_job = selectors.pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    if pdf_job.status != PdfJob.Status.READY:
+        raise Http404("This PDF is not ready.")
+    return FileResponse(
+        default_storage.open(pdf_job.file.name, "rb"),
+        as_attachment=True,
+        filename=pdf_job.filename,
+        content_type="application/pdf",
+    )
 
 
 # -- Funding and stage transitions -----------------------------------------------------------

@@ -185,3 +185,9 @@ def filled(initiating, manager) -> Project:
         **charter_texts(),
     )
     return Project.objects.select_related("charter", "proposal").get(pk=initiating.pk)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    """Generated files go to a scratch folder, shared with any worker process the tests start."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

@@ -25,6 +25,18 @@ class Worker:
     mail_dir: Path
     log: Path
 
+    def pool_processes(self) -> list[int]:
+        """The prefork children that run the tasks (the main process only supervises)."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
     def mails(self) -> list[Message]:
         return [message_from_bytes(path.read_bytes()) for path in sorted(self.mail_dir.iterdir())]
 
@@ -45,16 +57,19 @@ def database_url() -> str:
 
 
 @contextmanager
-def running_worker(tmp_dir: Path) -> Iterator[Worker]:
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no stale messages
+def running_worker(tmp_dir: Path, broker_url: str | None = None) -> Iterator[Worker]:
+    broker_url = broker_url or settings.CELERY_BROKER_URL
+    redis.Redis.from_url(broker_url).flushdb()  # no stale messages
     mail_dir = tmp_dir / "mail"
-    mail_dir.mkdir()
+    mail_dir.mkdir(exist_ok=True)
     log = tmp_dir / "worker.log"
     env = os.environ | {
         "DATABASE_URL": database_url(),
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "CONN_MAX_AGE": "0",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CELERY_BROKER_URL": broker_url,
     }
     name = f"test-{os.getpid()}@localhost"
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", name]
@@ -63,7 +78,8 @@ def running_worker(tmp_dir: Path) -> Iterator[Worker]:
     with log.open("w") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        _wait_until_ready(name, process, log)
+        with broker(broker_url):
+            _wait_until_ready(name, process, log)
         yield Worker(process, mail_dir, log)
     finally:
         process.terminate()
@@ -78,3 +94,19 @@ def _wait_until_ready(name: str, process: subprocess.Popen, log: Path) -> None:
         if app.control.ping(destination=[name], timeout=0.5):
             return
     raise RuntimeError(f"the Celery worker did not answer within 60 s:\n{log.read_text()}")
+
+
+@contextmanager
+def broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at another broker (one that is down, say).
+
+    Celery lets CELERY_BROKER_URL in the environment win over its configuration, but reads
+    the read and write URLs from the configuration first: those are what is switched here.
+    """
+    app.conf.broker_read_url = app.conf.broker_write_url = url
+    app._after_fork()  # drop pooled connections to the previous broker
+    try:
+        yield
+    finally:
+        app.conf.broker_read_url = app.conf.broker_write_url = None
+        app._after_fork()

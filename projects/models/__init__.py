@@ -11,6 +11,7 @@ from projects.models.charters import (
     Stakeholder,
     Task,
 )
+from projects.models.pdfs import PdfJob
 from projects.models.projects import (
     Category,
     Funding,
@@ -32,6 +33,7 @@ __all__ = [
     "Funding",
     "Membership",
     "Milestone",
+    "PdfJob",
     "Project",
     "ProjectQuerySet",
     "Proposal",

@@ -14,6 +14,11 @@ from projects.services.charters import (
     charter_submit,
     charter_update,
 )
+from projects.services.pdfs import (
+    charter_pdf_request,
+    pdf_job_render,
+    pdf_jobs_requeue_stuck,
+)
 from projects.services.projects import funding_allowed, funding_record, project_transition
 from projects.services.proposals import (
     PROPOSAL_ACTIONS,
@@ -34,12 +39,15 @@ __all__ = [
     "business_case_update",
     "charter_amend",
     "charter_open",
+    "charter_pdf_request",
     "charter_return",
     "charter_sign",
     "charter_submit",
     "charter_update",
     "funding_allowed",
     "funding_record",
+    "pdf_job_render",
+    "pdf_jobs_requeue_stuck",
     "project_transition",
     "proposal_approve",
     "proposal_reject",

@@ -1,0 +1,138 @@
+"""PDFs through a real Celery worker process on Redis: the journey, a killed child, a broker
+that is down when the job is requested."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.urls import reverse
+from pypdf import PdfReader
+
+from projects import services
+from projects.models import PdfJob, Proposal
+from tests.conftest import charter_lists, charter_texts, client_for
+from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
+from tests.worker import broker, running_worker
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def charter_project(stakeholders=3, milestones=2, **counts):
+    """A project in Initiating with a complete draft charter, made through the services."""
+    sponsor = UserFactory(first_name="Dana", last_name="Whitfield", groups=["Sponsors"])
+    manager = UserFactory(groups=["Project managers"])
+    project = ProjectFactory(manager=manager, sponsor=SponsorFactory(user=sponsor))
+    Proposal.objects.filter(pk=project.proposal.pk).update(state="approved")
+    FundingFactory(project=project)
+    services.project_transition(project=project, name="advance_to_initiating", by=manager)
+    project.refresh_from_db()
+    services.charter_update(
+        charter=project.charter,
+        by=manager,
+        version=0,
+        lists=charter_lists(stakeholders=stakeholders, milestones=milestones, **counts),
+        **charter_texts(),
+    )
+    return project, manager
+
+
+def wait_for(job_id, statuses=("ready", "failed"), timeout=60) -> PdfJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = PdfJob.objects.get(pk=job_id)
+        if job.status in statuses:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {PdfJob.objects.get(pk=job_id).status}")
+
+
+def test_generate_poll_and_download_with_a_real_worker(celery_worker, tmp_path):
+    project, manager = charter_project()
+    client = client_for(manager)
+
+    client.post(reverse("projects:charter-pdf", args=[project.pk]))
+    job = PdfJob.objects.get()
+    status_url = reverse("projects:pdf-status", args=[project.pk, job.pk])
+    job = wait_for(job.pk)
+    assert job.status == "ready", job.error
+    assert "Download PDF" in client.get(status_url).content.decode()
+
+    response = client.get(reverse("projects:pdf-download", args=[project.pk, job.pk]))
+    (tmp_path / "charter.pdf").write_bytes(b"".join(response.streaming_content))
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "charter.pdf").pages)
+    assert project.title in text
+    assert all(f"Stakeholder {n}" in text for n in range(3))
+    assert "Page 1 of" in text
+
+
+def test_a_child_killed_mid_render_loses_nothing_and_doubles_nothing(celery_worker):
+    rounds = 3
+    for round_number in range(rounds):
+        # Large enough to take a few seconds, so the kill lands mid-render.
+        project, manager = charter_project(stakeholders=400, milestones=200, tasks=200)
+        job = services.charter_pdf_request(project=project, by=manager)
+        wait_for(job.pk, statuses=("rendering",))
+        time.sleep(0.3)
+        [child] = celery_worker.pool_processes()
+        os.kill(child, signal.SIGKILL)
+
+        job = wait_for(job.pk, timeout=120)
+
+        assert job.status == "ready", (round_number, job.error)
+        assert job.attempts == 2, round_number  # rendered again, once
+        stored = list((Path(settings.MEDIA_ROOT) / "pdfs" / str(project.pk)).iterdir())
+        assert [path.name for path in stored] == [f"{job.source_sha256}.pdf"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_redis(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError(f"Redis did not start at {url}")
+
+
+def test_a_job_requested_while_redis_is_down_completes_once_it_is_back(tmp_path):
+    project, manager = charter_project()
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+
+    with broker(url):  # nothing listens there yet: Redis is down
+        started = time.monotonic()
+        response = client_for(manager).post(reverse("projects:charter-pdf", args=[project.pk]))
+        answered_in = time.monotonic() - started
+    assert response.status_code == 302
+    assert answered_in < 10
+    job = PdfJob.objects.get()
+    assert job.status == "queued"
+
+    command = [shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1"]
+    command += ["--save", "", "--appendonly", "no"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        wait_for_redis(url)
+        with running_worker(tmp_path, broker_url=url), broker(url):
+            PdfJob.objects.filter(pk=job.pk).update(
+                queued_at=job.queued_at - services.pdfs.STUCK_QUEUED_AFTER * 2
+            )
+            assert services.pdf_jobs_requeue_stuck() == 1  # what celery beat runs every minute
+            assert wait_for(job.pk).status == "ready"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,47 @@
+"""Pages and actions, one module per concept. Views are short: find the project the user may
+see, validate the form, call a service, answer. Rules live in services, gates and the state
+machines."""
+
+from projects.views.charters import (
+    charter_action,
+    charter_detail,
+    charter_edit,
+    charter_pdf,
+    charter_revision,
+    pdf_download,
+    pdf_status,
+)
+from projects.views.projects import (
+    funding_create,
+    healthz,
+    home,
+    portfolio,
+    project_history,
+    stage_action,
+)
+from projects.views.proposals import (
+    business_case_create,
+    business_case_edit,
+    project_detail,
+    proposal_action,
+)
+
+__all__ = [
+    "business_case_create",
+    "business_case_edit",
+    "charter_action",
+    "charter_detail",
+    "charter_edit",
+    "charter_pdf",
+    "charter_revision",
+    "funding_create",
+    "healthz",
+    "home",
+    "pdf_download",
+    "pdf_status",
+    "portfolio",
+    "project_detail",
+    "project_history",
+    "proposal_action",
+    "stage_action",
+]

@@ -1,0 +1,172 @@
+"""The charter: edit, sign-off, revisions, PDFs."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from lifecycle.selectors import actions_for
+from lifecycle.services import TransitionError
+from lifecycle.stages import ACTIVE, Role
+from lifecycle.views import transition_refused
+from projects import charter_document, selectors, services
+from projects.forms import (
+    CharterForm,
+    CommentForm,
+    charter_formsets,
+)
+from projects.models import Charter, PdfJob, Project
+from projects.rows import formset_rows
+from projects.services import CHARTER_LISTS, pdfs
+from projects.views.common import project_context
+
+
+def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    return _charter_page(request, project, CommentForm())
+
+
+def _charter_page(
+    request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
+) -> HttpResponse:
+    context = project_context(request, project, tab="charter")
+    charter = getattr(project, "charter", None)
+    if charter is not None:
+        document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
+        revisions = list(selectors.charter_revisions(charter))
+        context |= {
+            "charter": charter,
+            "document": document,
+            "sha256": charter_document.sha256(document),
+            "warnings": charter_document.milestones_outside_timeframe(document),
+            "revisions": revisions,
+            "baseline": revisions[0] if revisions else None,
+            "pdf_job": pdfs.charter_pdf_job(charter, document, revisions[0] if revisions else None),
+            "charter_actions": actions_for(charter, request.user, field="state"),
+            "can_edit": _may_edit_charter(project, request.user),
+            "comment_form": comment_form,
+        }
+    return render(request, "projects/project_charter.html", context, status=status)
+
+
+def _may_edit_charter(project: Project, user: Any) -> bool:
+    charter = getattr(project, "charter", None)
+    return bool(
+        charter
+        and charter.is_editable
+        and project.stage in ACTIVE
+        and Role.MANAGER in project.roles_of(user)
+    )
+
+
+def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not _may_edit_charter(project, request.user):
+        raise PermissionDenied("Only the manager edits a draft charter of an active project.")
+    charter = project.charter
+    data = request.POST or None
+    form = CharterForm(data, instance=charter)
+    formsets = charter_formsets(data, charter)
+    if request.method == "POST" and form.is_valid() and all(s.formset.is_valid() for s in formsets):
+        lists = {s.key: formset_rows(s.formset, CHARTER_LISTS[s.key][1]) for s in formsets}
+        fields = {name: form.cleaned_data[name] for name in Charter.TEXT_FIELDS}
+        try:
+            services.charter_update(
+                charter=charter,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                lists=lists,
+                **fields,
+            )
+        except TransitionError as error:
+            return transition_refused(
+                request, error, back_url=reverse("projects:charter", args=[project.pk])
+            )
+        messages.success(request, "Charter saved.")
+        return redirect("projects:charter", pk=project.pk)
+    return render(
+        request,
+        "projects/charter_form.html",
+        {"project": project, "form": form, "formsets": formsets},
+    )
+
+
+@require_POST
+def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    service = services.CHARTER_ACTIONS.get(action)
+    project = selectors.project_get(user=request.user, pk=pk)
+    charter = getattr(project, "charter", None)
+    if service is None or charter is None:
+        raise Http404("No such action.")
+    form = CommentForm(request.POST)
+    back_url = reverse("projects:charter", args=[project.pk])
+    if not form.is_valid():
+        return _charter_page(request, project, form, status=400)
+    try:
+        entry = service(charter=charter, by=request.user, comment=form.cleaned_data["comment"])
+    except TransitionError as error:
+        if error.field:
+            form.add_error(error.field, error.message)
+            return _charter_page(request, project, form, status=400)
+        return transition_refused(request, error, back_url=back_url)
+    messages.success(request, f"{entry.label}: the charter is now {entry.to_state.lower()}.")
+    return redirect(back_url)
+
+
+def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    charter = getattr(project, "charter", None)
+    if charter is None:
+        raise Http404("No charter yet.")
+    revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
+    render_input = pdfs.charter_render_input(charter, revision.snapshot, revision)
+    context = project_context(request, project, tab="charter") | {
+        "revision": revision,
+        "document": revision.snapshot,
+        "pdf_job": PdfJob.objects.filter(
+            project=project, source_sha256=pdfs.input_sha256(render_input)
+        ).first(),
+        "is_baseline": revision.number
+        == charter.revisions.values_list("number", flat=True).first(),
+    }
+    return render(request, "projects/charter_revision.html", context)
+
+
+@require_POST
+def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
+    """**Generate PDF** of the charter as it stands, or of one signed revision."""
+    project = selectors.project_get(user=request.user, pk=pk)
+    if getattr(project, "charter", None) is None:
+        raise Http404("No charter yet.")
+    job = services.charter_pdf_request(project=project, by=request.user, revision_number=number)
+    if job.status == PdfJob.Status.READY:
+        messages.info(request, "This revision was rendered already: download it below.")
+    if number is not None:
+        return redirect(reverse("projects:charter-revision", args=[pk, number]) + "#pdf")
+    return redirect(reverse("projects:charter", args=[pk]) + "#pdf")
+
+
+def pdf_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """The job's progress, polled by htmx until it is ready or failed."""
+    pdf_job = selectors.pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    return render(
+        request, "projects/_pdf_job.html", {"pdf_job": pdf_job, "project": pdf_job.project}
+    )
+
+
+def pdf_download(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """**Download PDF**: through this permission-checked view only, never a public URL."""
+    pdf_job = selectors.pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    if pdf_job.status != PdfJob.Status.READY:
+        raise Http404("This PDF is not ready.")
+    return FileResponse(
+        default_storage.open(pdf_job.file.name, "rb"),
+        as_attachment=True,
+        filename=pdf_job.filename,
+        content_type="application/pdf",
+    )

@@ -149,3 +149,66 @@ def charter_signed(project: Any) -> Check:
 
 
 DEFINING = Gate(title="Initiating → Defining", criteria=(charter_signed,))
+
+
+# -- Definition: measurable goals and a fixed scope. ------------------------------------------
+
+
+def metric_named(goal: Any) -> Check:
+    return Check("Metric named", bool(goal.metric.strip()))
+
+
+def unit_given(goal: Any) -> Check:
+    return Check("Unit given", bool(goal.unit.strip()))
+
+
+def target_differs_from_baseline(goal: Any) -> Check:
+    return Check(
+        "Numeric target different from the baseline",
+        goal.target is not None and goal.target != goal.baseline,
+    )
+
+
+def due_after_start(goal: Any) -> Check:
+    return Check(
+        "Due date after the start date",
+        bool(goal.start_date and goal.due_date and goal.due_date > goal.start_date),
+    )
+
+
+# The SMART check of one goal: what it lacks to be specific, measurable and time-bound.
+GOAL_SMART = Gate(
+    title="SMART check",
+    criteria=(metric_named, unit_given, target_differs_from_baseline, due_after_start),
+)
+
+
+def _active(rows: Any) -> list[Any]:
+    return [row for row in rows.all() if getattr(row, "archived_at", None) is None]
+
+
+def smart_goal_defined(project: Any) -> Check:
+    goals = _active(project.goals)
+    passing = sum(1 for goal in goals if GOAL_SMART.is_open(goal))
+    return Check(
+        "At least one goal passes the SMART check",
+        passing > 0,
+        detail=f"{passing} of {len(goals)} goals pass." if goals else "No goals yet.",
+    )
+
+
+def in_scope_item_listed(project: Any) -> Check:
+    return Check(
+        "At least one in-scope item",
+        any(item.kind == "in" for item in project.scope_items.all()),
+    )
+
+
+def requirement_listed(project: Any) -> Check:
+    return Check("At least one requirement", bool(project.requirements.all()))
+
+
+PLANNING = Gate(
+    title="Defining → Planning",
+    criteria=(smart_goal_defined, in_scope_item_listed, requirement_listed),
+)

@@ -70,6 +70,17 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field="stage",
+        source=Stage.DEFINING,
+        target=Stage.PLANNING,
+        conditions=[gates.PLANNING.is_open],
+        permission=allowed(MANAGER, SPONSOR),
+        custom={"label": "Advance to Planning", "kind": "advance", "gate": gates.PLANNING},
+    )
+    def advance_to_planning(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
         source=ACTIVE,
         target=Stage.ON_HOLD,
         permission=allowed(SPONSOR, PMO),

@@ -1,12 +1,17 @@
 """Forms list their fields explicitly: state, stage, owners and sponsors are never posted."""
 
+import re
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from lifecycle.services import COMMENT_MAX_LENGTH
 from projects.models import (
@@ -15,15 +20,21 @@ from projects.models import (
     CharterItem,
     CharterRisk,
     Deliverable,
+    Direction,
     Funding,
+    Goal,
+    Measurement,
     Milestone,
     Project,
     Proposal,
+    Requirement,
     Risk,
+    ScopeItem,
     Sponsor,
     Stakeholder,
     Task,
 )
+from projects.services.definition import measurement_check
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A blank first choice: a risk row added and left untouched is ignored, not an error.
@@ -270,5 +281,134 @@ def charter_formsets(data: Any, charter: Charter) -> list[FormsetSection]:
         kwargs: dict[str, Any] = {"instance": charter, "prefix": key}
         if key in CharterItem.Kind.values:
             kwargs["queryset"] = CharterItem.objects.filter(charter=charter, kind=key)
+        sections.append(FormsetSection(key, heading, add_label, formset_class(data, **kwargs)))
+    return sections
+
+
+# -- Definition: goals, measurements, scope ----------------------------------------------------
+
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+class NumberField(forms.DecimalField):
+    """A number as people type it: “1,000”, “40%”, “ 12.5 ” all mean what they say."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("%").strip()
+            if THOUSANDS.match(value):
+                value = value.replace(",", "")
+        return super().to_python(value)
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = Goal.FIELDS
+        field_classes = {"baseline": NumberField, "target": NumberField}
+        widgets = {
+            "start_date": DATE_INPUT,
+            "due_date": DATE_INPUT,
+            "baseline": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "target": forms.TextInput(attrs={"inputmode": "decimal"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "statement",
+            Div(
+                Div("metric", css_class="col-md-5"),
+                Div("unit", css_class="col-md-3"),
+                Div("direction", css_class="col-md-4"),
+                css_class="row",
+            ),
+            Div(
+                Div("baseline", css_class="col-md-3"),
+                Div("target", css_class="col-md-3"),
+                Div("start_date", css_class="col-md-3"),
+                Div("due_date", css_class="col-md-3"),
+                css_class="row",
+            ),
+            "owner",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, due = cleaned.get("start_date"), cleaned.get("due_date")
+        if start and due and due <= start:
+            self.add_error("due_date", "The due date must be after the start.")
+        baseline, target = cleaned.get("baseline"), cleaned.get("target")
+        direction = cleaned.get("direction")
+        if baseline is not None and target is not None:
+            if target == baseline:
+                self.add_error("target", "The target must differ from the baseline.")
+            elif direction == Direction.INCREASE and target < baseline:
+                self.add_error("target", "To increase, the target must be above the baseline.")
+            elif direction == Direction.DECREASE and target > baseline:
+                self.add_error("target", "To decrease, the target must be below the baseline.")
+        return cleaned
+
+
+class MeasurementForm(forms.ModelForm):
+    class Meta:
+        model = Measurement
+        fields = Measurement.FIELDS
+        field_classes = {"value": NumberField}
+        widgets = {"date": DATE_INPUT, "value": forms.TextInput(attrs={"inputmode": "decimal"})}
+
+    def __init__(self, *args: Any, goal: Goal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.goal = goal
+        self.fields["date"].initial = timezone.localdate()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_date(self) -> date:
+        when = self.cleaned_data["date"]
+        try:
+            measurement_check(self.goal, when)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["date"]) from error
+        return when
+
+
+SCOPE_FORMSETS = [
+    (
+        "in_scope",
+        "In scope",
+        "Add an in-scope item",
+        list_formset(Project, ScopeItem, fields=ScopeItem.FIELDS),
+    ),
+    (
+        "out_of_scope",
+        "Out of scope",
+        "Add an out-of-scope item",
+        list_formset(Project, ScopeItem, fields=ScopeItem.FIELDS),
+    ),
+    (
+        "requirements",
+        "Requirements",
+        "Add a requirement",
+        list_formset(
+            Project,
+            Requirement,
+            fields=Requirement.FIELDS,
+            widgets={"acceptance_criterion": forms.Textarea(attrs={"rows": 1})},
+            max_num=300,
+        ),
+    ),
+]
+SCOPE_KINDS = {"in_scope": ScopeItem.Kind.IN, "out_of_scope": ScopeItem.Kind.OUT}
+
+
+def scope_formsets(data: Any, project: Project) -> list[FormsetSection]:
+    sections = []
+    for key, heading, add_label, formset_class in SCOPE_FORMSETS:
+        kwargs: dict[str, Any] = {"instance": project, "prefix": key}
+        if key in SCOPE_KINDS:
+            kwargs["queryset"] = ScopeItem.objects.filter(project=project, kind=SCOPE_KINDS[key])
         sections.append(FormsetSection(key, heading, add_label, formset_class(data, **kwargs)))
     return sections

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
@@ -14,6 +14,8 @@ from projects.models import (
     Charter,
     CharterRevision,
     CharterState,
+    Goal,
+    Measurement,
     PdfJob,
     Project,
     ProjectQuerySet,
@@ -82,6 +84,13 @@ def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
 def charter_revisions(charter: Charter) -> QuerySet[CharterRevision]:
     """Signed revisions, newest (the baseline) first."""
     return charter.revisions.select_related("signed_by")
+
+
+def project_goals(project: Project) -> QuerySet[Goal]:
+    """The project's goals with their measurements, in two queries whatever their number."""
+    return project.goals.prefetch_related(
+        Prefetch("measurements", queryset=Measurement.objects.order_by("date", "recorded_at", "pk"))
+    )
 
 
 def pdf_job_get(*, user: AbstractBaseUser, project_pk: int, job_pk: int) -> PdfJob:

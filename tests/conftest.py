@@ -1,6 +1,7 @@
 """Shared people and projects. Named like the SPEC's demo accounts so tests read like it."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -191,3 +192,30 @@ def filled(initiating, manager) -> Project:
 def _media_root(tmp_path_factory):
     """Generated files go to a scratch folder, shared with any worker process the tests start."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture
+def defining(filled, manager, sponsor) -> Project:
+    """A project whose charter is signed, advanced to Defining by its sponsor."""
+    from projects import services
+
+    services.charter_submit(charter=filled.charter, by=manager)
+    services.charter_sign(charter=filled.charter, by=sponsor)
+    services.project_transition(project=filled, name="advance_to_defining", by=sponsor)
+    return Project.objects.get(pk=filled.pk)
+
+
+def smart_goal(**changes):
+    """The seed article's first goal, as a manager types it into the goal form."""
+    today = timezone.localdate()
+    return {
+        "statement": "Attract 1,000 visitors per day over the next three months",
+        "metric": "Visitors per day",
+        "unit": "visitors",
+        "direction": "increase",
+        "baseline": Decimal("250"),
+        "target": Decimal("1000"),
+        "start_date": today - timedelta(days=30),
+        "due_date": today + timedelta(days=60),
+        "owner": "Alex Moreno",
+    } | changes

@@ -11,6 +11,7 @@ from projects.models.charters import (
     Stakeholder,
     Task,
 )
+from projects.models.definition import Direction, Goal, Measurement, Requirement, ScopeItem
 from projects.models.pdfs import PdfJob
 from projects.models.projects import (
     Category,
@@ -30,7 +31,10 @@ __all__ = [
     "CharterRisk",
     "CharterState",
     "Deliverable",
+    "Direction",
     "Funding",
+    "Goal",
+    "Measurement",
     "Membership",
     "Milestone",
     "PdfJob",
@@ -38,7 +42,9 @@ __all__ = [
     "ProjectQuerySet",
     "Proposal",
     "ProposalState",
+    "Requirement",
     "Risk",
+    "ScopeItem",
     "Sponsor",
     "Stakeholder",
     "Task",

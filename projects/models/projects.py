@@ -82,7 +82,7 @@ class ProjectQuerySet(models.QuerySet):
         """Everything the gate criteria read, fetched once for a whole list."""
         return self.select_related(
             "proposal", "charter", "manager", "sponsor__user"
-        ).prefetch_related("fundings")
+        ).prefetch_related("fundings", "goals", "scope_items", "requirements")
 
 
 class Project(StageMachine):

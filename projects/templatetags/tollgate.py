@@ -88,3 +88,40 @@ def charter_item_sections() -> list[tuple[str, str]]:
     from projects.models import CharterItem
 
     return [(kind.value, kind.label) for kind in CharterItem.Kind]
+
+
+GOAL_STATUS_COLOURS = {
+    "not_started": "secondary",
+    "on_track": "success",
+    "at_risk": "warning",
+    "achieved": "primary",
+    "missed": "danger",
+}
+
+
+@register.filter
+def goal_badge(status: str) -> str:
+    return GOAL_STATUS_COLOURS.get(str(status), "secondary")
+
+
+@register.filter
+def number(value: Decimal | None) -> str:
+    """A goal value without trailing zeros: 1,000 and 40, not 1000.0000 and 40.0000."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value).normalize():f}"
+    whole, _, fraction = text.partition(".")
+    return intcomma(whole, use_l10n=False) + (f".{fraction}" if fraction else "")
+
+
+@register.simple_tag
+def goal_chart(goal: Any, width: int = 320, height: int = 120) -> str:
+    """A small server-drawn chart: measurements over time against the baseline and target."""
+    from projects.charts import goal_chart_svg
+
+    return goal_chart_svg(goal, width=width, height=height)
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{round(fraction * 100)}%"

@@ -11,6 +11,15 @@ from projects.views.charters import (
     pdf_download,
     pdf_status,
 )
+from projects.views.definition import (
+    goal_archive,
+    goal_detail,
+    goal_form,
+    goal_list,
+    measurement_create,
+    scope_detail,
+    scope_edit,
+)
 from projects.views.projects import (
     funding_create,
     healthz,
@@ -35,13 +44,20 @@ __all__ = [
     "charter_pdf",
     "charter_revision",
     "funding_create",
+    "goal_archive",
+    "goal_detail",
+    "goal_form",
+    "goal_list",
     "healthz",
     "home",
+    "measurement_create",
     "pdf_download",
     "pdf_status",
     "portfolio",
     "project_detail",
     "project_history",
     "proposal_action",
+    "scope_detail",
+    "scope_edit",
     "stage_action",
 ]

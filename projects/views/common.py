@@ -23,6 +23,8 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
         "tabs": [
             ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),
             ("charter", "Charter", reverse("projects:charter", args=[project.pk])),
+            ("goals", "Goals", reverse("projects:goals", args=[project.pk])),
+            ("scope", "Scope", reverse("projects:scope", args=[project.pk])),
             ("history", "History", reverse("projects:history", args=[project.pk])),
         ],
     }

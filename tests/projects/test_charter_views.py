@@ -190,7 +190,7 @@ def test_a_project_in_identifying_has_no_charter_yet(project, manager):
 
 
 def page_queries(client, path, django_assert_max_num_queries):
-    with django_assert_max_num_queries(20) as captured:
+    with django_assert_max_num_queries(25) as captured:
         assert client.get(path).status_code == 200
     return len(captured)
 

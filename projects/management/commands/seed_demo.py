@@ -18,6 +18,7 @@ from django.utils import timezone
 from projects import services
 from projects.models import Charter, Membership, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
+from projects.services import definition
 
 User = get_user_model()
 PASSWORD = "demo-pass-2026"
@@ -180,6 +181,23 @@ PROJECTS: list[dict[str, Any]] = [
         "until": "draft",
     },
     {
+        "title": "Online store relaunch",
+        "category": "software",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "210000",
+        "goal": "Relaunch the online store to grow visits and premium upgrades.",
+        "need": "The current store is slow on mobile and converts poorly.",
+        "benefits": "More visitors, more premium customers.",
+        "risks": [
+            ("Search ranking drops after the relaunch", 3, 4, "Redirect map and monitoring."),
+            ("Payment provider migration slips", 2, 4, "Keep the old provider as fallback."),
+        ],
+        "until": "defining_with_goals",
+        "funding": ("210000", "CC-5200 E-commerce"),
+        "members": ["viewer"],
+    },
+    {
         "title": "Server room UPS upgrade",
         "category": "hardware",
         "manager": "manager2",
@@ -304,12 +322,14 @@ class Command(BaseCommand):
         if until == "approved":
             return
         services.project_transition(project=project, name="advance_to_initiating", by=manager)
-        if until in ("charter_submitted", "defining"):
+        if until in ("charter_submitted", "defining", "defining_with_goals"):
             charter = self._charter(project, manager)
             services.charter_submit(charter=charter, by=manager)
-        if until == "defining":
+        if until in ("defining", "defining_with_goals"):
             services.charter_sign(charter=charter, by=sponsor, comment="Signed.")
             services.project_transition(project=project, name="advance_to_defining", by=sponsor)
+        if until == "defining_with_goals":
+            self._definition(project, manager)
         if until == "on_hold":
             services.project_transition(
                 project=project, name="hold", by=pmo, comment="Waiting for the structural survey."
@@ -386,3 +406,65 @@ class Command(BaseCommand):
             },
         )
         return Charter.objects.get(pk=charter.pk)
+
+    def _definition(self, project: Project, manager: Any) -> None:
+        """The seed article's two goals, measured along the way, and a scope."""
+        today = timezone.localdate()
+        day = timedelta(days=1)
+        visitors = definition.goal_save(
+            project=project,
+            by=manager,
+            statement="Attract 1,000 visitors per day to the site over the next three months.",
+            metric="Visitors per day",
+            unit="visitors",
+            direction="increase",
+            baseline=Decimal("250"),
+            target=Decimal("1000"),
+            start_date=today - 30 * day,
+            due_date=today + 60 * day,
+            owner="Alex Moreno",
+        )
+        upgrades = definition.goal_save(
+            project=project,
+            by=manager,
+            statement="Get 40% of free-trial customers to upgrade to premium plans in one month.",
+            metric="Free-trial customers upgrading to premium",
+            unit="%",
+            direction="increase",
+            baseline=Decimal("22"),
+            target=Decimal("40"),
+            start_date=today - 20 * day,
+            due_date=today + 10 * day,
+            owner="Priya Nair",
+        )
+        for goal, readings in (
+            (visitors, [(28, "310"), (21, "380"), (14, "450"), (7, "520"), (1, "575")]),
+            (upgrades, [(18, "23"), (12, "25"), (6, "26"), (1, "27")]),
+        ):
+            for days_ago, value in readings:
+                definition.measurement_add(
+                    goal=goal, by=manager, date=today - days_ago * day, value=Decimal(value)
+                )
+        definition.scope_update(
+            project=project,
+            by=manager,
+            lists={
+                "in_scope": [
+                    {"text": "Store front, product pages and checkout"},
+                    {"text": "Free-trial to premium upgrade flow"},
+                ],
+                "out_of_scope": [{"text": "Warehouse and delivery systems"}],
+                "requirements": [
+                    {
+                        "text": "Pages load in under two seconds on mobile",
+                        "priority": "must",
+                        "acceptance_criterion": "Median load under 2 s in the field data.",
+                    },
+                    {
+                        "text": "One-click upgrade from the trial dashboard",
+                        "priority": "should",
+                        "acceptance_criterion": "Upgrade in one click after log-in.",
+                    },
+                ],
+            },
+        )

@@ -1,0 +1,77 @@
+"""Small charts drawn on the server as SVG: no JavaScript library, nothing to download."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+PAD = 8
+
+
+def _scale(value: float, low: float, high: float, start: float, end: float) -> float:
+    if high == low:
+        return (start + end) / 2
+    return start + (value - low) / (high - low) * (end - start)
+
+
+def goal_chart_svg(goal: Any, *, width: int, height: int) -> SafeString:
+    """Measurements of `goal` (dots joined by a line) between its dashed baseline and target."""
+    points = [(m.date, float(m.value)) for m in goal.measurements.all()]
+    values = [float(goal.baseline), *(v for _, v in points)]
+    if goal.target is not None:
+        values.append(float(goal.target))
+    low, high = min(values), max(values)
+    margin = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    low, high = low - margin, high + margin
+
+    dates = [d for d, _ in points]
+    first = goal.start_date or (min(dates) if dates else date.today())
+    last = goal.due_date or (max(dates) if dates else first)
+    if last <= first:
+        last = first + timedelta(days=1)
+
+    def x(day: date) -> float:
+        return _scale((day - first).days, 0, (last - first).days, PAD, width - PAD)
+
+    def y(value: float) -> float:
+        return _scale(value, low, high, height - PAD, PAD)
+
+    parts = [
+        f'<svg class="goal-chart" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(_summary(goal, points))}">',
+        f"<title>{escape(_summary(goal, points))}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" class="frame"/>',
+        _level(y(float(goal.baseline)), width, "baseline", goal.baseline),
+    ]
+    if goal.target is not None:
+        parts.append(_level(y(float(goal.target)), width, "target", goal.target))
+    if points:
+        path = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
+        parts.append(f'<polyline class="measured" points="{path}"/>')
+        parts += [
+            f'<circle class="measured" cx="{x(d):.1f}" cy="{y(v):.1f}" r="3"/>' for d, v in points
+        ]
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - numbers and escaped text only
+
+
+def _level(at: float, width: int, kind: str, value: Decimal) -> str:
+    label = f"{kind} {value.normalize():f}"
+    return (
+        f'<line class="{kind}" x1="{PAD}" x2="{width - PAD}" y1="{at:.1f}" y2="{at:.1f}"/>'
+        f'<text class="{kind}" x="{width - PAD}" y="{at - 3:.1f}" text-anchor="end">'
+        f"{escape(label)}</text>"
+    )
+
+
+def _summary(goal: Any, points: list[tuple[date, float]]) -> str:
+    latest = (
+        f"latest {points[-1][1]:g} on {points[-1][0].isoformat()}"
+        if points
+        else "no measurement yet"
+    )
+    target = f"{goal.target.normalize():f}" if goal.target is not None else "none"
+    baseline = f"{goal.baseline.normalize():f}"
+    return f"{goal.metric or goal.statement}: baseline {baseline}, target {target}, {latest}"

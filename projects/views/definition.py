@@ -1,0 +1,139 @@
+"""The Definition stage's pages: goals with their progress and measurements, and the scope."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from lifecycle.gates import GOAL_SMART
+from projects import goals, selectors
+from projects.forms import CommentForm, GoalForm, MeasurementForm, scope_formsets
+from projects.models import Goal, Measurement, Project
+from projects.rows import formset_rows
+from projects.services import definition
+from projects.views.common import project_context
+
+
+def _goal(project: Project, goal_pk: int) -> Goal:
+    measurements = Prefetch(
+        "measurements", queryset=Measurement.objects.select_related("recorded_by")
+    )
+    return get_object_or_404(project.goals.prefetch_related(measurements), pk=goal_pk)
+
+
+def _with_state(goal: Goal) -> Goal:
+    """Attach what the pages show of a goal: its SMART check and where it stands today."""
+    goal.smart = GOAL_SMART.evaluate(goal)
+    goal.smart_unmet = [check for check in goal.smart if not check.met]
+    goal.state = goals.goal_state(goal, list(goal.measurements.all()), timezone.localdate())
+    return goal
+
+
+def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    project_goals = [_with_state(goal) for goal in selectors.project_goals(project)]
+    context = project_context(request, project, tab="goals") | {
+        "goals": [goal for goal in project_goals if not goal.archived],
+        "archived": [goal for goal in project_goals if goal.archived],
+        "can_edit": definition.definition_editable(project, request.user),
+        "can_measure": definition.measuring_allowed(project, request.user),
+    }
+    return render(request, "projects/project_goals.html", context)
+
+
+def goal_form(request: HttpRequest, pk: int, goal_pk: int | None = None) -> HttpResponse:
+    """Add a goal, or edit one: the manager's, while the project is in Defining."""
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not definition.definition_editable(project, request.user):
+        raise PermissionDenied("Goals are set by the manager while the project is in Defining.")
+    goal = _goal(project, goal_pk) if goal_pk else None
+    form = GoalForm(request.POST or None, instance=goal)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in Goal.FIELDS}
+        goal = definition.goal_save(project=project, by=request.user, goal=goal, **fields)
+        unmet = [check.label for check in GOAL_SMART.unmet(goal)]
+        if unmet:
+            messages.warning(request, f"Goal saved. Not SMART yet — lacking: {', '.join(unmet)}.")
+        else:
+            messages.success(request, "Goal saved. It passes the SMART check.")
+        return redirect("projects:goals", pk=project.pk)
+    context = {"project": project, "form": form, "goal": _with_state(goal) if goal else None}
+    return render(request, "projects/goal_form.html", context)
+
+
+def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    goal = _with_state(_goal(project, goal_pk))
+    return _goal_page(request, project, goal, MeasurementForm(goal=goal))
+
+
+def _goal_page(
+    request: HttpRequest, project: Project, goal: Goal, form: MeasurementForm, status: int = 200
+) -> HttpResponse:
+    context = project_context(request, project, tab="goals") | {
+        "goal": goal,
+        "form": form,
+        "can_measure": definition.measuring_allowed(project, request.user) and not goal.archived,
+        "can_edit": definition.definition_editable(project, request.user) and not goal.archived,
+        "can_archive": definition.measuring_allowed(project, request.user)
+        and not goal.archived
+        and request.user.pk == project.manager_id,
+    }
+    return render(request, "projects/goal_detail.html", context, status=status)
+
+
+@require_POST
+def measurement_create(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    goal = _goal(project, goal_pk)
+    form = MeasurementForm(request.POST, goal=goal)
+    if form.is_valid():
+        try:
+            definition.measurement_add(goal=goal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Measurement added.")
+            return redirect("projects:goal", pk=project.pk, goal_pk=goal.pk)
+    return _goal_page(request, project, _with_state(_goal(project, goal_pk)), form, status=200)
+
+
+@require_POST
+def goal_archive(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    goal = _goal(project, goal_pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    definition.goal_archive(goal=goal, by=request.user, comment=comment)
+    messages.success(request, "Goal archived; it and its measurements are kept.")
+    return redirect("projects:goals", pk=project.pk)
+
+
+def scope_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    context = project_context(request, project, tab="scope") | {
+        "in_scope": [item for item in project.scope_items.all() if item.kind == "in"],
+        "out_of_scope": [item for item in project.scope_items.all() if item.kind == "out"],
+        "requirements": project.requirements.all(),
+        "can_edit": definition.definition_editable(project, request.user),
+    }
+    return render(request, "projects/project_scope.html", context)
+
+
+def scope_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not definition.definition_editable(project, request.user):
+        raise PermissionDenied("The scope is set by the manager while the project is in Defining.")
+    formsets = scope_formsets(request.POST or None, project)
+    if request.method == "POST" and all(section.formset.is_valid() for section in formsets):
+        lists = {
+            section.key: formset_rows(section.formset, definition.SCOPE_LISTS[section.key][1])
+            for section in formsets
+        }
+        definition.scope_update(project=project, by=request.user, lists=lists)
+        messages.success(request, "Scope saved.")
+        return redirect("projects:scope", pk=project.pk)
+    return render(request, "projects/scope_form.html", {"project": project, "formsets": formsets})

@@ -212,3 +212,107 @@ PLANNING = Gate(
     title="Defining → Planning",
     criteria=(smart_goal_defined, in_scope_item_listed, requirement_listed),
 )
+
+
+# -- Planning: a plan the sponsor can approve, and the gate into delivery. --------------------
+
+
+def plan_has_tasks(plan: Any) -> Check:
+    return Check("At least one task in the work plan", bool(plan.tasks.all()))
+
+
+def milestones_dated(plan: Any) -> Check:
+    undated = [m.name for m in plan.milestones.all() if m.due_date is None]
+    return Check(
+        "Every milestone dated",
+        not undated,
+        detail=f"Not dated: {', '.join(undated)}." if undated else "",
+    )
+
+
+def tasks_owned_and_dated(plan: Any) -> Check:
+    incomplete = [
+        t.name for t in plan.tasks.all() if not (t.owner.strip() and t.start_date and t.end_date)
+    ]
+    return Check(
+        "Every task has an owner and dates",
+        not incomplete,
+        detail=f"Incomplete: {', '.join(incomplete)}." if incomplete else "",
+    )
+
+
+def budget_within_funding(plan: Any) -> Check:
+    planned = sum((line.amount for line in plan.budget_lines.all()), Decimal(0))
+    funded = sum((funding.amount for funding in plan.project.fundings.all()), Decimal(0))
+    return Check(
+        "Planned budget within funding",
+        bool(plan.budget_lines.all()) and planned <= funded,
+        detail=f"Planned {planned:,.2f} of {funded:,.2f} funded.",
+    )
+
+
+PLAN_COMPLETE = Gate(
+    title="Plan complete",
+    criteria=(plan_has_tasks, milestones_dated, tasks_owned_and_dated, budget_within_funding),
+)
+
+
+def _plan(project: Any) -> Any:
+    return getattr(project, "plan", None)
+
+
+def plan_ready(project: Any) -> Check:
+    plan = _plan(project)
+    unmet = PLAN_COMPLETE.unmet(plan) if plan else []
+    return Check(
+        "Plan complete: milestones dated, tasks owned and dated, budget within funding",
+        plan is not None and not unmet,
+        detail="; ".join(check.label for check in unmet),
+    )
+
+
+def plan_approved(project: Any) -> Check:
+    plan = _plan(project)
+    return Check("Plan approved by the sponsor", bool(plan and plan.is_approved))
+
+
+DELIVERING = Gate(title="Planning → Delivering", criteria=(plan_ready, plan_approved))
+
+
+# -- Delivering and closing. -------------------------------------------------------------------
+
+
+def deliverables_accepted(project: Any) -> Check:
+    deliverables = list(project.deliverables.all())
+    waiting = [d.name for d in deliverables if d.state != "accepted"]
+    return Check(
+        "Every deliverable accepted by the sponsor",
+        bool(deliverables) and not waiting,
+        detail=f"Not accepted yet: {', '.join(waiting)}." if waiting else "",
+    )
+
+
+def status_reported(project: Any) -> Check:
+    return Check("At least one status report", bool(project.status_reports.all()))
+
+
+CLOSING = Gate(title="Delivering → Closing", criteria=(deliverables_accepted, status_reported))
+
+
+def closure_complete(project: Any) -> Check:
+    report = getattr(project, "closure", None)
+    missing = []
+    if report is None or not report.lessons_learned.strip():
+        missing.append("lessons learned")
+    if report is None or not report.handover.strip():
+        missing.append("handover to operations")
+    if report is not None and any(row.final_value is None for row in report.goals.all()):
+        missing.append("a final value for every goal")
+    return Check(
+        "Closure report complete (lessons learned, handover, final value of every goal)",
+        not missing,
+        detail=f"Missing: {', '.join(missing)}." if missing else "",
+    )
+
+
+CLOSED = Gate(title="Closing → Closed", criteria=(closure_complete,))

@@ -81,6 +81,39 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field="stage",
+        source=Stage.PLANNING,
+        target=Stage.DELIVERING,
+        conditions=[gates.DELIVERING.is_open],
+        permission=allowed(SPONSOR),
+        custom={"label": "Advance to Delivering", "kind": "advance", "gate": gates.DELIVERING},
+    )
+    def advance_to_delivering(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
+        source=Stage.DELIVERING,
+        target=Stage.CLOSING,
+        conditions=[gates.CLOSING.is_open],
+        permission=allowed(SPONSOR),
+        custom={"label": "Advance to Closing", "kind": "advance", "gate": gates.CLOSING},
+    )
+    def advance_to_closing(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
+        source=Stage.CLOSING,
+        target=Stage.CLOSED,
+        conditions=[gates.CLOSED.is_open],
+        permission=allowed(MANAGER, PMO),
+        custom={"label": "Advance to Closed", "kind": "advance", "gate": gates.CLOSED},
+    )
+    def advance_to_closed(self, *, by: Any, comment: str) -> None:
+        self._enter_stage()
+
+    @transition(
+        field="stage",
         source=ACTIVE,
         target=Stage.ON_HOLD,
         permission=allowed(SPONSOR, PMO),

@@ -75,3 +75,47 @@ def _summary(goal: Any, points: list[tuple[date, float]]) -> str:
     target = f"{goal.target.normalize():f}" if goal.target is not None else "none"
     baseline = f"{goal.baseline.normalize():f}"
     return f"{goal.metric or goal.statement}: baseline {baseline}, target {target}, {latest}"
+
+
+def plan_timeline(plan: Any) -> dict[str, Any]:
+    """Bars for a Gantt-like timeline: each task from start to end, each milestone a mark,
+    placed in percent of the plan's span. Undated rows are listed without a bar."""
+    tasks = list(plan.tasks.all())
+    milestones = list(plan.milestones.all())
+    days = [t.start_date for t in tasks if t.start_date] + [t.end_date for t in tasks if t.end_date]
+    days += [m.due_date for m in milestones if m.due_date]
+    if not days:
+        return {"rows": [], "first": None, "last": None}
+    first, last = min(days), max(days)
+    span = max((last - first).days, 1)
+
+    def at(day: date) -> float:
+        return round((day - first).days / span * 100, 2)
+
+    names = {task.pk: task.name for task in tasks}
+    rows = []
+    for task in tasks:
+        dated = bool(task.start_date and task.end_date)
+        rows.append(
+            {
+                "kind": "task",
+                "name": task.name,
+                "owner": task.owner,
+                "start": task.start_date,
+                "end": task.end_date,
+                "after": names.get(task.depends_on_id),
+                "left": at(task.start_date) if dated else None,
+                # at least a sliver, so a one-day task is still visible
+                "width": max(at(task.end_date) - at(task.start_date), 0.8) if dated else None,
+            }
+        )
+    for milestone in milestones:
+        rows.append(
+            {
+                "kind": "milestone",
+                "name": milestone.name,
+                "end": milestone.due_date,
+                "left": at(milestone.due_date) if milestone.due_date else None,
+            }
+        )
+    return {"rows": rows, "first": first, "last": last}

@@ -15,16 +15,22 @@ from django.utils import timezone
 
 from lifecycle.services import COMMENT_MAX_LENGTH
 from projects.models import (
+    BudgetLine,
     Category,
     Charter,
     CharterItem,
     CharterRisk,
+    ClosureGoal,
+    ClosureReport,
     Deliverable,
     Direction,
     Funding,
     Goal,
     Measurement,
     Milestone,
+    Plan,
+    PlanMilestone,
+    PlanTask,
     Project,
     Proposal,
     Requirement,
@@ -32,6 +38,7 @@ from projects.models import (
     ScopeItem,
     Sponsor,
     Stakeholder,
+    StatusReport,
     Task,
 )
 from projects.services.definition import measurement_check
@@ -412,3 +419,132 @@ def scope_formsets(data: Any, project: Project) -> list[FormsetSection]:
             kwargs["queryset"] = ScopeItem.objects.filter(project=project, kind=SCOPE_KINDS[key])
         sections.append(FormsetSection(key, heading, add_label, formset_class(data, **kwargs)))
     return sections
+
+
+# -- Planning, delivery, closure ---------------------------------------------------------------
+
+
+class PlanTaskFormSet(forms.BaseInlineFormSet):
+    """A task may depend on another task of the same plan, and only on one."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        tasks = (
+            PlanTask.objects.filter(plan=self.instance)
+            if self.instance.pk
+            else PlanTask.objects.none()
+        )
+        form.fields["depends_on"].queryset = tasks
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", {})
+            if data.get("depends_on") and data["depends_on"].pk == form.instance.pk:
+                form.add_error("depends_on", "A task cannot depend on itself.")
+
+
+class PlanTaskForm(forms.ModelForm):
+    class Meta:
+        model = PlanTask
+        fields = PlanTask.FIELDS
+        widgets = {"start_date": DATE_INPUT, "end_date": DATE_INPUT}
+
+    def clean(self) -> dict[str, Any]:
+        return end_not_before_start(self, super().clean())
+
+
+PLAN_FORMSETS = [
+    (
+        "tasks",
+        "Work plan",
+        "Add a task",
+        list_formset(Plan, PlanTask, form=PlanTaskForm, formset=PlanTaskFormSet, max_num=300),
+    ),
+    (
+        "milestones",
+        "Milestones",
+        "Add a milestone",
+        list_formset(
+            Plan, PlanMilestone, fields=PlanMilestone.FIELDS, widgets={"due_date": DATE_INPUT}
+        ),
+    ),
+    (
+        "budget_lines",
+        "Planned budget",
+        "Add a budget line",
+        list_formset(Plan, BudgetLine, fields=BudgetLine.FIELDS),
+    ),
+]
+
+
+class PlanForm(forms.Form):
+    """The plan's save counter: a form opened before the last save is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def plan_formsets(data: Any, plan: Plan) -> list[FormsetSection]:
+    return [
+        FormsetSection(key, heading, add_label, formset_class(data, instance=plan, prefix=key))
+        for key, heading, add_label, formset_class in PLAN_FORMSETS
+    ]
+
+
+class StatusReportForm(forms.ModelForm):
+    class Meta:
+        model = StatusReport
+        fields = StatusReport.FIELDS
+        widgets = {
+            "date": DATE_INPUT,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"schedule": "Schedule (RAG)", "budget": "Budget (RAG)", "scope": "Scope (RAG)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "date",
+            Div(
+                Div("schedule", css_class="col-4"),
+                Div("budget", css_class="col-4"),
+                Div("scope", css_class="col-4"),
+                css_class="row",
+            ),
+            "summary",
+            "next_steps",
+        )
+
+    def clean_date(self) -> date:
+        when = self.cleaned_data["date"]
+        if when > timezone.localdate():
+            raise ValidationError("A status report cannot be dated in the future.")
+        return when
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = ClosureReport
+        fields = ClosureReport.TEXT_FIELDS
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in ClosureReport.TEXT_FIELDS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ClosureGoalForm(forms.ModelForm):
+    class Meta:
+        model = ClosureGoal
+        fields = ClosureGoal.FIELDS
+        field_classes = {"final_value": NumberField}
+        widgets = {"final_value": forms.TextInput(attrs={"inputmode": "decimal"})}
+
+
+ClosureGoalFormSet = forms.inlineformset_factory(
+    ClosureReport, ClosureGoal, form=ClosureGoalForm, extra=0, can_delete=False, max_num=200
+)

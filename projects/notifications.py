@@ -18,11 +18,25 @@ from projects.models import Project
 
 log = logging.getLogger(__name__)
 
-TO_SPONSOR = {"submit"}
-TO_MANAGER = {"approve", "reject", "request_changes", "record_funding", "sign", "return_charter"}
+TO_SPONSOR = {"submit", "deliver"}
+TO_MANAGER = {
+    "approve",
+    "reject",
+    "request_changes",
+    "record_funding",
+    "sign",
+    "return_charter",
+    "return_plan",
+    "accept",
+    "send_back",
+}
 STAGE = "Stage"
 # Where a mail about a record sends its reader.
-RECORD_PAGES = {"Charter": "projects:charter"}
+RECORD_PAGES = {
+    "Charter": "projects:charter",
+    "Plan": "projects:plan",
+    "Deliverable": "projects:status",
+}
 
 
 def enqueue(entry: AuditEntry) -> None:

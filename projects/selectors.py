@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from lifecycle.models import AuditEntry
 from lifecycle.stages import ACTIVE, Stage
@@ -14,10 +15,14 @@ from projects.models import (
     Charter,
     CharterRevision,
     CharterState,
+    DeliverableState,
     Goal,
     Measurement,
     PdfJob,
+    Plan,
+    PlanState,
     Project,
+    ProjectDeliverable,
     ProjectQuerySet,
     Proposal,
     ProposalState,
@@ -44,9 +49,16 @@ class Awaiting:
     since: datetime | None
     amount: Decimal | None = None
 
+    @property
+    def url(self) -> str:
+        tab = {"Charter": "charter", "Plan": "plan"}.get(self.record, "detail")
+        if self.record.startswith("Deliverable"):
+            tab = "status"
+        return reverse(f"projects:{tab}", args=[self.project.pk])
+
 
 def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> list[Awaiting]:
-    """Business cases and charters submitted to this sponsor, oldest first."""
+    """Business cases, charters, plans and deliverables waiting for this sponsor, oldest first."""
     proposals = (
         Proposal.objects.filter(state=ProposalState.SUBMITTED, project__sponsor_id=user.pk)
         .select_related("project__manager")
@@ -57,9 +69,24 @@ def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> list[Awaiting]
         .select_related("project__manager")
         .order_by("submitted_at", "pk")[:limit]
     )
+    plans = (
+        Plan.objects.filter(state=PlanState.SUBMITTED, project__sponsor_id=user.pk)
+        .select_related("project__manager")
+        .order_by("submitted_at", "pk")[:limit]
+    )
+    deliverables = (
+        ProjectDeliverable.objects.filter(
+            state=DeliverableState.DELIVERED, project__sponsor_id=user.pk
+        )
+        .select_related("project__manager")
+        .order_by("delivered_at", "pk")[:limit]
+    )
     items = [
         Awaiting("Business case", p.project, p.submitted_at, p.estimated_cost) for p in proposals
-    ] + [Awaiting("Charter", c.project, c.submitted_at) for c in charters]
+    ]
+    items += [Awaiting("Charter", c.project, c.submitted_at) for c in charters]
+    items += [Awaiting("Plan", p.project, p.submitted_at) for p in plans]
+    items += [Awaiting(f"Deliverable: {d.name}", d.project, d.delivered_at) for d in deliverables]
     return sorted(items, key=lambda item: item.since or datetime.max.replace(tzinfo=UTC))[:limit]
 
 

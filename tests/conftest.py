@@ -219,3 +219,77 @@ def smart_goal(**changes):
         "due_date": today + timedelta(days=60),
         "owner": "Alex Moreno",
     } | changes
+
+
+@pytest.fixture
+def planning(defining, manager) -> Project:
+    """A project with a SMART goal and a scope, advanced to Planning by its manager."""
+    from projects import services
+    from projects.services import definition
+
+    definition.goal_save(project=defining, by=manager, **smart_goal())
+    definition.scope_update(
+        project=defining,
+        by=manager,
+        lists={
+            "in_scope": [{"text": "Checkout"}],
+            "out_of_scope": [],
+            "requirements": [{"text": "Fast", "priority": "must", "acceptance_criterion": "2 s"}],
+        },
+    )
+    services.project_transition(project=defining, name="advance_to_planning", by=manager)
+    return Project.objects.get(pk=defining.pk)
+
+
+def plan_lists(*, budget=Decimal("100000"), owner="Alex Moreno", dated=True):
+    today = timezone.localdate()
+    return {
+        "tasks": [
+            {
+                "name": "Build",
+                "owner": owner,
+                "start_date": today,
+                "end_date": today + timedelta(days=30),
+            },
+        ],
+        "milestones": [
+            {"name": "Go live", "due_date": today + timedelta(days=40) if dated else None}
+        ],
+        "budget_lines": [{"category": "staff", "description": "Team", "amount": budget}],
+    }
+
+
+@pytest.fixture
+def delivering(planning, manager, sponsor) -> Project:
+    """A project whose plan the sponsor approved, advanced to Delivering."""
+    from projects import services
+    from projects.services import delivery
+
+    plan = planning.plan
+    delivery.plan_update(plan=plan, by=manager, version=plan.version, lists=plan_lists())
+    delivery.plan_submit(plan=plan, by=manager)
+    delivery.plan_approve(plan=plan, by=sponsor)
+    services.project_transition(project=planning, name="advance_to_delivering", by=sponsor)
+    return Project.objects.get(pk=planning.pk)
+
+
+@pytest.fixture
+def closing(delivering, manager, sponsor) -> Project:
+    """Every deliverable accepted, one status report: advanced to Closing."""
+    from projects import services
+    from projects.services import delivery
+
+    for deliverable in delivering.deliverables.all():
+        delivery.deliverable_deliver(deliverable=deliverable, by=manager)
+        delivery.deliverable_accept(deliverable=deliverable, by=sponsor)
+    delivery.status_report_add(
+        project=delivering,
+        by=manager,
+        date=timezone.localdate(),
+        schedule="green",
+        budget="amber",
+        scope="green",
+        summary="On track",
+    )
+    services.project_transition(project=delivering, name="advance_to_closing", by=sponsor)
+    return Project.objects.get(pk=delivering.pk)

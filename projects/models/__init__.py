@@ -12,6 +12,19 @@ from projects.models.charters import (
     Task,
 )
 from projects.models.definition import Direction, Goal, Measurement, Requirement, ScopeItem
+from projects.models.delivery import (
+    BudgetLine,
+    ClosureGoal,
+    ClosureReport,
+    DeliverableState,
+    Plan,
+    PlanMilestone,
+    PlanState,
+    PlanTask,
+    ProjectDeliverable,
+    Rag,
+    StatusReport,
+)
 from projects.models.pdfs import PdfJob
 from projects.models.projects import (
     Category,
@@ -24,13 +37,17 @@ from projects.models.projects import (
 from projects.models.proposals import Proposal, ProposalState, Risk
 
 __all__ = [
+    "BudgetLine",
     "Category",
     "Charter",
     "CharterItem",
     "CharterRevision",
     "CharterRisk",
     "CharterState",
+    "ClosureGoal",
+    "ClosureReport",
     "Deliverable",
+    "DeliverableState",
     "Direction",
     "Funding",
     "Goal",
@@ -38,14 +55,21 @@ __all__ = [
     "Membership",
     "Milestone",
     "PdfJob",
+    "Plan",
+    "PlanMilestone",
+    "PlanState",
+    "PlanTask",
     "Project",
+    "ProjectDeliverable",
     "ProjectQuerySet",
     "Proposal",
     "ProposalState",
+    "Rag",
     "Requirement",
     "Risk",
     "ScopeItem",
     "Sponsor",
     "Stakeholder",
+    "StatusReport",
     "Task",
 ]

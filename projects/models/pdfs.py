@@ -20,6 +20,7 @@ class PdfJob(models.Model):
 
     class Kind(models.TextChoices):
         CHARTER = "charter", "Charter"
+        CLOSURE = "closure", "Closure report"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="pdf_jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)

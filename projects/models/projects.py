@@ -81,8 +81,19 @@ class ProjectQuerySet(models.QuerySet):
     def with_gate_data(self) -> "ProjectQuerySet":
         """Everything the gate criteria read, fetched once for a whole list."""
         return self.select_related(
-            "proposal", "charter", "manager", "sponsor__user"
-        ).prefetch_related("fundings", "goals", "scope_items", "requirements")
+            "proposal", "charter", "plan", "closure", "manager", "sponsor__user"
+        ).prefetch_related(
+            "fundings",
+            "goals",
+            "scope_items",
+            "requirements",
+            "plan__tasks",
+            "plan__milestones",
+            "plan__budget_lines",
+            "deliverables",
+            "status_reports",
+            "closure__goals",
+        )
 
 
 class Project(StageMachine):

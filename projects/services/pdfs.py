@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from projects import charter_document, pdf
+from projects import charter_document, closure_document, pdf
 from projects.models import Charter, CharterRevision, PdfJob, Project
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
 TEMPLATE_VERSION = "1"
-TEMPLATES = {PdfJob.Kind.CHARTER: "projects/pdf/charter.html"}
+TEMPLATES = {
+    PdfJob.Kind.CHARTER: "projects/pdf/charter.html",
+    PdfJob.Kind.CLOSURE: "projects/pdf/closure.html",
+}
 # A queued job older than this was probably never enqueued (the broker was down).
 STUCK_QUEUED_AFTER = timedelta(seconds=60)
 
@@ -93,21 +96,51 @@ def charter_pdf_job(
 def charter_pdf_request(
     *, project: Project, by: AbstractBaseUser, revision_number: int | None = None
 ) -> PdfJob:
-    """**Generate PDF**: the job for this content, new or reused; a failed one is retried."""
+    """**Generate PDF** of the charter: the job for this content, new or reused."""
     charter = Charter.objects.get(project=project)  # as it is now, not as `project` cached it
     render_input = charter_pdf_input(charter, revision_number)
     revision = render_input["charter"]["revision"]
     state = "signed" if render_input["signoff"] else "draft"
+    return pdf_request(
+        project=project,
+        kind=PdfJob.Kind.CHARTER,
+        title=f"Charter revision {revision} ({state})",
+        render_input=render_input,
+        by=by,
+    )
+
+
+def closure_render_input(project: Project) -> dict[str, Any]:
+    return {"template": TEMPLATE_VERSION, "closure": closure_document.snapshot(project.pk)}
+
+
+def closure_pdf_request(*, project: Project, by: AbstractBaseUser) -> PdfJob:
+    """**Generate PDF** of the closure report."""
+    return pdf_request(
+        project=project,
+        kind=PdfJob.Kind.CLOSURE,
+        title="Closure report",
+        render_input=closure_render_input(project),
+        by=by,
+    )
+
+
+def pdf_request(
+    *,
+    project: Project,
+    kind: str,
+    title: str,
+    render_input: dict[str, Any],
+    by: AbstractBaseUser,
+) -> PdfJob:
+    """The job for this exact input: reused if it exists, retried if it failed, else new and
+    enqueued once the transaction commits."""
     with transaction.atomic():
         job, created = PdfJob.objects.get_or_create(
             project=project,
-            kind=PdfJob.Kind.CHARTER,
+            kind=kind,
             source_sha256=input_sha256(render_input),
-            defaults={
-                "title": f"Charter revision {revision} ({state})",
-                "document": render_input,
-                "requested_by": by,
-            },
+            defaults={"title": title, "document": render_input, "requested_by": by},
         )
         if not created and job.status == PdfJob.Status.FAILED:
             job = PdfJob.objects.select_for_update().get(pk=job.pk)
@@ -195,6 +228,8 @@ def _fail(job_id: int, message: str) -> PdfJob:
 
 def render_context(job: PdfJob) -> dict[str, Any]:
     render_input = job.document
+    if job.kind == PdfJob.Kind.CLOSURE:
+        return {"closure": render_input["closure"], "generated_at": timezone.now()}
     document = render_input["charter"]
     return {
         "document": document,

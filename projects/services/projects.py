@@ -17,6 +17,7 @@ from projects.models import (
     Project,
 )
 from projects.services.charters import charter_open
+from projects.services.delivery import closure_open, delivery_open, plan_open
 
 # -- Funding ---------------------------------------------------------------------------------
 
@@ -99,4 +100,9 @@ def project_transition(
 
 
 # Entering a stage prepares the record its work happens in (idempotent: resuming is harmless).
-STAGE_RECORDS = {Stage.INITIATING: charter_open}
+STAGE_RECORDS = {
+    Stage.INITIATING: charter_open,
+    Stage.PLANNING: plan_open,
+    Stage.DELIVERING: delivery_open,
+    Stage.CLOSING: closure_open,
+}

@@ -125,3 +125,10 @@ def goal_chart(goal: Any, width: int = 320, height: int = 120) -> str:
 @register.filter
 def percent(fraction: float | None) -> str:
     return "—" if fraction is None else f"{round(fraction * 100)}%"
+
+
+@register.filter
+def decisions(actions: list[Any], names: str) -> list[Any]:
+    """The actions among `names` (comma-separated), in that order: a decision panel's buttons."""
+    wanted = names.split(",")
+    return sorted((a for a in actions if a.name in wanted), key=lambda a: wanted.index(a.name))

@@ -20,6 +20,17 @@ from projects.views.definition import (
     scope_detail,
     scope_edit,
 )
+from projects.views.delivery import (
+    closure_detail,
+    closure_edit,
+    closure_pdf,
+    deliverable_action,
+    plan_action,
+    plan_detail,
+    plan_edit,
+    status_detail,
+    status_report_create,
+)
 from projects.views.projects import (
     funding_create,
     healthz,
@@ -43,6 +54,10 @@ __all__ = [
     "charter_edit",
     "charter_pdf",
     "charter_revision",
+    "closure_detail",
+    "closure_edit",
+    "closure_pdf",
+    "deliverable_action",
     "funding_create",
     "goal_archive",
     "goal_detail",
@@ -53,6 +68,9 @@ __all__ = [
     "measurement_create",
     "pdf_download",
     "pdf_status",
+    "plan_action",
+    "plan_detail",
+    "plan_edit",
     "portfolio",
     "project_detail",
     "project_history",
@@ -60,4 +78,6 @@ __all__ = [
     "scope_detail",
     "scope_edit",
     "stage_action",
+    "status_detail",
+    "status_report_create",
 ]

@@ -1,0 +1,69 @@
+"""The closure report as a document: what the PDF prints, as plain JSON."""
+
+from decimal import Decimal
+from typing import Any
+
+from projects.models import Project
+
+
+def _value(value: Decimal | None) -> str | None:
+    return f"{value.normalize():f}" if value is not None else None
+
+
+def snapshot(project_id: int) -> dict[str, Any]:
+    project = (
+        Project.objects.select_related("closure", "manager", "sponsor__user", "proposal")
+        .prefetch_related(
+            "closure__goals__goal", "deliverables__accepted_by", "fundings", "status_reports"
+        )
+        .get(pk=project_id)
+    )
+    report = project.closure
+    last_report = project.status_reports.all()[0] if project.status_reports.all() else None
+    return {
+        "project": {
+            "reference": project.reference,
+            "title": project.title,
+            "category": project.get_category_display(),
+            "manager": project.manager.get_full_name() or project.manager.get_username(),
+            "sponsor": project.sponsor.user.get_full_name(),
+        },
+        "lessons_learned": report.lessons_learned,
+        "handover": report.handover,
+        "goals": [
+            {
+                "statement": row.goal.statement,
+                "unit": row.goal.unit,
+                "baseline": _value(row.goal.baseline),
+                "target": _value(row.goal.target),
+                "final_value": _value(row.final_value),
+                "achieved": row.achieved,
+                "note": row.note,
+            }
+            for row in report.goals.all()
+        ],
+        "deliverables": [
+            {
+                "name": d.name,
+                "state": d.get_state_display(),
+                "accepted_by": d.accepted_by.get_full_name() if d.accepted_by else None,
+                "accepted_on": d.accepted_at.date().isoformat() if d.accepted_at else None,
+            }
+            for d in project.deliverables.all()
+        ],
+        "budget": {
+            "estimated_cost": f"{project.proposal.estimated_cost:.2f}"
+            if project.proposal.estimated_cost is not None
+            else None,
+            "funded": f"{sum((f.amount for f in project.fundings.all()), Decimal(0)):.2f}",
+        },
+        "last_status": {
+            "date": last_report.date.isoformat(),
+            "schedule": last_report.get_schedule_display(),
+            "budget": last_report.get_budget_display(),
+            "scope": last_report.get_scope_display(),
+            "summary": last_report.summary,
+        }
+        if last_report
+        else None,
+    }

@@ -1,0 +1,282 @@
+"""Planning, delivery and closure: the plan the sponsor approves, status reports and accepted
+deliverables, and the closure report. Entering each stage prepares its record."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from lifecycle.models import AuditEntry
+from lifecycle.services import RecordChanged, audit_record, transition_run
+from lifecycle.stages import Role, Stage
+from projects import notifications
+from projects.models import (
+    BudgetLine,
+    ClosureGoal,
+    ClosureReport,
+    Plan,
+    PlanMilestone,
+    PlanTask,
+    Project,
+    ProjectDeliverable,
+    StatusReport,
+)
+from projects.rows import Row, sync_rows
+
+# -- Planning --------------------------------------------------------------------------------
+
+PLAN_LISTS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
+    "tasks": (PlanTask, PlanTask.FIELDS),
+    "milestones": (PlanMilestone, PlanMilestone.FIELDS),
+    "budget_lines": (BudgetLine, BudgetLine.FIELDS),
+}
+
+
+def plan_open(project: Project) -> Plan:
+    """Entering Planning: the plan starts from the charter's work plan and timetable."""
+    plan, created = Plan.objects.get_or_create(project=project)
+    charter = getattr(project, "charter", None)
+    if created and charter is not None:
+        PlanTask.objects.bulk_create(
+            PlanTask(
+                plan=plan,
+                name=task.name,
+                owner=task.owner,
+                start_date=task.start_date,
+                end_date=task.end_date,
+            )
+            for task in charter.tasks.all()
+        )
+        PlanMilestone.objects.bulk_create(
+            PlanMilestone(plan=plan, name=m.name, due_date=m.due_date)
+            for m in charter.milestones.all()
+        )
+    return plan
+
+
+def plan_editable(project: Project, user: AbstractBaseUser) -> bool:
+    plan = getattr(project, "plan", None)
+    return bool(
+        plan
+        and plan.is_editable
+        and project.stage == Stage.PLANNING
+        and Role.MANAGER in project.roles_of(user)
+    )
+
+
+def plan_update(
+    *, plan: Plan, by: AbstractBaseUser, version: int, lists: dict[str, list[Row]]
+) -> Plan:
+    """Save the manager's plan: all of it, or nothing if it moved on meanwhile."""
+    with transaction.atomic():
+        locked = (
+            Plan.objects.select_for_update(of=("self",)).select_related("project").get(pk=plan.pk)
+        )
+        if not plan_editable(locked.project, by):
+            if Role.MANAGER not in locked.project.roles_of(by):
+                raise PermissionDenied("Only the project's manager edits its plan.")
+            if locked.project.stage != Stage.PLANNING:
+                raise PermissionDenied("The plan is edited while the project is in Planning.")
+            raise RecordChanged(
+                f"The plan is {locked.get_state_display().lower()}: revise it before editing. "
+                "Nothing was saved."
+            )
+        if locked.version != version:
+            raise RecordChanged(
+                "The plan was saved elsewhere after you opened this form. Nothing was saved."
+            )
+        changed = []
+        for key in ("tasks", "milestones", "budget_lines"):  # tasks first: others may follow
+            model, fields = PLAN_LISTS[key]
+            if key in lists and sync_rows(model, lists[key], fields, plan=locked):
+                changed.append(key)
+        _check_dependencies(locked)
+        locked.version += 1
+        locked.save()
+        audit_record(
+            subject=locked.project,
+            record=Plan.audit_record,
+            action="edit",
+            label="Edited",
+            data={"changed": changed},
+            by=by,
+        )
+    return locked
+
+
+def _check_dependencies(plan: Plan) -> None:
+    """A task starts once the task it depends on has ended, and no chain loops back."""
+    tasks = {task.pk: task for task in plan.tasks.all()}
+    for task in tasks.values():
+        seen = {task.pk}
+        before = tasks.get(task.depends_on_id)
+        if before and before.end_date and task.start_date and task.start_date < before.end_date:
+            raise ValidationError(
+                f"“{task.name}” starts before “{before.name}”, which it depends on, has ended."
+            )
+        while before is not None:
+            if before.pk in seen:
+                raise ValidationError(f"“{task.name}” depends on itself through a chain of tasks.")
+            seen.add(before.pk)
+            before = tasks.get(before.depends_on_id)
+
+
+def _plan_transition(name: str) -> Any:
+    def run(*, plan: Plan, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+        return transition_run(
+            instance=plan, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+        )
+
+    run.__name__ = f"plan_{name}"
+    return run
+
+
+plan_submit = _plan_transition("submit")
+plan_approve = _plan_transition("approve")
+plan_return = _plan_transition("return_plan")
+plan_revise = _plan_transition("revise")
+
+PLAN_ACTIONS = {
+    "submit": plan_submit,
+    "approve": plan_approve,
+    "return_plan": plan_return,
+    "revise": plan_revise,
+}
+
+
+# -- Delivering ------------------------------------------------------------------------------
+
+REPORTING_STAGES = (Stage.PLANNING, Stage.DELIVERING, Stage.CLOSING)
+
+
+def delivery_open(project: Project) -> None:
+    """Entering Delivering: the charter's major deliverables are the ones to deliver."""
+    charter = getattr(project, "charter", None)
+    if charter is None or project.deliverables.exists():
+        return
+    ProjectDeliverable.objects.bulk_create(
+        ProjectDeliverable(project=project, name=d.name, description=d.description)
+        for d in charter.deliverables.all()
+    )
+
+
+def reporting_allowed(project: Project, user: AbstractBaseUser) -> bool:
+    return project.stage in REPORTING_STAGES and Role.MANAGER in project.roles_of(user)
+
+
+def status_report_add(
+    *,
+    project: Project,
+    by: AbstractBaseUser,
+    date: date,
+    schedule: str,
+    budget: str,
+    scope: str,
+    summary: str,
+    next_steps: str = "",
+) -> StatusReport:
+    with transaction.atomic():
+        project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+        if not reporting_allowed(project, by):
+            raise PermissionDenied("The manager reports status from Planning to Closing.")
+        if date > timezone.localdate():
+            raise ValidationError({"date": "A status report cannot be dated in the future."})
+        report = StatusReport.objects.create(
+            project=project,
+            date=date,
+            schedule=schedule,
+            budget=budget,
+            scope=scope,
+            summary=summary,
+            next_steps=next_steps,
+            author=by,
+        )
+        audit_record(
+            subject=project,
+            record="Status report",
+            action="status_report",
+            label="Status report",
+            comment=f"Schedule {schedule}, budget {budget}, scope {scope}: {summary[:200]}",
+            data={"status_report_id": report.pk},
+            by=by,
+        )
+    return report
+
+
+def _deliverable_transition(name: str) -> Any:
+    def run(
+        *, deliverable: ProjectDeliverable, by: AbstractBaseUser, comment: str = ""
+    ) -> AuditEntry:
+        if deliverable.project.stage != Stage.DELIVERING:
+            raise PermissionDenied("Deliverables are delivered and accepted in Delivering.")
+        return transition_run(
+            instance=deliverable,
+            name=name,
+            by=by,
+            comment=comment,
+            data={"deliverable": deliverable.name},
+            side_effect=notifications.enqueue,
+        )
+
+    run.__name__ = f"deliverable_{name}"
+    return run
+
+
+deliverable_deliver = _deliverable_transition("deliver")
+deliverable_accept = _deliverable_transition("accept")
+deliverable_send_back = _deliverable_transition("send_back")
+
+DELIVERABLE_ACTIONS = {
+    "deliver": deliverable_deliver,
+    "accept": deliverable_accept,
+    "send_back": deliverable_send_back,
+}
+
+
+# -- Closing ---------------------------------------------------------------------------------
+
+
+def closure_open(project: Project) -> ClosureReport:
+    """Entering Closing: a closure report with a line for the final value of every goal."""
+    report, _ = ClosureReport.objects.get_or_create(project=project)
+    known = set(report.goals.values_list("goal_id", flat=True))
+    ClosureGoal.objects.bulk_create(
+        ClosureGoal(report=report, goal=goal)
+        for goal in project.goals.filter(archived_at__isnull=True)
+        if goal.pk not in known
+    )
+    return report
+
+
+def closure_editable(project: Project, user: AbstractBaseUser) -> bool:
+    return project.stage == Stage.CLOSING and Role.MANAGER in project.roles_of(user)
+
+
+def closure_update(
+    *,
+    report: ClosureReport,
+    by: AbstractBaseUser,
+    final_values: dict[int, tuple[Decimal | None, str]],
+    **fields: str,
+) -> ClosureReport:
+    """Save the closure report: the lessons, the handover and each goal's final value."""
+    with transaction.atomic():
+        project = Project.objects.select_for_update(of=("self",)).get(pk=report.project_id)
+        if not closure_editable(project, by):
+            raise PermissionDenied(
+                "The manager writes the closure report while the project closes."
+            )
+        report = ClosureReport.objects.get(pk=report.pk)
+        for name in ClosureReport.TEXT_FIELDS:
+            setattr(report, name, fields[name])
+        report.save()
+        for row in report.goals.all():
+            if row.pk in final_values:
+                row.final_value, row.note = final_values[row.pk]
+                row.save()
+        audit_record(subject=project, record="Closure report", action="edit", label="Edited", by=by)
+    return report

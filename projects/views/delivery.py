@@ -1,0 +1,212 @@
+"""Planning, delivery and closure pages: the plan, status and deliverables, the closure report."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from lifecycle.selectors import actions_for
+from lifecycle.services import TransitionError
+from lifecycle.stages import Stage
+from lifecycle.views import transition_refused
+from projects import charts, selectors
+from projects.forms import (
+    ClosureForm,
+    ClosureGoalFormSet,
+    CommentForm,
+    PlanForm,
+    StatusReportForm,
+    plan_formsets,
+)
+from projects.models import PdfJob, Project
+from projects.rows import formset_rows
+from projects.services import delivery, pdfs
+from projects.views.common import project_context
+
+# -- The plan ---------------------------------------------------------------------------------
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    return _plan_page(request, project, CommentForm())
+
+
+def _plan_page(
+    request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
+) -> HttpResponse:
+    context = project_context(request, project, tab="plan")
+    plan = getattr(project, "plan", None)
+    if plan is not None:
+        context |= {
+            "plan": plan,
+            "timeline": charts.plan_timeline(plan),
+            "plan_actions": actions_for(plan, request.user, field="state"),
+            "can_edit": delivery.plan_editable(project, request.user),
+            "comment_form": comment_form,
+        }
+    return render(request, "projects/project_plan.html", context, status=status)
+
+
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not delivery.plan_editable(project, request.user):
+        raise PermissionDenied("The manager edits a draft plan while the project is in Planning.")
+    plan = project.plan
+    data = request.POST or None
+    form = PlanForm(data, initial={"version": plan.version})
+    formsets = plan_formsets(data, plan)
+    if request.method == "POST" and form.is_valid() and all(s.formset.is_valid() for s in formsets):
+        lists = {s.key: formset_rows(s.formset, delivery.PLAN_LISTS[s.key][1]) for s in formsets}
+        try:
+            delivery.plan_update(
+                plan=plan, by=request.user, version=form.cleaned_data["version"], lists=lists
+            )
+        except TransitionError as error:
+            return transition_refused(request, error, back_url=reverse("projects:plan", args=[pk]))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Plan saved.")
+            return redirect("projects:plan", pk=pk)
+    context = {"project": project, "form": form, "formsets": formsets}
+    return render(request, "projects/plan_form.html", context)
+
+
+@require_POST
+def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    service = delivery.PLAN_ACTIONS.get(action)
+    project = selectors.project_get(user=request.user, pk=pk)
+    plan = getattr(project, "plan", None)
+    if service is None or plan is None:
+        raise Http404("No such action.")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _plan_page(request, project, form, status=400)
+    try:
+        entry = service(plan=plan, by=request.user, comment=form.cleaned_data["comment"])
+    except TransitionError as error:
+        if error.field:
+            form.add_error(error.field, error.message)
+            return _plan_page(request, project, form, status=400)
+        return transition_refused(request, error, back_url=reverse("projects:plan", args=[pk]))
+    messages.success(request, f"{entry.label}: the plan is now {entry.to_state.lower()}.")
+    return redirect("projects:plan", pk=pk)
+
+
+# -- Status reports and deliverables ------------------------------------------------------------
+
+
+def status_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    return _status_page(request, project, StatusReportForm())
+
+
+def _status_page(
+    request: HttpRequest, project: Project, form: StatusReportForm, status: int = 200
+) -> HttpResponse:
+    deliverables = [
+        (deliverable, actions_for(deliverable, request.user, field="state"))
+        for deliverable in project.deliverables.all()
+    ]
+    context = project_context(request, project, tab="status") | {
+        "reports": project.status_reports.all(),
+        "deliverables": deliverables,
+        "can_report": delivery.reporting_allowed(project, request.user),
+        "delivering": project.stage == Stage.DELIVERING,
+        "form": form,
+    }
+    return render(request, "projects/project_status.html", context, status=status)
+
+
+@require_POST
+def status_report_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = StatusReportForm(request.POST)
+    if form.is_valid():
+        try:
+            delivery.status_report_add(project=project, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Status report added.")
+            return redirect("projects:status", pk=pk)
+    return _status_page(request, project, form)
+
+
+@require_POST
+def deliverable_action(
+    request: HttpRequest, pk: int, deliverable: int, action: str
+) -> HttpResponse:
+    service = delivery.DELIVERABLE_ACTIONS.get(action)
+    project = selectors.project_get(user=request.user, pk=pk)
+    item = get_object_or_404(project.deliverables.select_related("project"), pk=deliverable)
+    if service is None:
+        raise Http404("No such action.")
+    form = CommentForm(request.POST)
+    back_url = reverse("projects:status", args=[pk])
+    try:
+        if not form.is_valid():
+            raise PermissionDenied(" ".join(form.errors.get("comment", [])))
+        entry = service(deliverable=item, by=request.user, comment=form.cleaned_data["comment"])
+    except TransitionError as error:
+        return transition_refused(request, error, back_url=back_url)
+    messages.success(request, f"{entry.label}: “{item.name}” is now {entry.to_state.lower()}.")
+    return redirect(back_url)
+
+
+# -- The closure report -----------------------------------------------------------------------
+
+
+def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    context = project_context(request, project, tab="closure")
+    report = getattr(project, "closure", None)
+    if report is not None:
+        render_input = pdfs.closure_render_input(project)
+        context |= {
+            "report": report,
+            "closure": render_input["closure"],
+            "can_edit": delivery.closure_editable(project, request.user),
+            "pdf_job": PdfJob.objects.filter(
+                project=project,
+                kind=PdfJob.Kind.CLOSURE,
+                source_sha256=pdfs.input_sha256(render_input),
+            ).first(),
+        }
+    return render(request, "projects/project_closure.html", context)
+
+
+def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if not delivery.closure_editable(project, request.user):
+        raise PermissionDenied("The manager writes the closure report while the project closes.")
+    report = project.closure
+    data = request.POST or None
+    form = ClosureForm(data, instance=report)
+    goals = ClosureGoalFormSet(
+        data, instance=report, prefix="goals", queryset=report.goals.select_related("goal")
+    )
+    if request.method == "POST" and form.is_valid() and goals.is_valid():
+        final_values: dict[int, Any] = {
+            row.instance.pk: (row.cleaned_data["final_value"], row.cleaned_data["note"])
+            for row in goals.forms
+        }
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        delivery.closure_update(report=report, by=request.user, final_values=final_values, **fields)
+        messages.success(request, "Closure report saved.")
+        return redirect("projects:closure", pk=pk)
+    context = {"project": project, "form": form, "goals": goals}
+    return render(request, "projects/closure_form.html", context)
+
+
+@require_POST
+def closure_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    if getattr(project, "closure", None) is None:
+        raise Http404("No closure report yet.")
+    pdfs.closure_pdf_request(project=project, by=request.user)
+    return redirect(reverse("projects:closure", args=[pk]) + "#pdf")

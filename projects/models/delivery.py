@@ -241,8 +241,9 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
         field=state,
         source=DeliverableState.PENDING,
         target=DeliverableState.DELIVERED,
+        conditions=[gates.DELIVERY_OPEN.is_open],
         permission=allowed(MANAGER),
-        custom={"label": "Mark delivered"},
+        custom={"label": "Mark delivered", "gate": gates.DELIVERY_OPEN},
     )
     def deliver(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.delivered_at = timezone.now()
@@ -251,8 +252,9 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
         field=state,
         source=DeliverableState.DELIVERED,
         target=DeliverableState.ACCEPTED,
+        conditions=[gates.DELIVERY_OPEN.is_open],
         permission=allowed(SPONSOR),
-        custom={"label": "Accept deliverable"},
+        custom={"label": "Accept deliverable", "gate": gates.DELIVERY_OPEN},
     )
     def accept(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.accepted_at = timezone.now()
@@ -262,8 +264,9 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
         field=state,
         source=DeliverableState.DELIVERED,
         target=DeliverableState.PENDING,
+        conditions=[gates.DELIVERY_OPEN.is_open],
         permission=allowed(SPONSOR),
-        custom={"label": "Send back", "comment_required": True},
+        custom={"label": "Send back", "comment_required": True, "gate": gates.DELIVERY_OPEN},
     )
     def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.delivered_at = None

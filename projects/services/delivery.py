@@ -211,8 +211,6 @@ def _deliverable_transition(name: str) -> Any:
     def run(
         *, deliverable: ProjectDeliverable, by: AbstractBaseUser, comment: str = ""
     ) -> AuditEntry:
-        if deliverable.project.stage != Stage.DELIVERING:
-            raise PermissionDenied("Deliverables are delivered and accepted in Delivering.")
         return transition_run(
             instance=deliverable,
             name=name,

@@ -289,5 +289,5 @@ def test_a_cancelled_project_is_read_only(delivering, manager, pmo):
             scope="red",
             summary="x",
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(GateClosed):
         delivery.deliverable_deliver(deliverable=cancelled.deliverables.get(), by=manager)

@@ -242,7 +242,8 @@ def test_get_on_post_only_actions_is_405(submitted, sponsor, name, args):
 def test_unknown_actions_are_not_found(submitted, sponsor):
     client = client_for(sponsor)
     assert client.post(url("proposal-action", submitted, "delete")).status_code == 404
-    assert client.post(url("stage-action", submitted, "advance_to_closed")).status_code == 403
+    assert client.post(url("stage-action", submitted, "advance_to_nowhere")).status_code == 403
+    assert client.post(url("stage-action", submitted, "advance_to_closed")).status_code == 409
 
 
 def test_funding_form_rejects_negative_money(approved, sponsor):

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects import services
-from projects.models import Charter, Membership, Project, Risk, Sponsor
+from projects.models import Charter, Membership, Plan, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
-from projects.services import definition
+from projects.services import definition, delivery
 
 User = get_user_model()
 PASSWORD = "demo-pass-2026"
@@ -117,8 +117,21 @@ PROJECTS: list[dict[str, Any]] = [
         "need": "Duplicates cause wrong invoices and failed deliveries.",
         "benefits": "Correct invoices; one view of each customer.",
         "risks": [("Business owners unavailable to confirm merges", 4, 3, "Agree time upfront.")],
-        "until": "defining",
+        "until": "plan_submitted",
         "funding": ("72000", "CC-2300 Finance"),
+        "goals": [
+            {
+                "statement": "Cut duplicate customer records from 4,200 to under 200.",
+                "metric": "Duplicate customer records",
+                "unit": "records",
+                "direction": "decrease",
+                "baseline": Decimal("4200"),
+                "target": Decimal("200"),
+                "started_days_ago": 15,
+                "due_in_days": 150,
+                "readings": [(10, "4100"), (3, "3900")],
+            }
+        ],
     },
     {
         "title": "Sales forecasting dashboard",
@@ -195,7 +208,102 @@ PROJECTS: list[dict[str, Any]] = [
         ],
         "until": "defining_with_goals",
         "funding": ("210000", "CC-5200 E-commerce"),
+        "goals": [
+            {
+                "statement": "Attract 1,000 visitors per day to the site "
+                "over the next three months.",
+                "metric": "Visitors per day",
+                "unit": "visitors",
+                "direction": "increase",
+                "baseline": Decimal("250"),
+                "target": Decimal("1000"),
+                "started_days_ago": 30,
+                "due_in_days": 60,
+                "readings": [(28, "310"), (21, "380"), (14, "450"), (7, "520"), (1, "575")],
+            },
+            {
+                "statement": "Get 40% of free-trial customers to upgrade to premium plans "
+                "in one month.",
+                "metric": "Free-trial customers upgrading to premium",
+                "unit": "%",
+                "direction": "increase",
+                "baseline": Decimal("22"),
+                "target": Decimal("40"),
+                "started_days_ago": 20,
+                "due_in_days": 10,
+                "readings": [(18, "23"), (12, "25"), (6, "26"), (1, "27")],
+            },
+        ],
+        "in_scope": [
+            "Store front, product pages and checkout",
+            "Free-trial to premium upgrade flow",
+        ],
+        "out_of_scope": ["Warehouse and delivery systems"],
+        "requirements": [
+            {
+                "text": "Pages load in under two seconds on mobile",
+                "priority": "must",
+                "acceptance_criterion": "Median load under 2 s in the field data.",
+            },
+            {
+                "text": "One-click upgrade from the trial dashboard",
+                "priority": "should",
+                "acceptance_criterion": "Upgrade in one click after log-in.",
+            },
+        ],
         "members": ["viewer"],
+    },
+    {
+        "title": "ERP reporting upgrade",
+        "category": "data",
+        "manager": "manager2",
+        "sponsor": "sponsor",
+        "cost": "130000",
+        "goal": "Month-end reports from the ERP in hours, not days.",
+        "need": "Finance waits four days for month-end figures.",
+        "benefits": "Faster close; fewer spreadsheet errors.",
+        "risks": [("Report definitions disputed between teams", 3, 3, "One owner per report.")],
+        "until": "delivering",
+        "funding": ("130000", "CC-2300 Finance"),
+        "goals": [
+            {
+                "statement": "Produce month-end reports in one day instead of four.",
+                "metric": "Working days to month-end reports",
+                "unit": "days",
+                "direction": "decrease",
+                "baseline": Decimal("4"),
+                "target": Decimal("1"),
+                "started_days_ago": 60,
+                "due_in_days": 30,
+                "readings": [(45, "4"), (15, "3")],
+            }
+        ],
+    },
+    {
+        "title": "Service desk telephony",
+        "category": "network",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "48000",
+        "goal": "Move the service desk to cloud telephony.",
+        "need": "The PBX is out of support.",
+        "benefits": "Call routing and statistics; no hardware to run.",
+        "risks": [("Number porting delayed by the carrier", 3, 3, "Port early, keep old lines.")],
+        "until": "closed",
+        "funding": ("48000", "CC-1100 Facilities"),
+        "goals": [
+            {
+                "statement": "Answer 90% of service desk calls within 60 seconds.",
+                "metric": "Calls answered within 60 seconds",
+                "unit": "%",
+                "direction": "increase",
+                "baseline": Decimal("70"),
+                "target": Decimal("90"),
+                "started_days_ago": 90,
+                "due_in_days": 1,
+                "readings": [(60, "74"), (30, "85"), (2, "91")],
+            }
+        ],
     },
     {
         "title": "Server room UPS upgrade",
@@ -210,6 +318,22 @@ PROJECTS: list[dict[str, Any]] = [
         "until": "on_hold",
         "funding": ("42000", "CC-1100 Facilities"),
     },
+]
+
+
+# A project reaching Defining without goals of its own gets this one.
+DEFAULT_GOALS = [
+    {
+        "statement": "Deliver the business case's goal by the due date.",
+        "metric": "Milestones reached",
+        "unit": "milestones",
+        "direction": "increase",
+        "baseline": Decimal("0"),
+        "target": Decimal("3"),
+        "started_days_ago": 10,
+        "due_in_days": 170,
+        "readings": [(2, "1")],
+    }
 ]
 
 
@@ -322,18 +446,33 @@ class Command(BaseCommand):
         if until == "approved":
             return
         services.project_transition(project=project, name="advance_to_initiating", by=manager)
-        if until in ("charter_submitted", "defining", "defining_with_goals"):
-            charter = self._charter(project, manager)
-            services.charter_submit(charter=charter, by=manager)
-        if until in ("defining", "defining_with_goals"):
-            services.charter_sign(charter=charter, by=sponsor, comment="Signed.")
-            services.project_transition(project=project, name="advance_to_defining", by=sponsor)
-        if until == "defining_with_goals":
-            self._definition(project, manager)
         if until == "on_hold":
             services.project_transition(
                 project=project, name="hold", by=pmo, comment="Waiting for the structural survey."
             )
+            return
+        charter = self._charter(project, manager)
+        services.charter_submit(charter=charter, by=manager)
+        if until == "charter_submitted":
+            return
+        services.charter_sign(charter=charter, by=sponsor, comment="Signed.")
+        services.project_transition(project=project, name="advance_to_defining", by=sponsor)
+        self._definition(project, manager, spec)
+        if until == "defining_with_goals":
+            return
+        services.project_transition(project=project, name="advance_to_planning", by=manager)
+        self._plan(project, manager)
+        if until == "plan_submitted":
+            return
+        plan = Plan.objects.get(project=project)
+        delivery.plan_approve(plan=plan, by=sponsor, comment="Approved.")
+        services.project_transition(project=project, name="advance_to_delivering", by=sponsor)
+        self._deliver(project, manager, sponsor, accept_all=until == "closed")
+        if until == "delivering":
+            return
+        services.project_transition(project=project, name="advance_to_closing", by=sponsor)
+        self._close(project, manager)
+        services.project_transition(project=project, name="advance_to_closed", by=manager)
 
     def _charter(self, project: Project, manager: Any) -> Charter:
         """A charter filled out the way a manager would, starting from the business case."""
@@ -407,64 +546,115 @@ class Command(BaseCommand):
         )
         return Charter.objects.get(pk=charter.pk)
 
-    def _definition(self, project: Project, manager: Any) -> None:
-        """The seed article's two goals, measured along the way, and a scope."""
+    def _definition(self, project: Project, manager: Any, spec: dict[str, Any]) -> None:
+        """Goals measured along the way (the seed article's two on the online store), and a
+        scope."""
         today = timezone.localdate()
-        day = timedelta(days=1)
-        visitors = definition.goal_save(
-            project=project,
-            by=manager,
-            statement="Attract 1,000 visitors per day to the site over the next three months.",
-            metric="Visitors per day",
-            unit="visitors",
-            direction="increase",
-            baseline=Decimal("250"),
-            target=Decimal("1000"),
-            start_date=today - 30 * day,
-            due_date=today + 60 * day,
-            owner="Alex Moreno",
-        )
-        upgrades = definition.goal_save(
-            project=project,
-            by=manager,
-            statement="Get 40% of free-trial customers to upgrade to premium plans in one month.",
-            metric="Free-trial customers upgrading to premium",
-            unit="%",
-            direction="increase",
-            baseline=Decimal("22"),
-            target=Decimal("40"),
-            start_date=today - 20 * day,
-            due_date=today + 10 * day,
-            owner="Priya Nair",
-        )
-        for goal, readings in (
-            (visitors, [(28, "310"), (21, "380"), (14, "450"), (7, "520"), (1, "575")]),
-            (upgrades, [(18, "23"), (12, "25"), (6, "26"), (1, "27")]),
-        ):
+        for goal_spec in spec.get("goals", DEFAULT_GOALS):
+            fields = dict(goal_spec)
+            readings = fields.pop("readings")
+            started, due_in = fields.pop("started_days_ago"), fields.pop("due_in_days")
+            goal = definition.goal_save(
+                project=project,
+                by=manager,
+                start_date=today - timedelta(days=started),
+                due_date=today + timedelta(days=due_in),
+                owner=project.manager.get_full_name(),
+                **fields,
+            )
             for days_ago, value in readings:
                 definition.measurement_add(
-                    goal=goal, by=manager, date=today - days_ago * day, value=Decimal(value)
+                    goal=goal,
+                    by=manager,
+                    date=today - timedelta(days=days_ago),
+                    value=Decimal(value),
                 )
         definition.scope_update(
             project=project,
             by=manager,
             lists={
-                "in_scope": [
-                    {"text": "Store front, product pages and checkout"},
-                    {"text": "Free-trial to premium upgrade flow"},
-                ],
-                "out_of_scope": [{"text": "Warehouse and delivery systems"}],
-                "requirements": [
-                    {
-                        "text": "Pages load in under two seconds on mobile",
-                        "priority": "must",
-                        "acceptance_criterion": "Median load under 2 s in the field data.",
-                    },
-                    {
-                        "text": "One-click upgrade from the trial dashboard",
-                        "priority": "should",
-                        "acceptance_criterion": "Upgrade in one click after log-in.",
-                    },
-                ],
+                "in_scope": [{"text": text} for text in spec.get("in_scope", [project.title])],
+                "out_of_scope": [{"text": text} for text in spec.get("out_of_scope", [])],
+                "requirements": spec.get(
+                    "requirements",
+                    [
+                        {
+                            "text": project.proposal.goal[:300],
+                            "priority": "must",
+                            "acceptance_criterion": "Confirmed by the sponsor at acceptance.",
+                        }
+                    ],
+                ),
             },
+        )
+
+    def _plan(self, project: Project, manager: Any) -> None:
+        """Refine the plan from the charter: owners, dates, a dependency, a budget; submit it."""
+        plan = Plan.objects.get(project=project)
+        start = timezone.localdate() - timedelta(days=20)
+        day = timedelta(days=1)
+        tasks = list(plan.tasks.all())
+        rows = [
+            {"id": task.pk, "name": task.name, "owner": task.owner or "Alex Moreno"}
+            | {"start_date": start + 25 * n * day, "end_date": start + (25 * n + 20) * day}
+            | {"depends_on": tasks[n - 1] if n else None}
+            for n, task in enumerate(tasks)
+        ]
+        milestones = [
+            {"id": m.pk, "name": m.name, "due_date": start + (30 + 30 * n) * day}
+            for n, m in enumerate(plan.milestones.all())
+        ]
+        funded = project.funding_total
+        budget = [
+            {"category": "staff", "description": "Project team", "amount": funded * Decimal("0.6")},
+            {
+                "category": "contractors",
+                "description": "Implementation partner",
+                "amount": funded * Decimal("0.3"),
+            },
+            {"category": "contingency", "description": "", "amount": funded * Decimal("0.1")},
+        ]
+        delivery.plan_update(
+            plan=plan,
+            by=manager,
+            version=plan.version,
+            lists={"tasks": rows, "milestones": milestones, "budget_lines": budget},
+        )
+        delivery.plan_submit(plan=plan, by=manager)
+
+    def _deliver(self, project: Project, manager: Any, sponsor: Any, *, accept_all: bool) -> None:
+        """Two status reports; every deliverable delivered, the first (or all) accepted."""
+        today = timezone.localdate()
+        for days_ago, rag, summary in (
+            (14, ("green", "green", "green"), "Build started on plan."),
+            (1, ("amber", "green", "green"), "Test data late by a week; go-live date holds."),
+        ):
+            delivery.status_report_add(
+                project=project,
+                by=manager,
+                date=today - timedelta(days=days_ago),
+                schedule=rag[0],
+                budget=rag[1],
+                scope=rag[2],
+                summary=summary,
+                next_steps="User acceptance tests with finance.",
+            )
+        for n, deliverable in enumerate(project.deliverables.all()):
+            delivery.deliverable_deliver(deliverable=deliverable, by=manager)
+            if accept_all or n == 0:
+                delivery.deliverable_accept(
+                    deliverable=deliverable, by=sponsor, comment="Accepted."
+                )
+
+    def _close(self, project: Project, manager: Any) -> None:
+        report = project.closure
+        delivery.closure_update(
+            report=report,
+            by=manager,
+            final_values={
+                row.pk: (row.goal.target, "Reached in the last month.")
+                for row in report.goals.select_related("goal")
+            },
+            lessons_learned="Port numbers early; the carrier needs six weeks.",
+            handover="The service desk team runs the telephony; the supplier supports it.",
         )

@@ -32,6 +32,14 @@ def _from_current_state(instance: Any, field: str) -> list[Transition]:
     return [t for t in fsm_field.get_all_transitions(type(instance)) if t.source == state]
 
 
+def _checks(instance: Any, gate: Any) -> list[Check]:
+    """A gate's checklist for `instance`, evaluated once however often a page shows it."""
+    evaluated = instance.__dict__.setdefault("_gate_checks", {})
+    if gate.title not in evaluated:
+        evaluated[gate.title] = gate.evaluate(instance)
+    return evaluated[gate.title]
+
+
 def _action(instance: Any, fsm: Transition) -> Action:
     gate = fsm.custom.get("gate")
     return Action(
@@ -39,7 +47,7 @@ def _action(instance: Any, fsm: Transition) -> Action:
         label=fsm.custom["label"],
         kind=fsm.custom.get("kind", "decision"),
         comment_required=fsm.custom.get("comment_required", False),
-        checks=gate.evaluate(instance) if gate else [],
+        checks=_checks(instance, gate) if gate else [],
     )
 
 

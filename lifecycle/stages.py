@@ -39,7 +39,8 @@ class Role(StrEnum):
     PMO = "pmo"
     SPONSOR = "sponsor"
     MANAGER = "manager"
-    MEMBER = "member"
+    # A sponsor whose approval limit covers the business case's estimated cost.
+    APPROVER = "approver"
 
 
 Permission = Callable[[Any, Any], bool]

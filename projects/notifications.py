@@ -14,11 +14,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
-from projects.models import Project
+from projects.models import Project, Sponsor
 
 log = logging.getLogger(__name__)
 
 TO_SPONSOR = {"submit", "deliver"}
+# An endorsement above the sponsor's limit goes to every sponsor whose limit covers the cost.
+TO_APPROVERS = {"endorse"}
 TO_MANAGER = {
     "approve",
     "reject",
@@ -52,6 +54,12 @@ def enqueue(entry: AuditEntry) -> None:
 def recipients_for(entry: AuditEntry, project: Project) -> list[AbstractBaseUser]:
     if entry.action in TO_SPONSOR:
         people = [project.sponsor.user]
+    elif entry.action in TO_APPROVERS:
+        people = [
+            sponsor.user
+            for sponsor in Sponsor.objects.select_related("user")
+            if sponsor.covers(project.proposal.estimated_cost)
+        ]
     elif entry.action in TO_MANAGER:
         people = [project.manager]
     elif entry.record == STAGE:
@@ -66,11 +74,13 @@ def recipients_for(entry: AuditEntry, project: Project) -> list[AbstractBaseUser
 
 
 def messages_for(entry: AuditEntry) -> list[EmailMessage]:
-    project = Project.objects.select_related("manager", "sponsor__user").get(pk=entry.subject_id)
+    project = Project.objects.select_related("manager", "sponsor__user", "proposal").get(
+        pk=entry.subject_id
+    )
     people = recipients_for(entry, project)
     if not people:
         return []
-    awaits_decision = entry.action in TO_SPONSOR
+    awaits_decision = entry.action in TO_SPONSOR | TO_APPROVERS
     if awaits_decision:
         subject = f"Awaiting your decision: {entry.record.lower()} of {project.title}"
     elif entry.record == STAGE:

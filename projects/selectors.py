@@ -3,19 +3,23 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
+from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
+from projects.filters import PortfolioFilter, with_money
 from projects.models import (
     Charter,
     CharterRevision,
     CharterState,
     DeliverableState,
+    Funding,
     Goal,
     Measurement,
     PdfJob,
@@ -26,7 +30,9 @@ from projects.models import (
     ProjectQuerySet,
     Proposal,
     ProposalState,
+    Risk,
 )
+from projects.roles import is_pmo
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -35,9 +41,12 @@ def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
 
 def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     """The project if `user` may see it; 404 otherwise, whether it exists or not."""
-    return get_object_or_404(
-        projects_visible_to(user).with_gate_data().prefetch_related("proposal__risks"), pk=pk
+    # One project: its current gate reads only what it needs, lazily; lists prefetch instead
+    # (`with_gate_data`), since there every gate of every row is evaluated.
+    projects = projects_visible_to(user).select_related(
+        "proposal", "charter", "plan", "closure", "manager", "sponsor__user"
     )
+    return get_object_or_404(projects.prefetch_related("fundings", "proposal__risks"), pk=pk)
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,9 @@ class Awaiting:
 def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> list[Awaiting]:
     """Business cases, charters, plans and deliverables waiting for this sponsor, oldest first."""
     proposals = (
-        Proposal.objects.filter(state=ProposalState.SUBMITTED, project__sponsor_id=user.pk)
+        Proposal.objects.filter(
+            Q(state=ProposalState.SUBMITTED, project__sponsor_id=user.pk) | escalated_to(user)
+        )
         .select_related("project__manager")
         .order_by("submitted_at", "pk")[:limit]
     )
@@ -82,12 +93,46 @@ def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> list[Awaiting]
         .order_by("delivered_at", "pk")[:limit]
     )
     items = [
-        Awaiting("Business case", p.project, p.submitted_at, p.estimated_cost) for p in proposals
+        Awaiting(
+            "Business case (escalated)" if p.state == ProposalState.ESCALATED else "Business case",
+            p.project,
+            p.endorsed_at or p.submitted_at,
+            p.estimated_cost,
+        )
+        for p in proposals
     ]
     items += [Awaiting("Charter", c.project, c.submitted_at) for c in charters]
     items += [Awaiting("Plan", p.project, p.submitted_at) for p in plans]
     items += [Awaiting(f"Deliverable: {d.name}", d.project, d.delivered_at) for d in deliverables]
     return sorted(items, key=lambda item: item.since or datetime.max.replace(tzinfo=UTC))[:limit]
+
+
+def escalated_to(user: AbstractBaseUser) -> Q:
+    """Escalated business cases this user may decide: within their approval limit, or all of
+    them for the PMO."""
+    if is_pmo(user):
+        return Q(state=ProposalState.ESCALATED)
+    sponsor = getattr(user, "sponsor_profile", None)
+    if sponsor is None:
+        return Q(pk__in=[])
+    escalated = Q(state=ProposalState.ESCALATED)
+    if sponsor.approval_limit is not None:
+        escalated &= Q(estimated_cost__lte=sponsor.approval_limit)
+    return escalated
+
+
+def last_decision(proposal: Proposal) -> AuditEntry | None:
+    """The latest decision on this business case, with the snapshot of what was decided on."""
+    return (
+        AuditEntry.objects.for_subject(proposal.project)
+        .filter(record="Business case", action__in=DECISIONS)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+DECISIONS = ("approve", "endorse", "reject", "request_changes")
 
 
 def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -147,3 +192,61 @@ def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
         }
         for stage in Stage
     ]
+
+
+def portfolio_filter(user: AbstractBaseUser, params: Any) -> PortfolioFilter:
+    projects = with_money(projects_visible_to(user)).select_related(
+        "proposal", "sponsor__user", "manager"
+    )
+    return PortfolioFilter(params, queryset=projects)
+
+
+def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
+    """Count, estimated cost and funding of the filtered set. Sums run on the stored columns
+    (SQLite mis-converts sums of annotated decimals)."""
+    totals = projects.order_by().aggregate(
+        count=Count("pk"), estimated=Sum("proposal__estimated_cost")
+    )
+    funded = Funding.objects.filter(project__in=projects.order_by().values("pk"))
+    return totals | funded.aggregate(funded=Sum("amount"))
+
+
+BOARD_CARDS = 25
+
+
+def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
+    """The portfolio as columns by stage, each with its count and its first cards."""
+    counts = dict(projects.order_by().values_list("stage").annotate(n=Count("pk")))
+    return [
+        {
+            "stage": stage,
+            "count": counts.get(stage, 0),
+            "cards": list(projects.filter(stage=stage)[:BOARD_CARDS]) if counts.get(stage) else [],
+        }
+        for stage in Stage
+    ]
+
+
+def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
+    """Business-case risks of these projects, counted by (likelihood, impact)."""
+    rows = (
+        Risk.objects.filter(proposal__project__in=projects.order_by().values("pk"))
+        .values_list("likelihood", "impact")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(likelihood, impact): n for likelihood, impact, n in rows}
+
+
+def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple[Project, Any]]:
+    """Active projects whose next gate is still closed, longest in their stage first."""
+    projects = (
+        projects_visible_to(user)
+        .filter(stage__in=ACTIVE)
+        .with_gate_data()
+        .order_by("stage_entered_at", "pk")[: limit * 3]
+    )
+    blocked = [
+        (project, gate) for project in projects if (gate := next_gate(project)) and not gate.ready
+    ]
+    return blocked[:limit]

@@ -7,6 +7,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/", views.portfolio, name="portfolio"),
+    path("projects/export.csv", views.portfolio_csv, name="portfolio-csv"),
     path("projects/new/", views.business_case_create, name="business-case-create"),
     path("projects/<int:pk>/", views.project_detail, name="detail"),
     path(

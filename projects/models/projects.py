@@ -67,6 +67,10 @@ class Sponsor(models.Model):
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()}, {self.title}"
 
+    def covers(self, amount: Decimal | None) -> bool:
+        """Whether this sponsor may approve `amount` alone (a blank limit is unlimited)."""
+        return self.approval_limit is None or (amount is not None and amount <= self.approval_limit)
+
 
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user: AbstractBaseUser) -> "ProjectQuerySet":
@@ -76,7 +80,15 @@ class ProjectQuerySet(models.QuerySet):
         if is_pmo(user):
             return self.all()
         memberships = Membership.objects.filter(user=user).values("project_id")
-        return self.filter(Q(manager=user) | Q(sponsor_id=user.pk) | Q(pk__in=memberships))
+        visible = Q(manager=user) | Q(sponsor_id=user.pk) | Q(pk__in=memberships)
+        sponsor = getattr(user, "sponsor_profile", None)
+        if sponsor is not None:
+            # Business cases escalated above their sponsor's limit, to sponsors whose limit covers.
+            escalated = Q(proposal__state="escalated")
+            if sponsor.approval_limit is not None:
+                escalated &= Q(proposal__estimated_cost__lte=sponsor.approval_limit)
+            visible |= escalated
+        return self.filter(visible)
 
     def with_gate_data(self) -> "ProjectQuerySet":
         """Everything the gate criteria read, fetched once for a whole list."""

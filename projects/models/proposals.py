@@ -16,12 +16,24 @@ class ProposalState(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    ESCALATED = "escalated", "Escalated (above the sponsor's approval limit)"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
+MANAGER, SPONSOR, APPROVER, PMO = Role.MANAGER, Role.SPONSOR, Role.APPROVER, Role.PMO
+
+
+def sponsor_within_limit(proposal: "Proposal", user: AbstractBaseUser) -> bool:
+    """The project's sponsor, deciding a cost their approval limit covers."""
+    return {SPONSOR, APPROVER} <= proposal.roles_of(user)
+
+
+def sponsor_above_limit(proposal: "Proposal", user: AbstractBaseUser) -> bool:
+    """The project's sponsor, whose limit does not cover the cost: they can only endorse."""
+    roles = proposal.roles_of(user)
+    return SPONSOR in roles and APPROVER not in roles
 
 
 class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
@@ -52,6 +64,14 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         related_name="+",
     )
     decision_comment = models.TextField(blank=True)
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    endorsed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     audit_record = "Business case"
@@ -80,6 +100,13 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Business case for {self.project}"
 
+    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
+        roles = set(self.project.roles_of(user))
+        sponsor = getattr(user, "sponsor_profile", None)
+        if sponsor is not None and sponsor.covers(self.estimated_cost):
+            roles.add(APPROVER)
+        return frozenset(roles)
+
     @property
     def is_approved(self) -> bool:
         return self.state == ProposalState.APPROVED
@@ -106,15 +133,25 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         custom={"label": "Submit for approval", "gate": gates.BUSINESS_CASE_COMPLETE},
     )
     def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
-        """First submission, or resubmission after the sponsor asked for changes."""
+        """First submission, or resubmission after the sponsor asked for changes. The earlier
+        decision stays in the history; the record shows the one still to come."""
         self.revision += 1
         self.submitted_at = timezone.now()
+        self.decided_at = self.decided_by = self.endorsed_at = self.endorsed_by = None
+        self.decision_comment = ""
 
     @transition(
         field=state,
         source=ProposalState.SUBMITTED,
         target=ProposalState.APPROVED,
-        permission=allowed(SPONSOR),
+        permission=sponsor_within_limit,
+        custom={"label": "Approve"},
+    )
+    @transition(
+        field=state,
+        source=ProposalState.ESCALATED,
+        target=ProposalState.APPROVED,
+        permission=allowed(APPROVER, PMO),
         custom={"label": "Approve"},
     )
     def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
@@ -123,8 +160,27 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=ProposalState.SUBMITTED,
+        target=ProposalState.ESCALATED,
+        permission=sponsor_above_limit,
+        custom={"label": "Endorse"},
+    )
+    def endorse(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The sponsor's approval above their limit: it now waits for a higher authority."""
+        self.endorsed_by = by
+        self.endorsed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ProposalState.SUBMITTED,
         target=ProposalState.REJECTED,
         permission=allowed(SPONSOR),
+        custom={"label": "Reject", "comment_required": True},
+    )
+    @transition(
+        field=state,
+        source=ProposalState.ESCALATED,
+        target=ProposalState.REJECTED,
+        permission=allowed(APPROVER, PMO),
         custom={"label": "Reject", "comment_required": True},
     )
     def reject(self, *, by: AbstractBaseUser, comment: str) -> None:
@@ -135,6 +191,13 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         source=ProposalState.SUBMITTED,
         target=ProposalState.CHANGES_REQUESTED,
         permission=allowed(SPONSOR),
+        custom={"label": "Request changes", "comment_required": True},
+    )
+    @transition(
+        field=state,
+        source=ProposalState.ESCALATED,
+        target=ProposalState.CHANGES_REQUESTED,
+        permission=allowed(APPROVER, PMO),
         custom={"label": "Request changes", "comment_required": True},
     )
     def request_changes(self, *, by: AbstractBaseUser, comment: str) -> None:

@@ -9,7 +9,7 @@ from django.db import transaction
 from lifecycle.models import AuditEntry
 from lifecycle.services import audit_record, transition_run
 from lifecycle.stages import Role
-from projects import notifications
+from projects import notifications, proposal_document
 from projects.models import (
     Project,
     Proposal,
@@ -103,38 +103,57 @@ def proposal_submit(*, proposal: Proposal, by: AbstractBaseUser, comment: str = 
     )
 
 
-def proposal_approve(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+def _decision_data(proposal: Proposal, by: AbstractBaseUser) -> dict[str, Any]:
+    """What every decision records: the limit that applied, and the version decided on."""
+    proposal = Proposal.objects.select_related("project__sponsor__user").get(pk=proposal.pk)
+    sponsor = getattr(by, "sponsor_profile", None)
+    if sponsor is None:
+        limit = None  # the PMO decides escalated cases on the organisation's authority
+    elif sponsor.approval_limit is None:
+        limit = "unlimited"
+    else:
+        limit = f"{sponsor.approval_limit:.2f}"
+    return {
+        "approval_limit": limit,
+        "estimated_cost": f"{proposal.estimated_cost:.2f}",
+        "snapshot": proposal_document.snapshot(proposal),
+    }
+
+
+def _decide(name: str, proposal: Proposal, by: AbstractBaseUser, comment: str) -> AuditEntry:
     return transition_run(
         instance=proposal,
-        name="approve",
+        name=name,
         by=by,
         comment=comment,
+        data=_decision_data(proposal, by),
         side_effect=notifications.enqueue,
     )
+
+
+def proposal_approve(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    """**Approve**. Above the sponsor's own approval limit it is recorded as an endorsement and
+    the business case is escalated to a sponsor whose limit covers the cost (or the PMO)."""
+    proposal = Proposal.objects.select_related("project").get(pk=proposal.pk)  # its state now
+    roles = proposal.roles_of(by)
+    above_limit = (
+        proposal.state == ProposalState.SUBMITTED
+        and Role.SPONSOR in roles
+        and Role.APPROVER not in roles
+    )
+    return _decide("endorse" if above_limit else "approve", proposal, by, comment)
 
 
 def proposal_request_changes(
     *, proposal: Proposal, by: AbstractBaseUser, comment: str
 ) -> AuditEntry:
-    return transition_run(
-        instance=proposal,
-        name="request_changes",
-        by=by,
-        comment=comment,
-        side_effect=notifications.enqueue,
-    )
+    return _decide("request_changes", proposal, by, comment)
 
 
 def proposal_reject(*, proposal: Proposal, by: AbstractBaseUser, comment: str) -> AuditEntry:
     """Reject the business case; its project is cancelled with the sponsor's reason."""
     with transaction.atomic():
-        entry = transition_run(
-            instance=proposal,
-            name="reject",
-            by=by,
-            comment=comment,
-            side_effect=notifications.enqueue,
-        )
+        entry = _decide("reject", proposal, by, comment)
         _cancel_with_business_case(proposal, by=by, comment=comment)
     return entry
 

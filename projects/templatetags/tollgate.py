@@ -27,6 +27,7 @@ def money(amount: Decimal | str | None) -> str:
 STATE_COLOURS = {
     "draft": "secondary",
     "submitted": "primary",
+    "escalated": "info",
     "changes_requested": "warning",
     "approved": "success",
     "rejected": "danger",
@@ -60,10 +61,15 @@ def risk_level(score: int) -> str:
 
 @register.inclusion_tag("projects/_heat_map.html")
 def risk_heat_map(risks: Any) -> dict[str, Any]:
-    """A 5 × 5 grid, impact up and likelihood across, counting risks in each cell."""
-    counts: dict[tuple[int, int], int] = {}
-    for risk in risks:
-        counts[(risk.likelihood, risk.impact)] = counts.get((risk.likelihood, risk.impact), 0) + 1
+    """A 5 × 5 grid, impact up and likelihood across, counting risks in each cell. Takes the
+    risks, or their counts by (likelihood, impact) already made by the database."""
+    if isinstance(risks, dict):
+        counts = risks
+    else:
+        counts = {}
+        for risk in risks:
+            key = (risk.likelihood, risk.impact)
+            counts[key] = counts.get(key, 0) + 1
     rows = [
         (
             impact,
@@ -132,3 +138,11 @@ def decisions(actions: list[Any], names: str) -> list[Any]:
     """The actions among `names` (comma-separated), in that order: a decision panel's buttons."""
     wanted = names.split(",")
     return sorted((a for a in actions if a.name in wanted), key=lambda a: wanted.index(a.name))
+
+
+@register.filter
+def remove_param(query: str, name: str) -> str:
+    """A urlencoded query string without one parameter (to switch views, change a filter)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    return urlencode([(key, value) for key, value in parse_qsl(query) if key != name])

@@ -36,6 +36,7 @@ from projects.views.projects import (
     healthz,
     home,
     portfolio,
+    portfolio_csv,
     project_history,
     stage_action,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "plan_detail",
     "plan_edit",
     "portfolio",
+    "portfolio_csv",
     "project_detail",
     "project_history",
     "proposal_action",

@@ -7,14 +7,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lifecycle.selectors import next_gate
 from lifecycle.services import CommentInvalid, TransitionError
 from lifecycle.views import transition_refused
-from projects import selectors, services
+from projects import exports, selectors, services
 from projects.forms import (
     CommentForm,
     FundingForm,
@@ -39,6 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context["managed"] = [(project, next_gate(project)) for project in managed]
     if is_pmo(user):
         context["by_stage"] = selectors.portfolio_by_stage(user)
+        context["blocked"] = selectors.gates_blocked_longest(user)
+        context["heat_map"] = selectors.risk_counts(selectors.projects_visible_to(user))
     if not context:
         context["followed"] = selectors.projects_visible_to(user).select_related(
             "sponsor__user", "manager"
@@ -47,11 +49,32 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
-    projects = selectors.projects_visible_to(request.user).select_related(
-        "proposal", "sponsor__user", "manager"
-    )
-    page = Paginator(projects, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "projects/portfolio.html", {"page": page})
+    """Every project the user may see: filtered, sorted, paginated, totalled; or as a board."""
+    filters = selectors.portfolio_filter(request.user, request.GET)
+    projects = filters.qs
+    board = request.GET.get("view") == "board"
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "totals": selectors.portfolio_totals(projects),
+        "heat_map": selectors.risk_counts(projects),
+        "query": query.urlencode(),
+        "board": board,
+    }
+    if board:
+        context["columns"] = selectors.portfolio_board(projects)
+    else:
+        context["page"] = Paginator(projects, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/portfolio.html", context)
+
+
+def portfolio_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """**Export CSV** of the filtered portfolio, streamed, with the same access rules."""
+    projects = selectors.portfolio_filter(request.user, request.GET).qs
+    response = StreamingHttpResponse(exports.portfolio_rows(projects), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="tollgate-portfolio.csv"'
+    return response
 
 
 def project_history(request: HttpRequest, pk: int) -> HttpResponse:

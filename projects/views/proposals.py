@@ -10,14 +10,14 @@ from lifecycle.selectors import actions_for
 from lifecycle.services import TransitionError
 from lifecycle.stages import Role
 from lifecycle.views import transition_refused
-from projects import selectors, services
+from projects import proposal_document, selectors, services
 from projects.forms import (
     BusinessCaseForm,
     CommentForm,
     FormsetSection,
     RiskFormSet,
 )
-from projects.models import Project, Proposal, Risk
+from projects.models import Project, Proposal, ProposalState, Risk
 from projects.roles import can_write_business_case
 from projects.rows import formset_rows
 from projects.views.common import project_context
@@ -76,14 +76,30 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _business_case_page(request, project, CommentForm())
 
 
+AWAITING = (ProposalState.SUBMITTED, ProposalState.ESCALATED)
+
+
 def _business_case_page(
     request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
 ) -> HttpResponse:
     proposal = project.proposal
+    actions = actions_for(proposal, request.user, field="state")
+    names = {action.name for action in actions}
+    decision = selectors.last_decision(proposal)
+    changes = None
+    if decision and "snapshot" in decision.data and proposal.state in AWAITING:
+        changes = proposal_document.diff(
+            decision.data["snapshot"], proposal_document.snapshot(proposal)
+        )
     context = project_context(request, project, tab="business-case") | {
         "proposal": proposal,
         "risks": proposal.risks.all(),
-        "proposal_actions": actions_for(proposal, request.user, field="state"),
+        "proposal_actions": actions,
+        "can_decide": bool(names & {"approve", "endorse"}),
+        "endorses": "endorse" in names,
+        "sponsor_limit": getattr(request.user, "sponsor_profile", None),
+        "last_decision": decision,
+        "changes": changes,
         "comment_form": comment_form,
         "can_edit": proposal.is_editable and Role.MANAGER in project.roles_of(request.user),
     }

@@ -306,6 +306,42 @@ PROJECTS: list[dict[str, Any]] = [
         ],
     },
     {
+        "title": "Campus network refresh",
+        "category": "network",
+        "manager": "manager",
+        "sponsor": "sponsor2",
+        "cost": "120000",
+        "goal": "Replace the access switches in all four campus buildings.",
+        "need": "Half of the switches are past end of support.",
+        "benefits": "Supported hardware; PoE for the new phones.",
+        "risks": [("Outages during the school term", 2, 4, "Work in the holidays.")],
+        "until": "submitted",
+    },
+    {
+        "title": "Branch firewall replacement",
+        "category": "network",
+        "manager": "manager2",
+        "sponsor": "sponsor2",
+        "cost": "85000",
+        "goal": "Next-generation firewalls in the twelve branches.",
+        "need": "The branch firewalls lose vendor support in June.",
+        "benefits": "Supported, centrally managed firewalls.",
+        "risks": [("Rule migration breaks branch applications", 3, 4, "Pilot in two branches.")],
+        "until": "escalated",
+    },
+    {
+        "title": "Intranet search upgrade",
+        "category": "software",
+        "manager": "manager",
+        "sponsor": "sponsor",
+        "cost": "60000",
+        "goal": "Employees find policies and forms in one search.",
+        "need": "Search returns outdated documents first.",
+        "benefits": "Less time lost searching.",
+        "risks": [("Content owners do not tag documents", 3, 3, "Tagging campaign.")],
+        "until": "resubmitted",
+    },
+    {
         "title": "Server room UPS upgrade",
         "category": "hardware",
         "manager": "manager2",
@@ -410,6 +446,37 @@ class Command(BaseCommand):
             return
         services.proposal_submit(proposal=project.proposal, by=manager)
         if until == "submitted":
+            return
+        if until == "escalated":
+            services.proposal_approve(
+                proposal=project.proposal, by=sponsor, comment="Endorsed: needed this year."
+            )
+            return
+        if until == "resubmitted":
+            services.proposal_request_changes(
+                proposal=project.proposal,
+                by=sponsor,
+                comment="Please cost the licence for three years, not one.",
+            )
+            services.business_case_update(
+                proposal=project.proposal,
+                by=manager,
+                risks=[
+                    {"id": risk.pk} | {name: getattr(risk, name) for name in Risk.FIELDS}
+                    for risk in project.proposal.risks.all()
+                ]
+                + [
+                    {
+                        "description": "Licence price rises after year one",
+                        "likelihood": 2,
+                        "impact": 3,
+                        "mitigation": "Three-year price lock in the contract.",
+                    }
+                ],
+                estimated_cost=Decimal("78000"),
+                benefits="Less time lost searching; one licence for three years.",
+            )
+            services.proposal_submit(proposal=project.proposal, by=manager)
             return
         if until == "withdrawn":
             services.proposal_request_changes(

@@ -1,0 +1,65 @@
+"""CSV export of the portfolio: streamed row by row, safe to open in a spreadsheet."""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+
+from projects.models import Project
+
+HEADER = [
+    "Reference",
+    "Title",
+    "Category",
+    "Stage",
+    "Business case",
+    "Manager",
+    "Sponsor",
+    "Estimated cost",
+    "Funded",
+    "Start",
+    "End",
+    "Created",
+]
+# A cell starting with one of these is a formula to a spreadsheet: neutralise it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Line:
+    """A file-like object that hands back what the csv writer writes."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def portfolio_rows(projects: QuerySet[Project]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(HEADER)  # a BOM, so spreadsheets read UTF-8
+    for project in projects.iterator(chunk_size=500):
+        proposal = project.proposal
+        yield writer.writerow(
+            [
+                cell(value)
+                for value in (
+                    project.reference,
+                    project.title,
+                    project.get_category_display(),
+                    project.get_stage_display(),
+                    proposal.get_state_display(),
+                    project.manager.get_full_name(),
+                    project.sponsor.user.get_full_name(),
+                    f"{project.estimated:.2f}",
+                    f"{project.funded:.2f}",
+                    proposal.start_date.isoformat() if proposal.start_date else "",
+                    proposal.end_date.isoformat() if proposal.end_date else "",
+                    project.created_at.date().isoformat(),
+                )
+            ]
+        )

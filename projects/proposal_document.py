@@ -1,0 +1,79 @@
+"""The business case as a document: a snapshot kept with every decision, and what changed
+between the version a sponsor decided on and the one resubmitted to them."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from projects.models import Proposal, Risk
+
+FIELDS = {
+    "title": "Title",
+    "category": "Category",
+    "sponsor": "Sponsor",
+    "goal": "Goal",
+    "need": "Need",
+    "description": "Description",
+    "estimated_cost": "Estimated cost",
+    "start_date": "Start",
+    "end_date": "End",
+    "benefits": "Expected benefits",
+}
+RISK_FIELDS = {"likelihood": "likelihood", "impact": "impact", "mitigation": "mitigation"}
+
+
+def snapshot(proposal: Proposal) -> dict[str, Any]:
+    project = proposal.project
+    return {
+        "title": project.title,
+        "category": project.get_category_display(),
+        "sponsor": project.sponsor.user.get_full_name(),
+        "goal": proposal.goal,
+        "need": proposal.need,
+        "description": proposal.description,
+        "estimated_cost": f"{proposal.estimated_cost:.2f}"
+        if proposal.estimated_cost is not None
+        else None,
+        "start_date": proposal.start_date.isoformat() if proposal.start_date else None,
+        "end_date": proposal.end_date.isoformat() if proposal.end_date else None,
+        "benefits": proposal.benefits,
+        "risks": [
+            {"id": risk.pk} | {name: getattr(risk, name) for name in Risk.FIELDS}
+            for risk in proposal.risks.all()
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Change:
+    what: str
+    before: Any
+    after: Any
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """Field by field, then risk by risk (added, removed, changed), what differs."""
+    changes = [
+        Change(label, before.get(key), after.get(key))
+        for key, label in FIELDS.items()
+        if before.get(key) != after.get(key)
+    ]
+    old = {risk["id"]: risk for risk in before.get("risks", [])}
+    new = {risk["id"]: risk for risk in after.get("risks", [])}
+    for risk_id, risk in new.items():
+        if risk_id not in old:
+            changes.append(Change("Risk added", None, _risk_text(risk)))
+        elif risk != old[risk_id]:
+            changes.append(Change("Risk changed", _risk_text(old[risk_id]), _risk_text(risk)))
+    changes += [
+        Change("Risk removed", _risk_text(risk), None)
+        for risk_id, risk in old.items()
+        if risk_id not in new
+    ]
+    return changes
+
+
+def _risk_text(risk: dict[str, Any]) -> str:
+    score = risk["likelihood"] * risk["impact"]
+    text = f"{risk['description']} (likelihood {risk['likelihood']}, impact {risk['impact']}"
+    text += f", score {score})"
+    return f"{text}; mitigation: {risk['mitigation']}" if risk.get("mitigation") else text

@@ -1,0 +1,133 @@
+"""The portfolio: filters, sorting, totals, board, CSV export — all within what the user sees."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from projects.models import Category, Proposal
+from tests.conftest import client_for
+from tests.factories import FundingFactory, ProjectFactory
+
+PORTFOLIO = reverse("projects:portfolio")
+CSV = reverse("projects:portfolio-csv")
+
+
+@pytest.fixture
+def portfolio(manager, manager2, sponsor, sponsor2):
+    """Six projects across categories, sponsors and costs."""
+    specs = [
+        ("Store relaunch", Category.SOFTWARE, sponsor, "210000", "100000"),
+        ("Campus network", Category.NETWORK, sponsor2, "120000", None),
+        ("Laptop refresh", Category.HARDWARE, sponsor2, "48000", "48000"),
+        ("Sales dashboard", Category.ANALYTICS, sponsor, "38000", None),
+        ('Archive, "legacy" part', Category.DATA, sponsor, "55000", None),
+        ('=HYPERLINK("http://evil")', Category.OTHER, sponsor, "1000", None),
+    ]
+    projects = []
+    for title, category, who, cost, funded in specs:
+        project = ProjectFactory(
+            title=title, category=category, manager=manager, sponsor=who.sponsor_profile
+        )
+        Proposal.objects.filter(pk=project.proposal.pk).update(estimated_cost=Decimal(cost))
+        if funded:
+            FundingFactory(project=project, amount=Decimal(funded))
+        projects.append(project)
+    ProjectFactory(title="Someone else's", manager=manager2, sponsor=sponsor2.sponsor_profile)
+    return projects
+
+
+def titles(response):
+    return [p.title for p in response.context["page"]]
+
+
+def test_filters_and_totals(portfolio, pmo):
+    client = client_for(pmo)
+
+    everything = client.get(PORTFOLIO)
+    network = client.get(PORTFOLIO, {"category": "network"})
+    by_sponsor = client.get(PORTFOLIO, {"sponsor": portfolio[1].sponsor_id})
+    searched = client.get(PORTFOLIO, {"q": "dashboard"})
+    by_reference = client.get(PORTFOLIO, {"q": portfolio[2].reference})
+
+    assert everything.context["totals"]["count"] == 7
+    assert titles(network) == ["Campus network"]
+    assert sorted(titles(by_sponsor)) == ["Campus network", "Laptop refresh", "Someone else's"]
+    assert titles(searched) == ["Sales dashboard"]
+    assert titles(by_reference) == ["Laptop refresh"]
+    totals = client.get(PORTFOLIO, {"sponsor": portfolio[0].sponsor_id}).context["totals"]
+    assert (totals["count"], totals["estimated"], totals["funded"]) == (
+        4,
+        Decimal("304000"),
+        Decimal("100000"),
+    )
+
+
+def test_sorting_by_estimated_cost(portfolio, pmo):
+    response = client_for(pmo).get(PORTFOLIO, {"sort": "-estimated", "category": "software"})
+    assert titles(response) == ["Store relaunch", "Someone else's"]  # 210,000 then 120,000
+    ordered = titles(client_for(pmo).get(PORTFOLIO, {"sort": "-estimated"}))
+    assert ordered[0] == "Store relaunch" and ordered[-1] == '=HYPERLINK("http://evil")'
+
+
+def test_a_manager_sees_only_their_projects(portfolio, manager2):
+    response = client_for(manager2).get(PORTFOLIO)
+    assert titles(response) == ["Someone else's"]
+
+
+def test_the_board_groups_by_stage(portfolio, pmo):
+    response = client_for(pmo).get(PORTFOLIO, {"view": "board"})
+    identifying = response.context["columns"][0]
+    assert (identifying["stage"], identifying["count"]) == ("identifying", 7)
+    assert "Store relaunch" in response.content.decode()
+
+
+def read_csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_csv_export_is_filtered_escaped_and_scoped(portfolio, pmo, manager2):
+    rows = read_csv(client_for(pmo).get(CSV, {"sponsor": portfolio[0].sponsor_id}))
+
+    assert rows[0][:4] == ["Reference", "Title", "Category", "Stage"]
+    by_title = {row[1]: row for row in rows[1:]}
+    assert set(by_title) == {
+        "Store relaunch",
+        "Sales dashboard",
+        'Archive, "legacy" part',
+        '\'=HYPERLINK("http://evil")',
+    }
+    assert by_title["Store relaunch"][7:9] == ["210000.00", "100000.00"]
+    assert [row[1] for row in read_csv(client_for(manager2).get(CSV))[1:]] == ["Someone else's"]
+
+
+def test_csv_export_is_streamed(portfolio, pmo):
+    response = client_for(pmo).get(CSV)
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv"
+    assert "attachment" in response["Content-Disposition"]
+
+
+def page_queries(client, params, django_assert_max_num_queries):
+    with django_assert_max_num_queries(20) as captured:
+        assert client.get(PORTFOLIO, params).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"view": "board"}, {"category": "software", "sort": "-funded"}]
+)
+def test_a_page_of_50_from_500_projects_costs_what_it_does_from_5(
+    manager, sponsor, pmo, params, django_assert_max_num_queries
+):
+    client = client_for(pmo)
+    ProjectFactory.create_batch(5, manager=manager, sponsor=sponsor.sponsor_profile)
+    small = page_queries(client, params, django_assert_max_num_queries)
+
+    ProjectFactory.create_batch(495, manager=manager, sponsor=sponsor.sponsor_profile)
+    large = page_queries(client, params, django_assert_max_num_queries)
+
+    assert large == small

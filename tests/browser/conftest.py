@@ -1,0 +1,109 @@
+"""Browser tests: Playwright drives Debian's Chromium against the app served live on the test
+database, with a real Celery worker. Screenshots land in test-artifacts/screenshots/."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures and the
+# assertions make between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not shutil.which(CHROMIUM):
+        pytest.exit(
+            f"Browser tests need Chromium at {CHROMIUM}: apt-get install chromium "
+            "(`make test` does it when it can; `.ci/run` always does).",
+            returncode=2,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Person:
+    """One user's browser tab: logs in through the login page, then clicks like a person."""
+
+    def __init__(self, browser: object, base_url: str, username: str) -> None:
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on(
+            "console", lambda message: message.type == "error" and self.errors.append(message.text)
+        )
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.base_url = base_url
+        self.page.goto(f"{base_url}/login/")
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Log in").click()
+        self.page.wait_for_load_state()
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def person(browser, live_server, transactional_db):
+    """`person("manager")` opens a logged-in tab; every tab is checked for console errors."""
+    people: list[Person] = []
+
+    def open_as(username: str) -> Person:
+        people.append(Person(browser, live_server.url, username))
+        return people[-1]
+
+    yield open_as
+    errors = {id(p): p.errors for p in people if p.errors}
+    for someone in people:
+        someone.close()
+    assert not errors, f"console errors: {errors}"
+
+
+ACCESSIBILITY = """() => {
+  const problems = [];
+  const headings = document.querySelectorAll("h1").length;
+  if (headings !== 1) problems.push(`${headings} h1 elements`);
+  const controls = document.querySelectorAll(
+    "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea");
+  for (const control of controls) {
+    if (!control.checkVisibility()) continue;
+    const label = (control.id && document.querySelector(`label[for="${control.id}"]`))
+      || control.closest("label");
+    if (!label || !label.checkVisibility() || !label.textContent.trim()) {
+      problems.push(`no visible label for ${control.name || control.id}`);
+    }
+  }
+  return problems;
+}"""
+
+
+def accessibility_problems(page: object) -> list[str]:
+    return page.evaluate(ACCESSIBILITY)

@@ -13,7 +13,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 STATIC_MANIFEST=0 \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: install run test lint format services clean
+.PHONY: install run test bench lint format services clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(STAMP) services
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# SPEC §8's budgets on this machine: seeds its own database, prints one table (docs/benchmarks.md).
+bench: $(STAMP) services
+	$(BIN)/python scripts/bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

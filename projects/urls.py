@@ -6,6 +6,7 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("floor/", views.floor, name="floor"),
     path("projects/", views.portfolio, name="portfolio"),
     path("projects/export.csv", views.portfolio_csv, name="portfolio-csv"),
     path("projects/new/", views.business_case_create, name="business-case-create"),

@@ -32,6 +32,7 @@ from projects.views.delivery import (
     status_report_create,
 )
 from projects.views.projects import (
+    floor,
     funding_create,
     healthz,
     home,
@@ -59,6 +60,7 @@ __all__ = [
     "closure_edit",
     "closure_pdf",
     "deliverable_action",
+    "floor",
     "funding_create",
     "goal_archive",
     "goal_detail",

@@ -116,6 +116,12 @@ def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return redirect(project)
 
 
+def floor(request: HttpRequest) -> HttpResponse:
+    """The benchmark's floor: a logged-in page rendering the base template and nothing else —
+    what the framework costs before any work (`make bench`, docs/benchmarks.md)."""
+    return render(request, "floor.html")
+
+
 @login_not_required
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers and compose: the process answers and the database is reachable."""

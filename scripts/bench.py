@@ -1,0 +1,493 @@
+"""`make bench`: SPEC §8's budgets, measured on this machine, printed as one table and written
+to docs/benchmarks.md.
+
+1. Seed a fresh PostgreSQL database with 10,000 projects (scripts/bench_seed.py).
+2. Page latency through gunicorn over HTTP, logged in: median and p95 of 200 requests per page,
+   each against the floor (a logged-in page that renders the base template and nothing else).
+3. SQL queries per page (Django's test client on the same database).
+4. A mixed load with locust: 80 % reads, 15 % form saves, 5 % transitions and PDF requests.
+5. PDFs: a real Celery worker renders the seeded charter (median of 20) beside headless
+   Chromium printing the same HTML; the reuse path; the worker's memory over 500 renders.
+"""
+
+import csv
+import json
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "tollgate_bench"
+DATABASE_URL = f"postgres://tollgate:tollgate@127.0.0.1:5432/{BENCH_DB}"
+BROKER_URL = "redis://127.0.0.1:6379/14"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+RSS_RENDERS = int(os.environ.get("BENCH_RSS_RENDERS", "500"))
+GUNICORN_WORKERS = 3  # 2 cores: one process per core plus one to cover waits on the database
+ENV = os.environ | {
+    "DATABASE_URL": DATABASE_URL,
+    "CELERY_BROKER_URL": BROKER_URL,
+    "SECRET_KEY": "bench-only-secret",
+    "DEBUG": "0",
+    "SECURE_COOKIES": "0",
+    "STATIC_MANIFEST": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "LOG_LEVEL": "WARNING",
+    "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+    "AXES_FAILURE_LIMIT": "1000",
+}
+os.environ.update(ENV)
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+BIN = Path(sys.executable).parent
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql], check=True
+    )
+
+
+def fresh_database() -> dict[str, float]:
+    psql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    psql(f"CREATE DATABASE {BENCH_DB} OWNER tollgate")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=ENV, check=True)
+    import django
+
+    django.setup()
+    from scripts.bench_seed import seed
+
+    return seed()
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def session_for(username: str) -> Any:
+    import requests
+
+    session = requests.Session()
+    session.get(f"{BASE}/login/")
+    response = session.post(
+        f"{BASE}/login/",
+        data={
+            "username": username,
+            "password": "demo-pass-2026",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{BASE}/login/"},
+    )
+    assert response.ok and "Log out" in response.text, f"could not log in as {username}"
+    return session
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def timed_gets(session: Any, path: str, count: int) -> list[float]:
+    for _ in range(10):  # warm: caches, connections, compiled templates
+        session.get(BASE + path)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = session.get(BASE + path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return times
+
+
+def timed_decisions(session: Any, project_ids: list[int]) -> list[float]:
+    times = []
+    for pk in project_ids:
+        started = time.perf_counter()
+        response = session.post(
+            f"{BASE}/projects/{pk}/business-case/approve/",
+            data={"csrfmiddlewaretoken": session.cookies["csrftoken"], "comment": ""},
+            headers={"Referer": BASE},
+            allow_redirects=False,
+        )
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 302, (pk, response.status_code)
+    return times
+
+
+def start_gunicorn() -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    import requests
+
+    for _ in range(100):
+        try:
+            if requests.get(f"{BASE}/healthz", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def pages(project: Any, charter_project: Any) -> list[tuple[str, str, str]]:
+    return [
+        ("floor (logged-in base template)", "sponsor", "/floor/"),
+        ("home, sponsor", "sponsor", "/"),
+        ("home, manager", "manager", "/"),
+        ("portfolio, page 1 of 50", "pmo", "/projects/"),
+        ("project detail", "pmo", f"/projects/{project.pk}/"),
+        ("charter page", "pmo", f"/projects/{charter_project.pk}/charter/"),
+        ("goals page", "pmo", f"/projects/{charter_project.pk}/goals/"),
+    ]
+
+
+def query_counts(rows: list[tuple[str, str, str]]) -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for label, username, path in rows:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        client.get(path)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        counts[label] = len(captured)
+    return counts
+
+
+# -- Load ------------------------------------------------------------------------------------
+
+
+def load(project_ids: list[int], goal_ids: list[tuple[int, int]]) -> dict[str, Any]:
+    users = int(os.environ.get("BENCH_LOAD_USERS", "40"))
+    with tempfile.TemporaryDirectory() as scratch:
+        env = ENV | {
+            "BENCH_PROJECTS": json.dumps(project_ids),
+            "BENCH_GOALS": json.dumps(goal_ids),
+        }
+        subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(ROOT / "scripts" / "locustfile.py"),
+                "--headless",
+                "--host",
+                BASE,
+                "-u",
+                str(users),
+                "-r",
+                str(users),
+                "-t",
+                f"{LOAD_SECONDS}s",
+                "--csv",
+                f"{scratch}/load",
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        with open(f"{scratch}/load_stats.csv") as stats:
+            total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    return {
+        "users": users,
+        "rps": float(total["Requests/s"]),
+        "requests": int(total["Request Count"]),
+        "failures": int(total["Failure Count"]),
+        "p50": float(total["50%"]),
+        "p95": float(total["95%"]),
+        "p99": float(total["99%"]),
+    }
+
+
+# -- PDFs ------------------------------------------------------------------------------------
+
+
+def start_worker() -> subprocess.Popen:
+    import redis
+
+    redis.Redis.from_url(BROKER_URL).flushdb()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--queues",
+            "pdf",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            "bench@localhost",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    time.sleep(8)  # starts, imports WeasyPrint and warms up
+    return worker
+
+
+def child_of(pid: int) -> int | None:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                return int(stat.parent.name)
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+def rss_mb(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024
+
+
+def render_jobs(charter_project: Any, by: Any, count: int) -> list[Any]:
+    """Render `count` distinct versions of the seeded charter through the worker, one by one."""
+    import copy as copying
+
+    from projects.models import PdfJob
+    from projects.services import pdfs
+
+    base = pdfs.charter_pdf_input(charter_project.charter)
+    done = []
+    for n in range(count):
+        render_input = copying.deepcopy(base)
+        render_input["charter"]["objectives"] += f" (render {n}, {time.time()})"
+        job = PdfJob.objects.create(
+            project=charter_project,
+            kind="charter",
+            title=f"Bench {n}",
+            document=render_input,
+            source_sha256=pdfs.input_sha256(render_input),
+            requested_by=by,
+        )
+        pdfs.enqueue_render(job.pk)
+        while (job := PdfJob.objects.get(pk=job.pk)).status not in ("ready", "failed"):
+            time.sleep(0.02)
+        assert job.status == "ready", job.error
+        done.append(job)
+    return done
+
+
+def chromium_times(html: str, count: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page()
+        page.set_content(html)
+        page.pdf(format="A4")  # warm, like the WeasyPrint worker
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            page.set_content(html)
+            page.pdf(format="A4", display_header_footer=True)
+            times.append(time.perf_counter() - started)
+        browser.close()
+    return times
+
+
+def pdf_figures(charter_project: Any) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    from projects import pdf
+    from projects.services import pdfs
+
+    manager = get_user_model().objects.get(pk=charter_project.manager_id)
+    worker = start_worker()
+    try:
+        jobs = render_jobs(charter_project, manager, 20)
+        weasy = [job.render_seconds for job in jobs]
+        html = pdf.render_html(pdfs.TEMPLATES["charter"], pdfs.render_context(jobs[0]))
+        css = (ROOT / "static" / pdf.PDF_STYLESHEET).read_text()
+        chromium = chromium_times(html.replace("</head>", f"<style>{css}</style></head>"), 20)
+        first = pdfs.charter_pdf_request(project=charter_project, by=manager)
+        reuse = []
+        for _ in range(20):
+            started = time.perf_counter()
+            again = pdfs.charter_pdf_request(project=charter_project, by=manager)
+            reuse.append(time.perf_counter() - started)
+            assert again.pk == first.pk
+        child = child_of(worker.pid)
+        rss_before = rss_mb(child)
+        peak = rss_before
+        for start in range(0, RSS_RENDERS, 50):
+            render_jobs(charter_project, manager, min(50, RSS_RENDERS - start))
+            peak = max(peak, rss_mb(child_of(worker.pid)))
+        rss_after = rss_mb(child_of(worker.pid))
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+    return {
+        "weasy_median": statistics.median(weasy),
+        "chromium_median": statistics.median(chromium),
+        "reuse_median": statistics.median(reuse),
+        "rss_before": rss_before,
+        "rss_after": rss_after,
+        "rss_peak": peak,
+        "pages": len(jobs[0].file.open("rb").read().split(b"/Type /Page\n")) - 1,
+    }
+
+
+# -- Report ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    started = time.perf_counter()
+    say("seeding a fresh database with 10,000 projects…")
+    seeding = fresh_database()
+    say(f"seeded in {seeding['total']:.0f} s")
+
+    from projects.models import Project, ProposalState
+
+    submitted = list(
+        Project.objects.filter(
+            proposal__state=ProposalState.SUBMITTED, sponsor__user__username="sponsor"
+        ).values_list("pk", flat=True)[: REQUESTS + 50]
+    )
+    charter_project = Project.objects.filter(title__startswith="Bench", stage="defining").first()
+    detail_project = Project.objects.filter(title__startswith="Bench", stage="planning").first()
+    rows = pages(detail_project, charter_project)
+
+    counts = query_counts(rows)
+    say("starting gunicorn…")
+    server = start_gunicorn()
+    try:
+        sessions = {user: session_for(user) for user in ("sponsor", "manager", "pmo")}
+        latency = {}
+        for label, user, path in rows:
+            latency[label] = timed_gets(sessions[user], path, REQUESTS)
+            say(f"{label}: median {statistics.median(latency[label]):.1f} ms")
+        latency["decision POST (approve)"] = timed_decisions(
+            sessions["sponsor"], submitted[:REQUESTS]
+        )
+        say("load test…")
+        from projects.models import Goal
+
+        others = list(
+            Project.objects.filter(title__startswith="Bench", stage="defining").values_list(
+                "pk", flat=True
+            )[:500]
+        )
+        goal_ids = list(Goal.objects.filter(project__in=others).values_list("project", "pk"))
+        load_figures = load(others, goal_ids)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    say("PDFs…")
+    pdf_result = pdf_figures(charter_project)
+    report(seeding, latency, counts, load_figures, pdf_result, time.perf_counter() - started)
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def report(
+    seeding: dict, latency: dict, counts: dict, load: dict, pdfs: dict, elapsed: float
+) -> None:
+    floor = statistics.median(latency["floor (logged-in base template)"])
+    lines = [
+        "| page | median ms | p95 ms | × floor | queries | budget: ≤ 4× floor, < 30 ms |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for label, times in latency.items():
+        median, p95 = statistics.median(times), percentile(times, 0.95)
+        budget = "—" if label.startswith("floor") else verdict(median <= 4 * floor and median < 30)
+        queries = counts.get(label, "—")
+        lines.append(
+            f"| {label} | {median:.1f} | {p95:.1f} | {median / floor:.1f} | {queries} | {budget} |"
+        )
+    load_met = load["rps"] >= 150 and load["p95"] < 100 and not load["failures"]
+    weasy, chrome = pdfs["weasy_median"], pdfs["chromium_median"]
+    rss = f"{pdfs['rss_before']:.0f} / {pdfs['rss_after']:.0f} / {pdfs['rss_peak']:.0f} MB"
+    users = f"{load['users']} users, {LOAD_SECONDS} s, {GUNICORN_WORKERS} gunicorn workers"
+    lines += [
+        "",
+        "| mixed load: 80 % reads, 15 % saves, 5 % transitions and PDFs | figure | budget |",
+        "| --- | ---: | --- |",
+        f"| requests/s ({users}) | {load['rps']:.0f} | ≥ 150 |",
+        f"| p50 / p95 / p99 ms | {load['p50']:.0f} / {load['p95']:.0f} / {load['p99']:.0f} "
+        "| p95 < 100 |",
+        f"| errors | {load['failures']} of {load['requests']} | 0 |",
+        f"| verdict | {verdict(load_met)} | |",
+        "",
+        "| charter PDF: 15 stakeholders, 12 milestones, 10 risks | figure | budget |",
+        "| --- | ---: | --- |",
+        f"| WeasyPrint in the worker, median of 20 (claim → stored) | {weasy:.3f} s | < 0.4 s |",
+        f"| headless Chromium, resident, set_content + pdf, median of 20 | {chrome:.3f} s | |",
+        f"| WeasyPrint ÷ Chromium | {weasy / chrome:.2f} | < 1 |",
+        f"| unchanged revision (reuse), median of 20 | {pdfs['reuse_median'] * 1000:.1f} ms "
+        "| no render |",
+        f"| worker RSS warm / after {RSS_RENDERS} renders / peak | {rss} | bounded |",
+        f"| verdict | {verdict(weasy < 0.4 and weasy < chrome)} | |",
+        "",
+        f"Seeding: {seeding['total']:.0f} s. Whole run: {elapsed / 60:.1f} min.",
+    ]
+    table = "\n".join(lines)
+    print("\n" + table + "\n", flush=True)
+    machine = (
+        f"{platform.node()}: {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.platform()}"
+    )
+    results = ROOT / "docs" / "benchmark-results.md"
+    results.write_text(
+        f"# Latest `make bench` run\n\nDate: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  \n"
+        f"Machine: {machine}  \nCommand: `make bench`\n\n{table}\n"
+    )
+    say(f"written to {results.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,8 @@ Criterion = Callable[[Any], Check]
 class Gate:
     title: str
     criteria: tuple[Criterion, ...]
+    # The related records the criteria read, so a list of projects can fetch them in one go.
+    reads: tuple[str, ...] = ()
 
     def evaluate(self, project: Any) -> list[Check]:
         return [criterion(project) for criterion in self.criteria]
@@ -75,6 +77,7 @@ def business_case_closed(project: Any) -> Check:
 INITIATING = Gate(
     title="Identifying → Initiating",
     criteria=(business_case_approved, funding_recorded),
+    reads=("fundings",),
 )
 
 # Not a forward gate: lets a rejected or withdrawn business case cancel its project.
@@ -211,6 +214,7 @@ def requirement_listed(project: Any) -> Check:
 PLANNING = Gate(
     title="Defining → Planning",
     criteria=(smart_goal_defined, in_scope_item_listed, requirement_listed),
+    reads=("goals", "scope_items", "requirements"),
 )
 
 
@@ -276,7 +280,11 @@ def plan_approved(project: Any) -> Check:
     return Check("Plan approved by the sponsor", bool(plan and plan.is_approved))
 
 
-DELIVERING = Gate(title="Planning → Delivering", criteria=(plan_ready, plan_approved))
+DELIVERING = Gate(
+    title="Planning → Delivering",
+    criteria=(plan_ready, plan_approved),
+    reads=("fundings", "plan__tasks", "plan__milestones", "plan__budget_lines"),
+)
 
 
 # -- Delivering and closing. -------------------------------------------------------------------
@@ -304,7 +312,11 @@ def status_reported(project: Any) -> Check:
     return Check("At least one status report", bool(project.status_reports.all()))
 
 
-CLOSING = Gate(title="Delivering → Closing", criteria=(deliverables_accepted, status_reported))
+CLOSING = Gate(
+    title="Delivering → Closing",
+    criteria=(deliverables_accepted, status_reported),
+    reads=("deliverables", "status_reports"),
+)
 
 
 def closure_complete(project: Any) -> Check:
@@ -323,4 +335,4 @@ def closure_complete(project: Any) -> Check:
     )
 
 
-CLOSED = Gate(title="Closing → Closed", criteria=(closure_complete,))
+CLOSED = Gate(title="Closing → Closed", criteria=(closure_complete,), reads=("closure__goals",))

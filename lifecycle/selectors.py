@@ -59,6 +59,17 @@ def next_gate(project: Any) -> Action | None:
     return None
 
 
+def gate_reads(projects: list[Any]) -> set[str]:
+    """What the next gates of these projects read: the relations a list should prefetch."""
+    return {
+        relation
+        for project in projects
+        for fsm in _from_current_state(project, "stage")
+        if fsm.custom.get("kind") == "advance"
+        for relation in fsm.custom["gate"].reads
+    }
+
+
 def actions_for(instance: Any, user: Any, *, field: str = "stage") -> list[Action]:
     """The transitions of `field` that `user` may take now, gate met or not (the page shows
     the checklist and the server refuses until it is met). Automatic ones are left out."""

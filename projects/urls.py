@@ -9,6 +9,7 @@ urlpatterns = [
     path("floor/", views.floor, name="floor"),
     path("projects/", views.portfolio, name="portfolio"),
     path("projects/export.csv", views.portfolio_csv, name="portfolio-csv"),
+    path("projects/risks/", views.portfolio_heat_map, name="portfolio-heat-map"),
     path("projects/new/", views.business_case_create, name="business-case-create"),
     path("projects/<int:pk>/", views.project_detail, name="detail"),
     path(

@@ -124,6 +124,7 @@ def projects(dana: Any, alex: Any, sponsors: list[Sponsor], managers: list[Any])
                     sponsor=sponsor,
                     stage=stage,
                     stage_entered_at=timezone.now() - timedelta(days=n % 90),
+                    funded=0 if stage == "identifying" else 200_000,
                 )
             )
         made += Project.objects.bulk_create(batch)

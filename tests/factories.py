@@ -7,6 +7,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import F
 
 from projects.models import Category, Funding, Project, Proposal, Risk, Sponsor
 
@@ -81,11 +82,18 @@ class RiskFactory(factory.django.DjangoModelFactory):
 
 
 class FundingFactory(factory.django.DjangoModelFactory):
+    """Funding as `funding_record` leaves it: the row, and the project's running total."""
+
     class Meta:
         model = Funding
+        skip_postgeneration_save = True
 
     project = factory.SubFactory(ProjectFactory)
     amount = Decimal("120000")
     source = "CC-1000 IT"
     approved_by = factory.LazyAttribute(lambda funding: funding.project.sponsor.user)
     recorded_by = factory.LazyAttribute(lambda funding: funding.project.sponsor.user)
+
+    @factory.post_generation
+    def running_total(self, create: bool, extracted: object, **kwargs: object) -> None:
+        Project.objects.filter(pk=self.project_id).update(funded=F("funded") + self.amount)

@@ -33,6 +33,7 @@ from projects.models.projects import (
     Project,
     ProjectQuerySet,
     Sponsor,
+    with_gates,
 )
 from projects.models.proposals import Proposal, ProposalState, Risk
 
@@ -72,4 +73,5 @@ __all__ = [
     "Stakeholder",
     "StatusReport",
     "Task",
+    "with_gates",
 ]

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
 from lifecycle.machine import StageMachine
+from lifecycle.selectors import gate_reads
 from lifecycle.stages import Role
 from projects.roles import is_pmo
 
@@ -90,22 +91,18 @@ class ProjectQuerySet(models.QuerySet):
             visible |= escalated
         return self.filter(visible)
 
-    def with_gate_data(self) -> "ProjectQuerySet":
-        """Everything the gate criteria read, fetched once for a whole list."""
+    def for_gates(self) -> "ProjectQuerySet":
+        """The one-to-one records every gate reads, joined in (lists add `with_gates`)."""
         return self.select_related(
             "proposal", "charter", "plan", "closure", "manager", "sponsor__user"
-        ).prefetch_related(
-            "fundings",
-            "goals",
-            "scope_items",
-            "requirements",
-            "plan__tasks",
-            "plan__milestones",
-            "plan__budget_lines",
-            "deliverables",
-            "status_reports",
-            "closure__goals",
         )
+
+
+def with_gates(projects: list["Project"]) -> list["Project"]:
+    """Fetch, for a list of projects, the related records their next gates read — only
+    those, each relation in one query — so a list's query count does not grow with it."""
+    prefetch_related_objects(projects, *sorted(gate_reads(projects)))
+    return projects
 
 
 class Project(StageMachine):
@@ -119,13 +116,20 @@ class Project(StageMachine):
     )
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="projects")
     created_at = models.DateTimeField(default=timezone.now)
+    # The sum of the project's fundings, kept by `funding_record` in the same transaction as
+    # each funding: lists total and sort money without summing thousands of rows.
+    funded = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("view_portfolio", "Can see and administer every project (PMO)")]
-        indexes = [models.Index(fields=["stage", "-created_at"])]
+        indexes = [
+            models.Index(fields=["stage", "-created_at"]),
+            models.Index(fields=["sponsor", "stage", "-created_at"]),
+            models.Index(fields=["manager", "stage", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
@@ -146,10 +150,6 @@ class Project(StageMachine):
         if user.pk is not None and user.pk == self.manager_id:
             roles.add(Role.MANAGER)
         return frozenset(roles)
-
-    @property
-    def funding_total(self) -> Decimal:
-        return sum((funding.amount for funding in self.fundings.all()), Decimal(0))
 
 
 class ProjectRecord:

@@ -7,6 +7,7 @@ from functools import partial
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 
 from lifecycle.models import AuditEntry
 from lifecycle.services import TransitionForbidden, audit_record, transition_run
@@ -42,6 +43,7 @@ def funding_record(
                 "Funding is recorded by the project's sponsor or the PMO, "
                 "once the business case is approved and while the project is active."
             )
+        Project.objects.filter(pk=project.pk).update(funded=F("funded") + amount)
         funding = Funding.objects.create(
             project=project,
             amount=amount,

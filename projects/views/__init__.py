@@ -38,6 +38,7 @@ from projects.views.projects import (
     home,
     portfolio,
     portfolio_csv,
+    portfolio_heat_map,
     project_history,
     stage_action,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "plan_edit",
     "portfolio",
     "portfolio_csv",
+    "portfolio_heat_map",
     "project_detail",
     "project_history",
     "proposal_action",

@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,10 +18,12 @@ from projects.forms import (
     CommentForm,
     FundingForm,
 )
+from projects.models import with_gates
 from projects.roles import can_write_business_case, is_pmo, is_sponsor
 from projects.views.common import project_context
 
-HOME_LIST_LIMIT = 50
+# Home is a dashboard: the first ten of each list, with a count; the portfolio has the rest.
+HOME_LIST_LIMIT = 10
 PORTFOLIO_PAGE_SIZE = 50
 
 
@@ -32,15 +33,19 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if is_sponsor(user):
         context["awaiting"] = selectors.awaiting_decision(user, HOME_LIST_LIMIT)
-        sponsored = selectors.projects_sponsored_by(user)[:HOME_LIST_LIMIT]
-        context["sponsored"] = [(project, next_gate(project)) for project in sponsored]
+        sponsored = selectors.shortlist(selectors.projects_sponsored_by(user), HOME_LIST_LIMIT)
+        context["sponsored"] = [
+            (project, next_gate(project)) for project in with_gates(sponsored.rows)
+        ]
+        context["sponsored_total"] = sponsored.total
     if can_write_business_case(user):
-        managed = selectors.projects_managed_by(user)[:HOME_LIST_LIMIT]
-        context["managed"] = [(project, next_gate(project)) for project in managed]
+        managed = selectors.shortlist(selectors.projects_managed_by(user), HOME_LIST_LIMIT)
+        context["managed"] = [(project, next_gate(project)) for project in with_gates(managed.rows)]
+        context["managed_total"] = managed.total
     if is_pmo(user):
         context["by_stage"] = selectors.portfolio_by_stage(user)
         context["blocked"] = selectors.gates_blocked_longest(user)
-        context["heat_map"] = selectors.risk_counts(selectors.projects_visible_to(user))
+
     if not context:
         context["followed"] = selectors.projects_visible_to(user).select_related(
             "sponsor__user", "manager"
@@ -58,15 +63,25 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     context = {
         "filters": filters,
         "totals": selectors.portfolio_totals(projects),
-        "heat_map": selectors.risk_counts(projects),
         "query": query.urlencode(),
         "board": board,
     }
     if board:
         context["columns"] = selectors.portfolio_board(projects)
     else:
-        context["page"] = Paginator(projects, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = selectors.portfolio_page(
+            projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE
+        )
     return render(request, "projects/portfolio.html", context)
+
+
+def portfolio_heat_map(request: HttpRequest) -> HttpResponse:
+    """The risk heat map of the filtered portfolio, loaded by htmx after the page: counting
+    every risk of thousands of projects is the slowest part, and nobody waits for it."""
+    projects = selectors.portfolio_filter(request.user, request.GET).qs
+    return render(
+        request, "projects/_heat_map_panel.html", {"counts": selectors.risk_counts(projects)}
+    )
 
 
 def portfolio_csv(request: HttpRequest) -> StreamingHttpResponse:

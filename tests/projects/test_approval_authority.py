@@ -54,7 +54,9 @@ def test_above_the_limit_approval_becomes_an_endorsement(big_case, sponsor2, spo
 
 def test_a_sponsor_whose_limit_covers_it_then_approves(big_case, sponsor2, sponsor):
     services.proposal_approve(proposal=big_case.proposal, by=sponsor2)
-    assert [item.record for item in awaiting_decision(sponsor)] == ["Business case (escalated)"]
+    assert [item.record for item in awaiting_decision(sponsor).rows] == [
+        "Business case (escalated)"
+    ]
     assert Project.objects.visible_to(sponsor).filter(pk=big_case.pk).exists()
 
     entry = services.proposal_approve(proposal=big_case.proposal, by=sponsor)

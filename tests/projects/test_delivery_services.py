@@ -91,7 +91,7 @@ def test_the_sponsor_approves_the_plan_and_opens_delivery(planning, manager, spo
     )
 
     delivery.plan_submit(plan=planning.plan, by=manager)
-    assert [item.record for item in awaiting_decision(sponsor)] == ["Plan"]
+    assert [item.record for item in awaiting_decision(sponsor).rows] == ["Plan"]
     with pytest.raises(TransitionForbidden):
         delivery.plan_approve(plan=planning.plan, by=manager)
     entry = delivery.plan_approve(plan=planning.plan, by=sponsor)
@@ -140,7 +140,9 @@ def test_the_sponsor_accepts_what_the_manager_delivered(delivering, manager, spo
     with pytest.raises(TransitionForbidden):
         delivery.deliverable_deliver(deliverable=deliverable, by=sponsor)
     delivery.deliverable_deliver(deliverable=deliverable, by=manager)
-    assert [item.record for item in awaiting_decision(sponsor)] == ["Deliverable: Deliverable 0"]
+    assert [item.record for item in awaiting_decision(sponsor).rows] == [
+        "Deliverable: Deliverable 0"
+    ]
     for wrong in (manager, sponsor2):
         with pytest.raises(TransitionForbidden):
             delivery.deliverable_accept(deliverable=deliverable, by=wrong)

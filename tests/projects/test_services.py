@@ -194,7 +194,7 @@ def test_sponsor_records_funding_for_an_approved_case(approved, sponsor):
     )
 
     project = fresh(approved)
-    assert project.funding_total == Decimal("120000")
+    assert project.funded == Decimal("120000")
     assert history(project)[-1] == ("Funding", "Record funding", "")
 
 

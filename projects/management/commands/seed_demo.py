@@ -671,7 +671,7 @@ class Command(BaseCommand):
             {"id": m.pk, "name": m.name, "due_date": start + (30 + 30 * n) * day}
             for n, m in enumerate(plan.milestones.all())
         ]
-        funded = project.funding_total
+        funded = Project.objects.get(pk=project.pk).funded
         budget = [
             {"category": "staff", "description": "Project team", "amount": funded * Decimal("0.6")},
             {

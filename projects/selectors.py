@@ -281,15 +281,19 @@ def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
 
 def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple[Project, Any]]:
     """Active projects whose next gate is still closed, longest in their stage first."""
-    projects = (
+    longest = (
         projects_visible_to(user)
         .filter(stage__in=ACTIVE)
-        .for_gates()
-        .order_by("stage_entered_at", "pk")[: limit * 3]
+        .order_by("stage_entered_at", "pk")
+        .values_list("pk", flat=True)[: limit * 3]
+    )
+    projects = sorted(
+        Project.objects.filter(pk__in=list(longest)).for_gates(),
+        key=lambda project: (project.stage_entered_at, project.pk),
     )
     blocked = [
         (project, gate)
-        for project in with_gates(list(projects))
+        for project in with_gates(projects)
         if (gate := next_gate(project)) and not gate.ready
     ]
     return blocked[:limit]

@@ -129,6 +129,7 @@ class Project(StageMachine):
             models.Index(fields=["stage", "-created_at"]),
             models.Index(fields=["sponsor", "stage", "-created_at"]),
             models.Index(fields=["manager", "stage", "-created_at"]),
+            models.Index(fields=["stage_entered_at"]),  # gates blocked longest
         ]
 
     def __str__(self) -> str:

@@ -47,9 +47,9 @@ def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_form(request: HttpRequest, pk: int, goal_pk: int | None = None) -> HttpResponse:
     """Add a goal, or edit one: the manager's, while the project is in Defining."""
     project = selectors.project_get(user=request.user, pk=pk)
+    goal = _goal(project, goal_pk) if goal_pk else None  # another project's goal: 404
     if not definition.definition_editable(project, request.user):
         raise PermissionDenied("Goals are set by the manager while the project is in Defining.")
-    goal = _goal(project, goal_pk) if goal_pk else None
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in Goal.FIELDS}

@@ -25,7 +25,7 @@ KILLS = int(os.environ.get("KILL_ROUNDS", "20"))
 def test_killing_the_workers_child_mid_render_loses_and_doubles_nothing(celery_worker, capsys):
     """Each round: a big charter starts rendering, its process is SIGKILLed; the job is
     rendered again by the next child — exactly once more — and stored once."""
-    project, manager = charter_project(stakeholders=300, milestones=150, tasks=150)
+    project, manager = charter_project(stakeholders=150, milestones=80, tasks=80)
     ready = lost = doubled = 0
     for round_number in range(KILLS):
         services.charter_update(
@@ -78,7 +78,7 @@ def test_the_next_request_succeeds_after_the_database_dropped_its_connections(ma
     [
         ("goal", "\n".join(["A line"] * 5000), "Ensure this value has at most 2000 characters"),
         ("estimated_cost", "9" * 400, "Ensure that there are no more than 14 digits in total."),
-        ("estimated_cost", "1e999999", "Enter"),
+        ("estimated_cost", "1e999999", "no more than 14 digits in total"),
         ("title", "\u0000" * 10, "Null characters are not allowed."),
     ],
 )

@@ -85,25 +85,28 @@ def project_routes() -> list[URLPattern]:
 
 
 def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
-    goal = project.goals.first()
-    deliverable = project.deliverables.first()
-    job = project.pdf_jobs.first()
+    def goal() -> dict[str, int]:
+        return {"goal_pk": project.goals.first().pk}
+
     extra = {
-        "proposal-action": {"action": "approve"},
-        "stage-action": {"name": "hold"},
-        "charter-action": {"action": "amend"},
-        "charter-revision": {"number": 1},
-        "charter-revision-pdf": {"number": 1},
-        "goal": {"goal_pk": goal.pk},
-        "goal-edit": {"goal_pk": goal.pk},
-        "goal-archive": {"goal_pk": goal.pk},
-        "measurement-create": {"goal_pk": goal.pk},
-        "plan-action": {"action": "revise"},
-        "deliverable-action": {"deliverable": deliverable.pk, "action": "deliver"},
-        "pdf-status": {"job": job.pk},
-        "pdf-download": {"job": job.pk},
+        "proposal-action": lambda: {"action": "approve"},
+        "stage-action": lambda: {"name": "hold"},
+        "charter-action": lambda: {"action": "amend"},
+        "charter-revision": lambda: {"number": 1},
+        "charter-revision-pdf": lambda: {"number": 1},
+        "goal": goal,
+        "goal-edit": goal,
+        "goal-archive": goal,
+        "measurement-create": goal,
+        "plan-action": lambda: {"action": "revise"},
+        "deliverable-action": lambda: {
+            "deliverable": project.deliverables.first().pk,
+            "action": "deliver",
+        },
+        "pdf-status": lambda: {"job": project.pdf_jobs.first().pk},
+        "pdf-download": lambda: {"job": project.pdf_jobs.first().pk},
     }
-    return {"pk": project.pk} | extra.get(name, {})
+    return {"pk": project.pk} | extra.get(name, dict)()
 
 
 @pytest.fixture
@@ -111,7 +114,9 @@ def world(delivering, manager, manager2, sponsor2):
     """The project under test, in Delivering with every record, and a PDF; and another
     project, of other people, for the outsiders' own roles."""
     pdfs.pdf_job_render(pdfs.charter_pdf_request(project=delivering, by=manager).pk)
-    other = ProjectFactory(title="Other", manager=manager2, sponsor=sponsor2.sponsor_profile)
+    other = ProjectFactory(
+        title="Somebody else's migration", manager=manager2, sponsor=sponsor2.sponsor_profile
+    )
     return delivering, other
 
 

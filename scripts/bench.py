@@ -222,6 +222,11 @@ def load(project_ids: list[int], goal_ids: list[tuple[int, int]]) -> dict[str, A
         )
         with open(f"{scratch}/load_stats.csv") as stats:
             total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+        with open(f"{scratch}/load_failures.csv") as failures:
+            failed = [
+                f"{row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:80]}"
+                for row in csv.DictReader(failures)
+            ]
     return {
         "users": users,
         "rps": float(total["Requests/s"]),
@@ -230,6 +235,7 @@ def load(project_ids: list[int], goal_ids: list[tuple[int, int]]) -> dict[str, A
         "p50": float(total["50%"]),
         "p95": float(total["95%"]),
         "p99": float(total["99%"]),
+        "failed": failed,
     }
 
 
@@ -460,7 +466,8 @@ def report(
         f"| requests/s ({users}) | {load['rps']:.0f} | ≥ 150 |",
         f"| p50 / p95 / p99 ms | {load['p50']:.0f} / {load['p95']:.0f} / {load['p99']:.0f} "
         "| p95 < 100 |",
-        f"| errors | {load['failures']} of {load['requests']} | 0 |",
+        f"| errors | {load['failures']} of {load['requests']}: "
+        f"{'; '.join(load['failed']) or 'none'} | 0 |",
         f"| verdict | {verdict(load_met)} | |",
         "",
         "| charter PDF: 15 stakeholders, 12 milestones, 10 risks | figure | budget |",

@@ -23,7 +23,7 @@ from projects.forms import (
 from projects.models import Charter, PdfJob, Project
 from projects.rows import formset_rows
 from projects.services import CHARTER_LISTS, pdfs
-from projects.views.common import project_context
+from projects.views.common import decide, project_context
 
 
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -103,19 +103,13 @@ def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     charter = getattr(project, "charter", None)
     if service is None or charter is None:
         raise Http404("No such action.")
-    form = CommentForm(request.POST)
-    back_url = reverse("projects:charter", args=[project.pk])
-    if not form.is_valid():
-        return _charter_page(request, project, form, status=400)
-    try:
-        entry = service(charter=charter, by=request.user, comment=form.cleaned_data["comment"])
-    except TransitionError as error:
-        if error.field:
-            form.add_error(error.field, error.message)
-            return _charter_page(request, project, form, status=400)
-        return transition_refused(request, error, back_url=back_url)
-    messages.success(request, f"{entry.label}: the charter is now {entry.to_state.lower()}.")
-    return redirect(back_url)
+    return decide(
+        request,
+        run=lambda comment: service(charter=charter, by=request.user, comment=comment),
+        page=lambda form, status: _charter_page(request, project, form, status),
+        back_url=reverse("projects:charter", args=[project.pk]),
+        record="charter",
+    )
 
 
 def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:

@@ -1,12 +1,19 @@
-"""What every tab of the project page shows above the tab."""
+"""What every tab of the project page shows above the tab, and how a decision is posted."""
 
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
+from lifecycle.models import AuditEntry
 from lifecycle.selectors import actions_for, next_gate, stage_bar
+from lifecycle.services import TransitionError
+from lifecycle.views import transition_refused
 from projects import services
+from projects.forms import CommentForm
 from projects.models import Project
 
 
@@ -31,3 +38,27 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
             ("history", "History", reverse("projects:history", args=[project.pk])),
         ],
     }
+
+
+def decide(
+    request: HttpRequest,
+    *,
+    run: Callable[[str], AuditEntry],
+    page: Callable[[CommentForm, int], HttpResponse],
+    back_url: str,
+    record: str,
+) -> HttpResponse:
+    """A decision posted from a record's page, with its comment box: run it, or show why not —
+    a comment error beside the box (400), anything else on the refusal page (403 or 409)."""
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return page(form, 400)
+    try:
+        entry = run(form.cleaned_data["comment"])
+    except TransitionError as error:
+        if error.field:
+            form.add_error(error.field, error.message)
+            return page(form, 400)
+        return transition_refused(request, error, back_url=back_url)
+    messages.success(request, f"{entry.label}: the {record} is now {entry.to_state.lower()}.")
+    return redirect(back_url)

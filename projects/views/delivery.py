@@ -25,7 +25,7 @@ from projects.forms import (
 from projects.models import PdfJob, Project
 from projects.rows import formset_rows
 from projects.services import delivery, pdfs
-from projects.views.common import project_context
+from projects.views.common import decide, project_context
 
 # -- The plan ---------------------------------------------------------------------------------
 
@@ -83,18 +83,13 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     plan = getattr(project, "plan", None)
     if service is None or plan is None:
         raise Http404("No such action.")
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        return _plan_page(request, project, form, status=400)
-    try:
-        entry = service(plan=plan, by=request.user, comment=form.cleaned_data["comment"])
-    except TransitionError as error:
-        if error.field:
-            form.add_error(error.field, error.message)
-            return _plan_page(request, project, form, status=400)
-        return transition_refused(request, error, back_url=reverse("projects:plan", args=[pk]))
-    messages.success(request, f"{entry.label}: the plan is now {entry.to_state.lower()}.")
-    return redirect("projects:plan", pk=pk)
+    return decide(
+        request,
+        run=lambda comment: service(plan=plan, by=request.user, comment=comment),
+        page=lambda form, status: _plan_page(request, project, form, status),
+        back_url=reverse("projects:plan", args=[pk]),
+        record="plan",
+    )
 
 
 # -- Status reports and deliverables ------------------------------------------------------------

@@ -7,9 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lifecycle.selectors import actions_for
-from lifecycle.services import TransitionError
 from lifecycle.stages import Role
-from lifecycle.views import transition_refused
 from projects import proposal_document, selectors, services
 from projects.forms import (
     BusinessCaseForm,
@@ -20,7 +18,7 @@ from projects.forms import (
 from projects.models import Project, Proposal, ProposalState, Risk
 from projects.roles import can_write_business_case
 from projects.rows import formset_rows
-from projects.views.common import project_context
+from projects.views.common import decide, project_context
 
 # -- The business case -----------------------------------------------------------------------
 
@@ -112,17 +110,10 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if service is None:
         raise Http404("No such action.")
     project = selectors.project_get(user=request.user, pk=pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        return _business_case_page(request, project, form, status=400)
-    try:
-        entry = service(
-            proposal=project.proposal, by=request.user, comment=form.cleaned_data["comment"]
-        )
-    except TransitionError as error:
-        if error.field:
-            form.add_error(error.field, error.message)
-            return _business_case_page(request, project, form, status=400)
-        return transition_refused(request, error, back_url=project.get_absolute_url())
-    messages.success(request, f"{entry.label}: the business case is now {entry.to_state.lower()}.")
-    return redirect(project)
+    return decide(
+        request,
+        run=lambda comment: service(proposal=project.proposal, by=request.user, comment=comment),
+        page=lambda form, status: _business_case_page(request, project, form, status),
+        back_url=project.get_absolute_url(),
+        record="business case",
+    )

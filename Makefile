@@ -9,7 +9,9 @@ PORT ?= 8000
 # The test suite runs on PostgreSQL and Redis (started by scripts/services if stopped).
 TEST_DATABASE_URL ?= postgres://tollgate:tollgate@127.0.0.1:5432/tollgate
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+TEST_CACHE_URL ?= redis://127.0.0.1:6379/12
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	CACHE_URL=$(TEST_CACHE_URL) \
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 STATIC_MANIFEST=0 \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 

@@ -6,7 +6,10 @@ class ProjectsConfig(AppConfig):
     name = "projects"
 
     def ready(self) -> None:
+        from projects.permissions import connect_signals
         from projects.roles import ensure_groups
 
         # After migrate, when the permissions exist: the role groups (projects/roles.py).
         post_migrate.connect(ensure_groups, sender=self)
+        # A change to groups or permissions invalidates the cached permission sets.
+        connect_signals()

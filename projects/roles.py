@@ -3,7 +3,8 @@
 Roles are Django permissions granted through groups (seeded by `seed_demo`, editable in the
 admin), so the PMO can hand them out without code: `projects.view_portfolio` makes a PMO
 member, `projects.add_project` lets a user write business cases. Sponsors are users with a
-`Sponsor` profile. Django caches permissions on the user object for the request.
+`Sponsor` profile. Each user's permission set is kept in Redis between requests
+(`projects/permissions.py`), and a change to groups or permissions applies at the next request.
 """
 
 from django.contrib.auth.models import AbstractBaseUser

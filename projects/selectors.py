@@ -243,10 +243,13 @@ def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
     )
 
 
-def portfolio_page(projects: QuerySet[Project], number: Any, size: int) -> Any:
-    """One page of the filtered portfolio: the page's ids first (sorting and counting on the
-    narrow query), then those rows with their joins."""
-    page = Paginator(projects.values_list("pk", flat=True), size).get_page(number)
+def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: int) -> Any:
+    """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
+    then those rows with their joins. `count` comes from `portfolio_totals`, which has
+    counted the same set: the paginator does not count it again."""
+    paginator = Paginator(projects.values_list("pk", flat=True), size)
+    paginator.count = count  # Paginator.count is a cached property: this is its cached value
+    page = paginator.get_page(number)
     rows = {project.pk: project for project in projects.filter(pk__in=list(page.object_list))}
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page

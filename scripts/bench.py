@@ -39,6 +39,7 @@ GUNICORN_WORKERS = 3  # 2 cores: one process per core plus one to cover waits on
 ENV = os.environ | {
     "DATABASE_URL": DATABASE_URL,
     "CELERY_BROKER_URL": BROKER_URL,
+    "CACHE_URL": "redis://127.0.0.1:6379/11",
     "SECRET_KEY": "bench-only-secret",
     "DEBUG": "0",
     "SECURE_COOKIES": "0",

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +20,13 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_permission_cache() -> None:
+    # Each test's users start with nothing cached: ids repeat across runs (new test database),
+    # and a rolled-back test never commits the change that would start a new generation.
+    caches["permissions"].clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _runs_on_postgresql(django_db_setup: None) -> None:
     if connection.vendor != "postgresql":
@@ -27,6 +35,7 @@ def _runs_on_postgresql(django_db_setup: None) -> None:
             returncode=2,
         )
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "Run the suite with `make test`."
+    assert settings.CACHE_URL.startswith("redis://"), "Run the suite with `make test`."
 
 
 @pytest.fixture

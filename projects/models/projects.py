@@ -130,6 +130,7 @@ class Project(StageMachine):
             models.Index(fields=["sponsor", "stage", "-created_at"]),
             models.Index(fields=["manager", "stage", "-created_at"]),
             models.Index(fields=["stage_entered_at"]),  # gates blocked longest
+            models.Index(fields=["-created_at", "-id"]),  # the portfolio's default order
         ]
 
     def __str__(self) -> str:

@@ -60,9 +60,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     board = request.GET.get("view") == "board"
     query = request.GET.copy()
     query.pop("page", None)
+    totals = selectors.portfolio_totals(projects)
     context = {
         "filters": filters,
-        "totals": selectors.portfolio_totals(projects),
+        "totals": totals,
         "query": query.urlencode(),
         "board": board,
     }
@@ -70,7 +71,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         context["columns"] = selectors.portfolio_board(projects)
     else:
         context["page"] = selectors.portfolio_page(
-            projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE
+            projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE, totals["count"]
         )
     return render(request, "projects/portfolio.html", context)
 

@@ -98,8 +98,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameter binding, and psycopg preparing a statement once a connection has run
     # it twice: the planner's work (5 ms for a project page's query with seven joins, against
     # 0.4 ms to execute it) is then done once per connection. Django turns preparing off unless
-    # `prepare_threshold` is set.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    # `prepare_threshold` is set. Behind a pooler in transaction mode (PgBouncer before 1.21),
+    # set DB_PREPARE_THRESHOLD to an empty value to turn it off.
+    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "2")
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": int(_prepare) if _prepare else None,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The dev server and the worker write to the same file: wait for the lock, don't fail.
@@ -129,7 +134,8 @@ _REDIS_CACHE = {
 }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "permissions": _REDIS_CACHE | {"KEY_PREFIX": "permissions"}
+    # Keyed by database too: two installations sharing one Redis never share permissions.
+    "permissions": _REDIS_CACHE | {"KEY_PREFIX": f"permissions:{DATABASES['default']['NAME']}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }

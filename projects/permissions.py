@@ -11,12 +11,16 @@ Invalidation is one rule: any change to who is in which group, to a user's or a 
 permissions, or to groups and permissions themselves starts a new *generation*, and a cached
 set counts only if it was stored under the current one. The generation moves when the change
 is made and again when its transaction commits, so a process that read the old rows in between
-cannot keep them. Changes made with raw SQL or `QuerySet.update()` bypass the signals; they
-are seen when the entry expires (`CachedPermissionsBackend.timeout`).
+cannot keep them. A cached set also expires after `TIMEOUT` (a minute): that bounds what the
+signals cannot announce — changes made with raw SQL or `QuerySet.update()`, a change made while
+Redis was unreachable, entries brought back by a Redis restored from an old snapshot. While
+Redis fails to answer (down, or hanging past the 0.5 s timeout), each process reads permissions
+from the database for `PAUSE` seconds before it tries again.
 """
 
 import logging
 import secrets
+import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 CACHE = "permissions"
 GENERATION = "generation"
+TIMEOUT = 60  # seconds a cached set lives: the bound on a change the signals could not announce
+PAUSE = 10  # seconds a process reads from the database after the cache failed to answer
+_unreachable_until = 0.0
 
 
 def cache_key(user: Any) -> str:
@@ -41,8 +48,6 @@ class CachedPermissionsBackend(ModelBackend):
     """`ModelBackend`, with `get_all_permissions` answered from the cache when it can be.
     Authentication, `is_active` and object permissions behave exactly as Django's."""
 
-    timeout = 300  # seconds: the bound on a change that bypassed the signals
-
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
@@ -51,32 +56,32 @@ class CachedPermissionsBackend(ModelBackend):
         return user_obj._perm_cache
 
     def _cached(self, user: Any) -> set[str]:
+        if time.monotonic() < _unreachable_until:
+            return super().get_all_permissions(user)
         cache = caches[CACHE]
         key = cache_key(user)
         try:
             found = cache.get_many([GENERATION, key])
             generation = found.get(GENERATION)
-            if generation is None:
+            if generation is None:  # a new Redis, or the key was evicted
                 cache.add(GENERATION, secrets.token_hex(8), timeout=None)
                 generation = cache.get(GENERATION)
             stored = found.get(key)
-            if stored is not None and stored[0] == generation:
+            if generation is not None and stored is not None and stored[0] == generation:
                 return set(stored[1])
-        except RedisError:
-            logger.warning("Permission cache unreachable: reading permissions from the database")
+            permissions = super().get_all_permissions(user)
+            if generation is not None:
+                cache.set(key, (generation, sorted(permissions)), timeout=TIMEOUT)
+            return permissions
+        except RedisError as error:
+            _unreachable(error)
             return super().get_all_permissions(user)
-        permissions = super().get_all_permissions(user)
-        try:
-            cache.set(key, (generation, sorted(permissions)), timeout=self.timeout)
-        except RedisError:
-            logger.warning("Permission cache unreachable: could not keep permissions")
-        return permissions
 
 
-def new_generation(action: str = "post_save", **kwargs: Any) -> None:
+def new_generation(action: str = "post_save", pk_set: Any = "", **kwargs: Any) -> None:
     """Invalidate every cached permission set: now, and once more after the commit."""
-    if not action.startswith("post_"):
-        return  # m2m_changed also sends pre_add, pre_remove, pre_clear
+    if not action.startswith("post_") or pk_set == set():
+        return  # m2m_changed also sends pre_add, pre_remove, pre_clear, and adds of nothing
     _bump()
     transaction.on_commit(_bump)
 
@@ -84,11 +89,17 @@ def new_generation(action: str = "post_save", **kwargs: Any) -> None:
 def _bump() -> None:
     try:
         caches[CACHE].set(GENERATION, secrets.token_hex(8), timeout=None)
-    except RedisError:
-        logger.error(
-            "Permission cache unreachable: a permission change shows within %s s",
-            CachedPermissionsBackend.timeout,
-        )
+    except RedisError as error:
+        _unreachable(error)
+        logger.error("A permission change shows within %s s, when cached sets expire", TIMEOUT)
+
+
+def _unreachable(error: Exception) -> None:
+    """Leave the cache alone for a few seconds: a hung Redis costs one timeout, not one per
+    request."""
+    global _unreachable_until
+    _unreachable_until = time.monotonic() + PAUSE
+    logger.warning("Permission cache unreachable (%s): reading from the database", error)
 
 
 def connect_signals() -> None:

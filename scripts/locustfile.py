@@ -20,6 +20,8 @@ GOALS = [
     for project, goal in json.loads(os.environ.get("BENCH_GOALS", "[]"))
     if project in MEASURED
 ]
+if not HELD or not GOALS:
+    raise SystemExit("The load mix needs seeded projects with goals: run it through `make bench`.")
 
 
 class PortfolioUser(FastHttpUser):

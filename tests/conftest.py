@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from projects import permissions
 from projects.models import Membership, Project, Proposal, ProposalState
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 
@@ -21,10 +22,12 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_permission_cache() -> None:
+def _fresh_permission_cache(monkeypatch) -> None:
     # Each test's users start with nothing cached: ids repeat across runs (new test database),
     # and a rolled-back test never commits the change that would start a new generation.
+    # `clear()` empties the whole Redis database: CACHE_URL has one of its own (see Makefile).
     caches["permissions"].clear()
+    monkeypatch.setattr(permissions, "_unreachable_until", 0.0)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +39,7 @@ def _runs_on_postgresql(django_db_setup: None) -> None:
         )
     assert settings.CELERY_BROKER_URL.startswith("redis://"), "Run the suite with `make test`."
     assert settings.CACHE_URL.startswith("redis://"), "Run the suite with `make test`."
+    assert settings.CACHE_URL != settings.CELERY_BROKER_URL, "The cache needs its own database."
 
 
 @pytest.fixture

@@ -56,6 +56,13 @@ def test_a_role_taken_away_is_gone_at_the_next_request(pmo, change):
     assert not fresh(pmo).has_perm("projects.view_portfolio")
 
 
+def test_adding_nothing_keeps_the_cache(pmo):
+    generation = caches["permissions"].get(GENERATION)
+    pmo.groups.add(*pmo.groups.all())  # already a member: nothing changes
+
+    assert caches["permissions"].get(GENERATION) == generation
+
+
 def test_a_role_given_is_there_at_the_next_request(db):
     user = UserFactory()
     assert not fresh(user).has_perm("projects.add_project")
@@ -112,6 +119,10 @@ def test_pages_answer_from_the_database_when_redis_is_down(pmo, settings, caplog
     assert response.status_code == 200
     assert "Portfolio" in response.content.decode()
     assert "Permission cache unreachable" in caplog.text
+
+    caplog.clear()  # for the next seconds this process does not try again
+    assert client.get(reverse("projects:portfolio")).status_code == 200
+    assert "Permission cache unreachable" not in caplog.text
 
 
 def test_pages_answer_from_the_database_while_redis_hangs(pmo, settings, caplog):

@@ -74,6 +74,12 @@ class Sponsor(models.Model):
 
 
 class ProjectQuerySet(models.QuerySet):
+    def locked(self, pk: int) -> "Project":
+        """The project row, locked until the transaction ends (its related rows are not):
+        services that check a stage rule and then write take it first, so two requests
+        cannot both pass the check."""
+        return self.select_for_update(of=("self",)).get(pk=pk)
+
     def visible_to(self, user: AbstractBaseUser) -> "ProjectQuerySet":
         """SPEC §5: requester/manager, sponsor or member, unless PMO."""
         if not user.is_authenticated:

@@ -37,16 +37,12 @@ def measuring_allowed(project: Project, user: AbstractBaseUser) -> bool:
     )
 
 
-def _locked_project(project: Project) -> Project:
-    return Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
-
-
 def goal_save(
     *, project: Project, by: AbstractBaseUser, goal: Goal | None = None, **fields: Any
 ) -> Goal:
     """Add a goal, or change one, while the project is in Defining."""
     with transaction.atomic():
-        project = _locked_project(project)
+        project = Project.objects.locked(project.pk)
         if not definition_editable(project, by):
             raise PermissionDenied("Goals are set by the manager while the project is in Defining.")
         if goal is None:
@@ -76,7 +72,7 @@ def goal_save(
 def goal_archive(*, goal: Goal, by: AbstractBaseUser, comment: str = "") -> Goal:
     """Retire a goal without losing it or its measurements."""
     with transaction.atomic():
-        project = _locked_project(goal.project)
+        project = Project.objects.locked(goal.project_id)
         if project.stage not in MEASURING_STAGES or Role.MANAGER not in project.roles_of(by):
             raise PermissionDenied("The manager archives goals of an active project.")
         goal = Goal.objects.select_for_update().get(pk=goal.pk)
@@ -110,7 +106,7 @@ def measurement_add(
 ) -> Measurement:
     """**Add measurement**: who and when are recorded with it."""
     with transaction.atomic():
-        project = _locked_project(goal.project)
+        project = Project.objects.locked(goal.project_id)
         if not measuring_allowed(project, by):
             raise PermissionDenied(
                 "Measurements are added by the manager or the PMO, from Defining to Closing."
@@ -136,7 +132,7 @@ def measurement_add(
 def scope_update(*, project: Project, by: AbstractBaseUser, lists: dict[str, list[Row]]) -> None:
     """Save the in-scope and out-of-scope items and the requirements, all or nothing."""
     with transaction.atomic():
-        project = _locked_project(project)
+        project = Project.objects.locked(project.pk)
         if not definition_editable(project, by):
             raise PermissionDenied(
                 "The scope is set by the manager while the project is in Defining."

@@ -180,7 +180,7 @@ def status_report_add(
     next_steps: str = "",
 ) -> StatusReport:
     with transaction.atomic():
-        project = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+        project = Project.objects.locked(project.pk)
         if not reporting_allowed(project, by):
             raise PermissionDenied("The manager reports status from Planning to Closing.")
         if date > timezone.localdate():
@@ -263,7 +263,7 @@ def closure_update(
 ) -> ClosureReport:
     """Save the closure report: the lessons, the handover and each goal's final value."""
     with transaction.atomic():
-        project = Project.objects.select_for_update(of=("self",)).get(pk=report.project_id)
+        project = Project.objects.locked(report.project_id)
         if not closure_editable(project, by):
             raise PermissionDenied(
                 "The manager writes the closure report while the project closes."

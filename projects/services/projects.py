@@ -33,11 +33,7 @@ def funding_record(
 ) -> Funding:
     """The sponsor (or the PMO) commits money to an approved, active project."""
     with transaction.atomic():
-        project = (
-            Project.objects.select_for_update(of=("self",))
-            .select_related("proposal")
-            .get(pk=project.pk)
-        )
+        project = Project.objects.select_related("proposal").locked(project.pk)
         if not funding_allowed(project, by):
             raise PermissionDenied(
                 "Funding is recorded by the project's sponsor or the PMO, "

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A refusal from a service (lifecycle/errors.py) answers with its reason and status.
+    "projects.middleware.RefusalMiddleware",
     # django-axes must come last: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,6 +122,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, keeping each user's permissions in the cache (projects/permissions.py)
     "projects.permissions.CachedPermissionsBackend",
+    # The named rules of projects/rules.py as object permissions: user.has_perm(name, obj).
+    "rules.permissions.ObjectPermissionBackend",
 ]
 
 # Caches: Redis at CACHE_URL (compose, the test suite, the benchmark), shared by every process.

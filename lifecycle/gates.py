@@ -300,14 +300,6 @@ def deliverables_accepted(project: Any) -> Check:
     )
 
 
-def project_in_delivery(record: Any) -> Check:
-    return Check("The project is in Delivering", record.project.stage == "delivering")
-
-
-# Deliverables are delivered and accepted while the project delivers, and only then.
-DELIVERY_OPEN = Gate(title="Delivery open", criteria=(project_in_delivery,))
-
-
 def status_reported(project: Any) -> Check:
     return Check("At least one status report", bool(project.status_reports.all()))
 

@@ -1,12 +1,14 @@
 """The stage state machine every project runs on (SPEC §3).
 
 `StageMachine` is an abstract model: `projects.Project` inherits it, so the dependency runs
-projects -> lifecycle. Each transition says who may take it (`permission`), which gate opens
-it (`conditions` and `custom["gate"]`, the same object) and how the page labels it. Nothing
-calls these methods directly: `lifecycle.services.transition_run` locks, checks, applies,
-saves and audits.
+projects -> lifecycle. Each transition names the rule that says who may take it
+(`permission("may_…")`, declared in projects/rules.py), the gate that opens it (`conditions`
+and `custom["gate"]`, the same object), its label and the event it announces. Nothing calls
+these methods directly: `lifecycle.services.transition_run` locks, checks, applies, saves
+and audits.
 
-Adding a stage's transition is one method here and one `Gate` in `gates.py`.
+Adding a stage's transition is one method here, one `Gate` in `gates.py` and one rule in
+projects/rules.py.
 """
 
 from typing import Any
@@ -16,9 +18,8 @@ from django.utils import timezone
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from lifecycle import gates
-from lifecycle.stages import ACTIVE, Role, Stage, allowed
-
-MANAGER, SPONSOR, PMO = Role.MANAGER, Role.SPONSOR, Role.PMO
+from lifecycle.rules import permission
+from lifecycle.stages import ACTIVE, STAGE_CHANGED, Stage
 
 
 def _previous_stage(instance: "StageMachine", *args: Any, **kwargs: Any) -> str:
@@ -40,7 +41,19 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     def audit_subject(self) -> "StageMachine":
         return self
 
-    def roles_of(self, user: Any) -> frozenset[Role]:
+    @property
+    def read_only_reason(self) -> str:
+        """Why nothing of the project may be written now ("" while it is active)."""
+        if self.stage == Stage.CLOSED:
+            return f"{self} is closed: its records are read-only."
+        if self.stage == Stage.CANCELLED:
+            return f"{self} is cancelled: its records are read-only."
+        if self.stage == Stage.ON_HOLD:
+            return f"{self} is on hold: nothing changes until the sponsor or the PMO resumes it."
+        return ""
+
+    def add_decider(self, user: Any) -> None:
+        """Remember that `user` decided on a record of this project (they keep reading it)."""
         raise NotImplementedError
 
     def _enter_stage(self) -> None:
@@ -51,8 +64,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.IDENTIFYING,
         target=Stage.INITIATING,
         conditions=[gates.INITIATING.is_open],
-        permission=allowed(MANAGER, SPONSOR, PMO),
-        custom={"label": "Advance to Initiating", "kind": "advance", "gate": gates.INITIATING},
+        permission=permission("may_advance_to_initiating"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Advance to Initiating",
+            "kind": "advance",
+            "gate": gates.INITIATING,
+        },
     )
     def advance_to_initiating(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -62,8 +80,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.INITIATING,
         target=Stage.DEFINING,
         conditions=[gates.DEFINING.is_open],
-        permission=allowed(SPONSOR),
-        custom={"label": "Advance to Defining", "kind": "advance", "gate": gates.DEFINING},
+        permission=permission("may_advance_to_defining"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Advance to Defining",
+            "kind": "advance",
+            "gate": gates.DEFINING,
+        },
     )
     def advance_to_defining(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -73,8 +96,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.DEFINING,
         target=Stage.PLANNING,
         conditions=[gates.PLANNING.is_open],
-        permission=allowed(MANAGER, SPONSOR),
-        custom={"label": "Advance to Planning", "kind": "advance", "gate": gates.PLANNING},
+        permission=permission("may_advance_to_planning"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Advance to Planning",
+            "kind": "advance",
+            "gate": gates.PLANNING,
+        },
     )
     def advance_to_planning(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -84,8 +112,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.PLANNING,
         target=Stage.DELIVERING,
         conditions=[gates.DELIVERING.is_open],
-        permission=allowed(SPONSOR),
-        custom={"label": "Advance to Delivering", "kind": "advance", "gate": gates.DELIVERING},
+        permission=permission("may_advance_to_delivering"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Advance to Delivering",
+            "kind": "advance",
+            "gate": gates.DELIVERING,
+        },
     )
     def advance_to_delivering(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -95,8 +128,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.DELIVERING,
         target=Stage.CLOSING,
         conditions=[gates.CLOSING.is_open],
-        permission=allowed(SPONSOR),
-        custom={"label": "Advance to Closing", "kind": "advance", "gate": gates.CLOSING},
+        permission=permission("may_advance_to_closing"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Advance to Closing",
+            "kind": "advance",
+            "gate": gates.CLOSING,
+        },
     )
     def advance_to_closing(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -106,8 +144,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.CLOSING,
         target=Stage.CLOSED,
         conditions=[gates.CLOSED.is_open],
-        permission=allowed(MANAGER, PMO),
-        custom={"label": "Advance to Closed", "kind": "advance", "gate": gates.CLOSED},
+        permission=permission("may_advance_to_closed"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Advance to Closed",
+            "kind": "advance",
+            "gate": gates.CLOSED,
+        },
     )
     def advance_to_closed(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -116,8 +159,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         field="stage",
         source=ACTIVE,
         target=Stage.ON_HOLD,
-        permission=allowed(SPONSOR, PMO),
-        custom={"label": "Put on hold", "kind": "hold", "comment_required": True},
+        permission=permission("may_hold_project"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Put on hold",
+            "kind": "hold",
+            "comment_required": True,
+        },
     )
     def hold(self, *, by: Any, comment: str) -> None:
         self.previous_stage = self.stage
@@ -127,8 +175,8 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         field="stage",
         source=Stage.ON_HOLD,
         target=GET_STATE(_previous_stage, states=ACTIVE),
-        permission=allowed(SPONSOR, PMO),
-        custom={"label": "Resume", "kind": "resume"},
+        permission=permission("may_resume_project"),
+        custom={"event": STAGE_CHANGED, "label": "Resume", "kind": "resume"},
     )
     def resume(self, *, by: Any, comment: str) -> None:
         self._enter_stage()
@@ -137,8 +185,13 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         field="stage",
         source=[*ACTIVE, Stage.ON_HOLD],
         target=Stage.CANCELLED,
-        permission=allowed(SPONSOR, PMO),
-        custom={"label": "Cancel project", "kind": "cancel", "comment_required": True},
+        permission=permission("may_cancel_project"),
+        custom={
+            "event": STAGE_CHANGED,
+            "label": "Cancel project",
+            "kind": "cancel",
+            "comment_required": True,
+        },
     )
     def cancel(self, *, by: Any, comment: str) -> None:
         if self.stage != Stage.ON_HOLD:
@@ -150,8 +203,9 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         source=Stage.IDENTIFYING,
         target=Stage.CANCELLED,
         conditions=[gates.BUSINESS_CASE_CLOSED.is_open],
-        permission=allowed(MANAGER, SPONSOR, PMO),
+        permission=permission("may_cancel_with_business_case"),
         custom={
+            "event": STAGE_CHANGED,
             "label": "Cancel with its business case",
             "kind": "automatic",
             "gate": gates.BUSINESS_CASE_CLOSED,

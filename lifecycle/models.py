@@ -60,6 +60,9 @@ class AuditEntry(ImmutableModel):
     subject = GenericForeignKey("subject_type", "subject_id")
     record = models.CharField(max_length=60)
     action = models.CharField(max_length=60)
+    # What happened, by its namespaced name ("charter.signed"): who hears of it is declared
+    # per event in projects/events.py.
+    event = models.CharField(max_length=60, blank=True, db_index=True)
     label = models.CharField(max_length=80)
     from_state = models.CharField(max_length=60, blank=True)
     to_state = models.CharField(max_length=60, blank=True)

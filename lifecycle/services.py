@@ -2,13 +2,16 @@
 
 Every state change of a governed record — a project's stage, a business case, a charter —
 runs through `transition_run`. In one database transaction it locks the row, checks the
-user's permission, evaluates the gate, applies the django-fsm transition, saves, writes an
-immutable audit row, and registers side effects to run only after the commit.
+transition's named rule (`lifecycle.rules`: when first, then who), evaluates the gate,
+applies the django-fsm transition, saves, writes an immutable audit row with the event the
+transition declares, and registers side effects to run only after the commit.
 
 Models taking part provide:
-- `roles_of(user)`, used by the transitions' permissions (see `lifecycle.stages.allowed`);
-- `audit_subject`, the project the audit row belongs to;
+- `audit_subject`, the project the audit row belongs to (it answers `read_only_reason` and
+  `add_decider`, see `lifecycle.machine.StageMachine`);
 - `audit_record`, the name of the record in the history ("Stage", "Business case").
+Transitions declare in `custom`: `label`, `event` (the namespaced name it announces),
+`gate`, `comment_required`, and `decision` (the person taking it keeps reading the project).
 """
 
 from collections.abc import Callable
@@ -19,53 +22,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django_fsm import ConcurrentTransition, Transition, has_transition_perm
 
-from lifecycle.gates import Check
+from lifecycle import rules
+from lifecycle.errors import (
+    CommentInvalid,
+    GateClosed,
+    TransitionConflict,
+    TransitionForbidden,
+)
 from lifecycle.models import AuditEntry
 
 COMMENT_MAX_LENGTH = 4000
 
 SideEffect = Callable[[AuditEntry], object]
-
-
-class TransitionError(Exception):
-    """A refused transition. `code` is stable for tests; `status` is the HTTP answer."""
-
-    code = "refused"
-    status = 400
-    field: str | None = None
-
-    def __init__(self, message: str, *, checks: list[Check] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.checks = checks or []
-
-
-class TransitionConflict(TransitionError):
-    code = "already_decided"
-    status = 409
-
-
-class RecordChanged(TransitionError):
-    """A form was filled in against a version of the record that is no longer current."""
-
-    code = "stale"
-    status = 409
-
-
-class TransitionForbidden(TransitionError):
-    code = "forbidden"
-    status = 403
-
-
-class GateClosed(TransitionError):
-    code = "gate_closed"
-    status = 409
-
-
-class CommentInvalid(TransitionError):
-    code = "comment_invalid"
-    status = 400
-    field = "comment"
+# What a decision records beside the comment, computed once the decision is allowed.
+Data = dict[str, Any] | Callable[[Any], dict[str, Any]]
 
 
 def fsm_transition(instance: models.Model, name: str) -> Transition | None:
@@ -90,16 +60,22 @@ def transition_run(
     name: str,
     by: AbstractBaseUser,
     comment: str = "",
-    data: dict[str, Any] | None = None,
+    data: Data | None = None,
     side_effect: SideEffect | None = None,
 ) -> AuditEntry:
     """Apply transition `name` to `instance` on behalf of `by`, or raise a TransitionError.
 
     `instance` may be stale: the row is re-read under a lock, so of two concurrent decisions
-    exactly one wins and the other gets TransitionConflict ("already decided").
+    exactly one wins and the other gets TransitionConflict ("already decided"). `data` may be
+    a function of the locked record: it runs only once every check has passed.
     """
     comment = comment.strip()
     with transaction.atomic():
+        subject = instance.audit_subject
+        if subject is not instance:
+            # The project first, then its record: its stage cannot change under the rule, and
+            # every service takes the two locks in this order.
+            type(subject)._default_manager.select_for_update().get(pk=subject.pk)
         locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
         method = getattr(locked, name)
         if not hasattr(method, "_django_fsm"):
@@ -112,6 +88,9 @@ def transition_run(
                 f"This was already decided: the {record.lower()} is now {current}."
             )
         label = fsm.custom.get("label", name)
+        rule = rules.rule_of(fsm.permission)
+        if rule is not None and (refusal := rule.refuse(by, locked, label=label)):
+            raise refusal
         if not fsm.has_perm(locked, by):
             raise TransitionForbidden(f"You may not “{label}” here.")
         gate = fsm.custom.get("gate")
@@ -128,20 +107,24 @@ def transition_run(
         if not has_transition_perm(method, by):
             raise TransitionForbidden(f"You may not “{label}” here.")
 
+        recorded = data(locked) if callable(data) else data
         method(by=by, comment=comment)
         try:
             locked.save()
         except ConcurrentTransition as error:
             raise TransitionConflict("This was already decided by someone else.") from error
+        if fsm.custom.get("decision"):
+            locked.audit_subject.add_decider(by)
         entry = audit_record(
             subject=locked.audit_subject,
             record=record,
             action=name,
+            event=fsm.custom.get("event", ""),
             label=label,
             from_state=current,
             to_state=state_label(locked, name),
             comment=comment,
-            data=data,
+            data=recorded,
             by=by,
         )
         if side_effect is not None:
@@ -157,6 +140,7 @@ def audit_record(
     action: str,
     label: str,
     by: AbstractBaseUser,
+    event: str = "",
     from_state: str = "",
     to_state: str = "",
     comment: str = "",
@@ -167,6 +151,7 @@ def audit_record(
         subject=subject,
         record=record,
         action=action,
+        event=event,
         label=label,
         from_state=from_state,
         to_state=to_state,

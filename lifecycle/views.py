@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lifecycle.services import TransitionError
+from lifecycle.errors import TransitionError
 
 
 def transition_refused(

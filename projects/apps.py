@@ -6,6 +6,8 @@ class ProjectsConfig(AppConfig):
     name = "projects"
 
     def ready(self) -> None:
+        # The rulebook: every named rule the state machines, services and pages ask.
+        import projects.rules  # noqa: F401
         from projects.permissions import connect_signals
         from projects.roles import ensure_groups
 

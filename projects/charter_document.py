@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from projects.formats import person
 from projects.models import Charter, CharterItem, Funding
 
 Snapshot = dict[str, Any]
@@ -46,10 +47,6 @@ def _money(value: Decimal | None) -> str | None:
     return f"{value:.2f}" if value is not None else None
 
 
-def _person(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def snapshot(charter: Charter) -> Snapshot:
     project = charter.project
     proposal = project.proposal
@@ -60,8 +57,8 @@ def snapshot(charter: Charter) -> Snapshot:
             "reference": project.reference,
             "title": project.title,
             "category": project.get_category_display(),
-            "manager": _person(project.manager),
-            "sponsor": _person(project.sponsor.user),
+            "manager": person(project.manager),
+            "sponsor": person(project.sponsor.user),
             "sponsor_title": project.sponsor.title,
         },
         "revision": charter.revision,

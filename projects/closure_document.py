@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from projects.formats import person
 from projects.models import Project
 
 
@@ -25,8 +26,8 @@ def snapshot(project_id: int) -> dict[str, Any]:
             "reference": project.reference,
             "title": project.title,
             "category": project.get_category_display(),
-            "manager": project.manager.get_full_name() or project.manager.get_username(),
-            "sponsor": project.sponsor.user.get_full_name(),
+            "manager": person(project.manager),
+            "sponsor": person(project.sponsor.user),
         },
         "lessons_learned": report.lessons_learned,
         "handover": report.handover,
@@ -46,7 +47,7 @@ def snapshot(project_id: int) -> dict[str, Any]:
             {
                 "name": d.name,
                 "state": d.get_state_display(),
-                "accepted_by": d.accepted_by.get_full_name() if d.accepted_by else None,
+                "accepted_by": person(d.accepted_by) if d.accepted_by else None,
                 "accepted_on": d.accepted_at.date().isoformat() if d.accepted_at else None,
             }
             for d in project.deliverables.all()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from projects.formats import person
 from projects.models import Project
 
 HEADER = [
@@ -53,8 +54,8 @@ def portfolio_rows(projects: QuerySet[Project]) -> Iterator[str]:
                     project.get_category_display(),
                     project.get_stage_display(),
                     proposal.get_state_display(),
-                    project.manager.get_full_name(),
-                    project.sponsor.user.get_full_name(),
+                    person(project.manager),
+                    person(project.sponsor.user),
                     f"{project.estimated:.2f}",
                     f"{project.funded:.2f}",
                     proposal.start_date.isoformat() if proposal.start_date else "",

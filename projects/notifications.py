@@ -1,11 +1,9 @@
-"""Who hears about what (SPEC §6): the sponsor when something awaits them, the manager when
-the sponsor decides, everyone on the project when the stage changes.
+"""Who hears about what (SPEC §6): each event's audience (declared in `projects/events.py`)
+turned into people, and the e-mails for one audit entry.
 
-`enqueue(entry)` runs after the commit of the audit row it announces; the Celery task calls
-`messages_for(entry)` to build the mails, so the rules live here and the task stays thin.
+`tasks.announce(entry)` runs after the commit of the audit row it announces; the Celery task
+calls `messages_for(entry)` to build the mails, so the rules live here and the task stays thin.
 """
-
-import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,88 +12,73 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
+from projects.events import EVENTS, Audience, Event
+from projects.formats import person
 from projects.models import Project, Sponsor
-
-log = logging.getLogger(__name__)
-
-TO_SPONSOR = {"submit", "deliver"}
-# An endorsement above the sponsor's limit goes to every sponsor whose limit covers the cost.
-TO_APPROVERS = {"endorse"}
-TO_MANAGER = {
-    "approve",
-    "reject",
-    "request_changes",
-    "record_funding",
-    "sign",
-    "return_charter",
-    "return_plan",
-    "accept",
-    "send_back",
-}
-STAGE = "Stage"
-# Where a mail about a record sends its reader.
-RECORD_PAGES = {
-    "Charter": "projects:charter",
-    "Plan": "projects:plan",
-    "Deliverable": "projects:status",
-}
+from projects.rules import approval_authority
 
 
-def enqueue(entry: AuditEntry) -> None:
-    from projects.tasks import send_notification
+def event_of(entry: AuditEntry) -> Event | None:
+    return EVENTS.get(entry.event)
 
-    try:
-        send_notification.delay(entry.pk)
-    except Exception:
-        # The broker is down: the decision stands, only its e-mail is lost. Say so loudly.
-        log.exception("Could not enqueue the notification for audit entry %s", entry.pk)
+
+def has_audience(entry: AuditEntry) -> bool:
+    event = event_of(entry)
+    return event is not None and event.audience != Audience.NOBODY
+
+
+def audience(event: Event, project: Project) -> list[AbstractBaseUser]:
+    match event.audience:
+        case Audience.SPONSOR:
+            return [project.sponsor.user]
+        case Audience.APPROVERS:
+            cost = project.proposal.estimated_cost
+            return [
+                sponsor.user
+                for sponsor in Sponsor.objects.select_related("user")
+                if approval_authority(sponsor.user).covers(cost)
+            ]
+        case Audience.MANAGER:
+            return [project.manager]
+        case Audience.EVERYONE:
+            members = [m.user for m in project.memberships.select_related("user")]
+            return [project.manager, project.sponsor.user, *members]
+    return []
 
 
 def recipients_for(entry: AuditEntry, project: Project) -> list[AbstractBaseUser]:
-    if entry.action in TO_SPONSOR:
-        people = [project.sponsor.user]
-    elif entry.action in TO_APPROVERS:
-        people = [
-            sponsor.user
-            for sponsor in Sponsor.objects.select_related("user")
-            if sponsor.covers(project.proposal.estimated_cost)
-        ]
-    elif entry.action in TO_MANAGER:
-        people = [project.manager]
-    elif entry.record == STAGE:
-        people = [project.manager, project.sponsor.user] + [
-            membership.user for membership in project.memberships.select_related("user")
-        ]
-    else:
-        people = []
+    event = event_of(entry)
+    people = audience(event, project) if event else []
     unique = {person.pk: person for person in people if person.email and person.is_active}
     unique.pop(entry.actor_id, None)  # nobody is told what they just did themselves
     return list(unique.values())
 
 
 def messages_for(entry: AuditEntry) -> list[EmailMessage]:
+    event = event_of(entry)
+    if event is None:
+        return []
     project = Project.objects.select_related("manager", "sponsor__user", "proposal").get(
         pk=entry.subject_id
     )
     people = recipients_for(entry, project)
     if not people:
         return []
-    awaits_decision = entry.action in TO_SPONSOR | TO_APPROVERS
-    if awaits_decision:
+    if event.awaits_decision:
         subject = f"Awaiting your decision: {entry.record.lower()} of {project.title}"
-    elif entry.record == STAGE:
+    elif event.audience == Audience.EVERYONE:
         subject = f"{project.title} is now {entry.to_state}"
     else:
         subject = f"{entry.record} for {project.title}: {entry.label}"
     context = {
         "entry": entry,
+        "actor": person(entry.actor),
         "project": project,
-        "awaits_decision": awaits_decision,
-        "url": settings.SITE_URL
-        + reverse(RECORD_PAGES.get(entry.record, "projects:detail"), args=[project.pk]),
+        "awaits_decision": event.awaits_decision,
+        "url": settings.SITE_URL + reverse(event.page, args=[project.pk]),
     }
     body = render_to_string("projects/email/notification.txt", context)
     return [
-        EmailMessage(subject=f"[Tollgate] {subject}", body=body, to=[person.email])
-        for person in people
+        EmailMessage(subject=f"[Tollgate] {subject}", body=body, to=[recipient.email])
+        for recipient in people
     ]

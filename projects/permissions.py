@@ -2,7 +2,7 @@
 
 Django's `ModelBackend` reads a user's permissions with two queries (their own and their
 groups') on every request that asks `has_perm` — every page does, through the navigation and
-`roles.is_pmo` — and building those queries costs more than running them: 3.5 ms of a page's
+`rules.is_pmo` — and building those queries costs more than running them: 3.5 ms of a page's
 time on the benchmark machine. `CachedPermissionsBackend` keeps the set in the
 ``permissions`` cache (Redis when ``CACHE_URL`` is set; with no shared cache it is Django's
 dummy cache, so nothing is kept and every process sees a change at once).

@@ -4,6 +4,7 @@ between the version a sponsor decided on and the one resubmitted to them."""
 from dataclasses import dataclass
 from typing import Any
 
+from projects.formats import person
 from projects.models import Proposal, Risk
 
 FIELDS = {
@@ -26,7 +27,7 @@ def snapshot(proposal: Proposal) -> dict[str, Any]:
     return {
         "title": project.title,
         "category": project.get_category_display(),
-        "sponsor": project.sponsor.user.get_full_name(),
+        "sponsor": person(project.sponsor.user),
         "goal": proposal.goal,
         "need": proposal.need,
         "description": proposal.description,

@@ -1,26 +1,11 @@
-"""Who a user is across the portfolio. Per-project roles are `Project.roles_of(user)`.
+"""The role groups a fresh installation starts with.
 
-Roles are Django permissions granted through groups (seeded by `seed_demo`, editable in the
-admin), so the PMO can hand them out without code: `projects.view_portfolio` makes a PMO
-member, `projects.add_project` lets a user write business cases. Sponsors are users with a
-`Sponsor` profile. Each user's permission set is kept in Redis between requests
-(`projects/permissions.py`), and a change to groups or permissions applies at the next request.
+Roles across the portfolio are Django permissions granted through groups (seeded after every
+migrate, editable in the admin), so the PMO can hand them out without code:
+`projects.view_portfolio` makes a PMO member, `projects.add_project` lets a user write
+business cases. Sponsors are users with a `Sponsor` profile. What each role may do to which
+record, and when, is the rulebook's: projects/rules.py.
 """
-
-from django.contrib.auth.models import AbstractBaseUser
-
-
-def is_pmo(user: AbstractBaseUser) -> bool:
-    return user.is_authenticated and user.has_perm("projects.view_portfolio")
-
-
-def can_write_business_case(user: AbstractBaseUser) -> bool:
-    return user.is_authenticated and user.has_perm("projects.add_project")
-
-
-def is_sponsor(user: AbstractBaseUser) -> bool:
-    return user.is_authenticated and hasattr(user, "sponsor_profile")
-
 
 # The groups a fresh installation starts with; the PMO may change them in the admin.
 PMO_GROUP = "PMO"

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models import Count, Model, Prefetch, QuerySet, Sum, Window
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
+from lifecycle.rules import rule
 from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
 from projects.filters import PortfolioFilter, with_money
@@ -33,7 +34,6 @@ from projects.models import (
     Risk,
     with_gates,
 )
-from projects.roles import is_pmo
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -94,34 +94,41 @@ def first_rows(queryset: QuerySet, limit: int) -> Shortlist:
     return Shortlist(rows, rows[0].total if rows else 0)
 
 
+def waiting_for(
+    user: AbstractBaseUser, model: type[Model], state: str, rule_name: str, since: str
+) -> QuerySet:
+    """Records of `model` in `state` that `user` may act on now, by the rule that decides it
+    (as a queryset filter: projects/rules.py), oldest first."""
+    return (
+        model.objects.filter(state=state)
+        .filter(rule(rule_name).q(user, "project__"))
+        .select_related("project__manager")
+        .order_by(since, "pk")
+    )
+
+
 def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> Shortlist:
     """Business cases, charters, plans and deliverables waiting for this sponsor, oldest first."""
-    proposals = (
-        Proposal.objects.filter(state=ProposalState.SUBMITTED, project__sponsor_id=user.pk)
-        .select_related("project__manager")
-        .order_by("submitted_at", "pk")
+    proposals = waiting_for(
+        user, Proposal, ProposalState.SUBMITTED, "may_decide_business_case", "submitted_at"
     )
-    escalated = (
-        Proposal.objects.filter(escalated_to(user))
-        .select_related("project__manager")
-        .order_by("endorsed_at", "pk")
+    escalated = waiting_for(
+        user,
+        Proposal,
+        ProposalState.ESCALATED,
+        "may_decide_escalated_business_case",
+        "endorsed_at",
     )
-    charters = (
-        Charter.objects.filter(state=CharterState.SUBMITTED, project__sponsor_id=user.pk)
-        .select_related("project__manager")
-        .order_by("submitted_at", "pk")
+    charters = waiting_for(
+        user, Charter, CharterState.SUBMITTED, "may_sign_charter", "submitted_at"
     )
-    plans = (
-        Plan.objects.filter(state=PlanState.SUBMITTED, project__sponsor_id=user.pk)
-        .select_related("project__manager")
-        .order_by("submitted_at", "pk")
-    )
-    deliverables = (
-        ProjectDeliverable.objects.filter(
-            state=DeliverableState.DELIVERED, project__sponsor_id=user.pk
-        )
-        .select_related("project__manager")
-        .order_by("delivered_at", "pk")
+    plans = waiting_for(user, Plan, PlanState.SUBMITTED, "may_approve_plan", "submitted_at")
+    deliverables = waiting_for(
+        user,
+        ProjectDeliverable,
+        DeliverableState.DELIVERED,
+        "may_accept_deliverable",
+        "delivered_at",
     )
     lists = [first_rows(q, limit) for q in (proposals, escalated, charters, plans, deliverables)]
     proposals, escalated, charters, plans, deliverables = (short.rows for short in lists)
@@ -139,20 +146,6 @@ def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> Shortlist:
     items += [Awaiting(f"Deliverable: {d.name}", d.project, d.delivered_at) for d in deliverables]
     items.sort(key=lambda item: item.since or datetime.max.replace(tzinfo=UTC))
     return Shortlist(items[:limit], sum(short.total for short in lists))
-
-
-def escalated_to(user: AbstractBaseUser) -> Q:
-    """Escalated business cases this user may decide: within their approval limit, or all of
-    them for the PMO."""
-    if is_pmo(user):
-        return Q(state=ProposalState.ESCALATED)
-    sponsor = getattr(user, "sponsor_profile", None)
-    if sponsor is None:
-        return Q(pk__in=[])
-    escalated = Q(state=ProposalState.ESCALATED)
-    if sponsor.approval_limit is not None:
-        escalated &= Q(estimated_cost__lte=sponsor.approval_limit)
-    return escalated
 
 
 def last_decision(proposal: Proposal) -> AuditEntry | None:

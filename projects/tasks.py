@@ -1,13 +1,38 @@
-"""Celery tasks: thin — take an id, load, call the code that knows what to do."""
+"""Celery tasks: thin — take an id, load, call the code that knows what to do.
 
-from celery import shared_task
+Services import this module and enqueue after their commit: `announce(entry)` for the e-mails
+an audit entry's event is declared to send, `enqueue(render_pdf, job_id)` for a render. The
+tasks call `notifications` and `rendering`, which import no service: the imports run one way,
+services -> tasks -> (notifications, rendering) -> models.
+"""
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
-from projects import notifications
-from projects.services import pdfs
+from projects import notifications, rendering
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task: Task, *args: Any) -> None:
+    """Send a task to the broker. A broker that is down is logged, never an error page: a PDF
+    job stays queued for the sweeper; a decision stands and only its e-mail is lost."""
+    try:
+        task.delay(*args)
+    except Exception:
+        log.exception("Could not enqueue %s%s", task.name, args)
+
+
+def announce(entry: AuditEntry) -> None:
+    """After the commit of `entry`: the e-mails its event is declared to send, if any."""
+    if notifications.has_audience(entry):
+        enqueue(send_notification, entry.pk)
 
 
 @shared_task(
@@ -34,11 +59,15 @@ def send_notification(entry_id: int) -> int:
     time_limit=settings.PDF_TIME_LIMIT,
 )
 def render_pdf(job_id: int) -> str:
-    """Render one PDF job. Safe to run twice: see `services.pdfs.pdf_job_render`."""
-    return pdfs.pdf_job_render(job_id).status
+    """Render one PDF job. Safe to run twice: see `rendering.render_job`."""
+    return rendering.render_job(job_id).status
 
 
 @shared_task
 def requeue_stuck_pdfs() -> int:
-    """The sweeper, run every minute by celery beat (or `manage.py requeue_stuck_pdfs`)."""
-    return pdfs.pdf_jobs_requeue_stuck()
+    """The sweeper, run every minute by celery beat (or `manage.py requeue_stuck_pdfs`):
+    enqueue again the jobs the broker never got or whose worker vanished."""
+    stuck = rendering.stuck_jobs()
+    for job_id in stuck:
+        enqueue(render_pdf, job_id)
+    return len(stuck)

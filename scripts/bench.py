@@ -294,6 +294,7 @@ def render_jobs(charter_project: Any, by: Any, count: int) -> list[Any]:
     """Render `count` distinct versions of the seeded charter through the worker, one by one."""
     import copy as copying
 
+    from projects import tasks
     from projects.models import PdfJob
     from projects.services import pdfs
 
@@ -310,7 +311,7 @@ def render_jobs(charter_project: Any, by: Any, count: int) -> list[Any]:
             source_sha256=pdfs.input_sha256(render_input),
             requested_by=by,
         )
-        pdfs.enqueue_render(job.pk)
+        tasks.enqueue(tasks.render_pdf, job.pk)
         while (job := PdfJob.objects.get(pk=job.pk)).status not in ("ready", "failed"):
             time.sleep(0.02)
         assert job.status == "ready", job.error
@@ -348,7 +349,7 @@ def chromium_times(html: str, count: int) -> list[float]:
 def pdf_figures(charter_project: Any) -> dict[str, Any]:
     from django.contrib.auth import get_user_model
 
-    from projects import pdf
+    from projects import pdf, rendering
     from projects.services import pdfs
 
     manager = get_user_model().objects.get(pk=charter_project.manager_id)
@@ -356,7 +357,7 @@ def pdf_figures(charter_project: Any) -> dict[str, Any]:
     try:
         jobs = render_jobs(charter_project, manager, 20)
         weasy = [job.render_seconds for job in jobs]
-        html = pdf.render_html(pdfs.TEMPLATES["charter"], pdfs.render_context(jobs[0]))
+        html = pdf.render_html(rendering.TEMPLATES["charter"], rendering.render_context(jobs[0]))
         css = (ROOT / "static" / pdf.PDF_STYLESHEET).read_text()
         chromium = chromium_times(html.replace("</head>", f"<style>{css}</style></head>"), 20)
         first = pdfs.charter_pdf_request(project=charter_project, by=manager)

@@ -16,11 +16,10 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from lifecycle import gates
 from lifecycle.models import ImmutableModel
-from lifecycle.stages import Role, allowed
+from lifecycle.rules import permission
+from projects import events
 from projects.models.projects import Project, ProjectRecord
 from projects.models.proposals import RiskFields, risk_scores_constraint
-
-MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
 
 
 class CharterState(models.TextChoices):
@@ -70,8 +69,12 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         source=[CharterState.DRAFT, CharterState.RETURNED],
         target=CharterState.SUBMITTED,
         conditions=[gates.CHARTER_COMPLETE.is_open],
-        permission=allowed(MANAGER),
-        custom={"label": "Submit charter for sign-off", "gate": gates.CHARTER_COMPLETE},
+        permission=permission("may_submit_charter"),
+        custom={
+            "label": "Submit charter for sign-off",
+            "event": events.CHARTER_SUBMITTED,
+            "gate": gates.CHARTER_COMPLETE,
+        },
     )
     def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.submitted_at = timezone.now()
@@ -80,8 +83,8 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CharterState.SUBMITTED,
         target=CharterState.SIGNED,
-        permission=allowed(SPONSOR),
-        custom={"label": "Sign charter"},
+        permission=permission("may_sign_charter"),
+        custom={"label": "Sign charter", "event": events.CHARTER_SIGNED, "decision": True},
     )
     def sign(self, *, by: AbstractBaseUser, comment: str) -> None:
         """The service freezes the revision in the same transaction."""
@@ -90,8 +93,13 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CharterState.SUBMITTED,
         target=CharterState.RETURNED,
-        permission=allowed(SPONSOR),
-        custom={"label": "Return charter", "comment_required": True},
+        permission=permission("may_return_charter"),
+        custom={
+            "label": "Return charter",
+            "event": events.CHARTER_RETURNED,
+            "comment_required": True,
+            "decision": True,
+        },
     )
     def return_charter(self, *, by: AbstractBaseUser, comment: str) -> None:
         pass
@@ -100,8 +108,8 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CharterState.SIGNED,
         target=CharterState.DRAFT,
-        permission=allowed(MANAGER),
-        custom={"label": "Amend charter"},
+        permission=permission("may_amend_charter"),
+        custom={"label": "Amend charter", "event": events.CHARTER_AMENDED},
     )
     def amend(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.revision += 1

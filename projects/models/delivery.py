@@ -11,12 +11,10 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from lifecycle import gates
-from lifecycle.stages import Role, allowed
+from lifecycle.rules import permission
+from projects import events
 from projects.models.definition import Goal, value_field
 from projects.models.projects import Project, ProjectRecord, money_field
-
-MANAGER, SPONSOR = Role.MANAGER, Role.SPONSOR
-
 
 # -- Planning --------------------------------------------------------------------------------
 
@@ -65,8 +63,12 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         source=PlanState.DRAFT,
         target=PlanState.SUBMITTED,
         conditions=[gates.PLAN_COMPLETE.is_open],
-        permission=allowed(MANAGER),
-        custom={"label": "Submit plan for approval", "gate": gates.PLAN_COMPLETE},
+        permission=permission("may_submit_plan"),
+        custom={
+            "label": "Submit plan for approval",
+            "event": events.PLAN_SUBMITTED,
+            "gate": gates.PLAN_COMPLETE,
+        },
     )
     def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.submitted_at = timezone.now()
@@ -76,8 +78,13 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         source=PlanState.SUBMITTED,
         target=PlanState.APPROVED,
         conditions=[gates.PLAN_COMPLETE.is_open],
-        permission=allowed(SPONSOR),
-        custom={"label": "Approve plan", "gate": gates.PLAN_COMPLETE},
+        permission=permission("may_approve_plan"),
+        custom={
+            "label": "Approve plan",
+            "event": events.PLAN_APPROVED,
+            "gate": gates.PLAN_COMPLETE,
+            "decision": True,
+        },
     )
     def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.approved_at = timezone.now()
@@ -87,8 +94,13 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=PlanState.SUBMITTED,
         target=PlanState.DRAFT,
-        permission=allowed(SPONSOR),
-        custom={"label": "Return plan", "comment_required": True},
+        permission=permission("may_return_plan"),
+        custom={
+            "label": "Return plan",
+            "event": events.PLAN_RETURNED,
+            "comment_required": True,
+            "decision": True,
+        },
     )
     def return_plan(self, *, by: AbstractBaseUser, comment: str) -> None:
         pass
@@ -97,8 +109,8 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[PlanState.SUBMITTED, PlanState.APPROVED],
         target=PlanState.DRAFT,
-        permission=allowed(MANAGER),
-        custom={"label": "Revise plan"},
+        permission=permission("may_revise_plan"),
+        custom={"label": "Revise plan", "event": events.PLAN_REVISED},
     )
     def revise(self, *, by: AbstractBaseUser, comment: str) -> None:
         """Editing an approved plan withdraws the approval until the sponsor gives it again."""
@@ -245,9 +257,8 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
         field=state,
         source=DeliverableState.PENDING,
         target=DeliverableState.DELIVERED,
-        conditions=[gates.DELIVERY_OPEN.is_open],
-        permission=allowed(MANAGER),
-        custom={"label": "Mark delivered", "gate": gates.DELIVERY_OPEN},
+        permission=permission("may_deliver"),
+        custom={"label": "Mark delivered", "event": events.DELIVERABLE_DELIVERED},
     )
     def deliver(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.delivered_at = timezone.now()
@@ -256,9 +267,12 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
         field=state,
         source=DeliverableState.DELIVERED,
         target=DeliverableState.ACCEPTED,
-        conditions=[gates.DELIVERY_OPEN.is_open],
-        permission=allowed(SPONSOR),
-        custom={"label": "Accept deliverable", "gate": gates.DELIVERY_OPEN},
+        permission=permission("may_accept_deliverable"),
+        custom={
+            "label": "Accept deliverable",
+            "event": events.DELIVERABLE_ACCEPTED,
+            "decision": True,
+        },
     )
     def accept(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.accepted_at = timezone.now()
@@ -268,9 +282,13 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
         field=state,
         source=DeliverableState.DELIVERED,
         target=DeliverableState.PENDING,
-        conditions=[gates.DELIVERY_OPEN.is_open],
-        permission=allowed(SPONSOR),
-        custom={"label": "Send back", "comment_required": True, "gate": gates.DELIVERY_OPEN},
+        permission=permission("may_send_back_deliverable"),
+        custom={
+            "label": "Send back",
+            "event": events.DELIVERABLE_SENT_BACK,
+            "comment_required": True,
+            "decision": True,
+        },
     )
     def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.delivered_at = None

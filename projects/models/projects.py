@@ -7,14 +7,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
 from lifecycle.machine import StageMachine
+from lifecycle.rules import rule
 from lifecycle.selectors import gate_reads
-from lifecycle.stages import Role
-from projects.roles import is_pmo
+from projects.formats import person
 
 MONEY_MAX = Decimal("10000000000")  # ten billion: anything above is a typo, not a project
 money_validators = [
@@ -66,11 +66,7 @@ class Sponsor(models.Model):
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
-        return f"{self.user.get_full_name() or self.user.get_username()}, {self.title}"
-
-    def covers(self, amount: Decimal | None) -> bool:
-        """Whether this sponsor may approve `amount` alone (a blank limit is unlimited)."""
-        return self.approval_limit is None or (amount is not None and amount <= self.approval_limit)
+        return f"{person(self.user)}, {self.title}"
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -81,21 +77,8 @@ class ProjectQuerySet(models.QuerySet):
         return self.select_for_update(of=("self",)).get(pk=pk)
 
     def visible_to(self, user: AbstractBaseUser) -> "ProjectQuerySet":
-        """SPEC §5: requester/manager, sponsor or member, unless PMO."""
-        if not user.is_authenticated:
-            return self.none()
-        if is_pmo(user):
-            return self.all()
-        memberships = Membership.objects.filter(user=user).values("project_id")
-        visible = Q(manager=user) | Q(sponsor_id=user.pk) | Q(pk__in=memberships)
-        sponsor = getattr(user, "sponsor_profile", None)
-        if sponsor is not None:
-            # Business cases escalated above their sponsor's limit, to sponsors whose limit covers.
-            escalated = Q(proposal__state="escalated")
-            if sponsor.approval_limit is not None:
-                escalated &= Q(proposal__estimated_cost__lte=sponsor.approval_limit)
-            visible |= escalated
-        return self.filter(visible)
+        """SPEC §5, as the rule `may_view_project` says (projects/rules.py)."""
+        return self.filter(rule("may_view_project").q(user))
 
     def for_gates(self) -> "ProjectQuerySet":
         """The one-to-one records every gate reads, joined in (lists add `with_gates`)."""
@@ -149,15 +132,11 @@ class Project(StageMachine):
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", args=[self.pk])
 
-    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
-        roles = set()
-        if is_pmo(user):
-            roles.add(Role.PMO)
-        if user.pk is not None and user.pk == self.sponsor_id:
-            roles.add(Role.SPONSOR)
-        if user.pk is not None and user.pk == self.manager_id:
-            roles.add(Role.MANAGER)
-        return frozenset(roles)
+    def add_decider(self, user: AbstractBaseUser) -> None:
+        """Whoever decided on one of its records keeps reading the project (SPEC §5)."""
+        Membership.objects.get_or_create(
+            project=self, user=user, defaults={"kind": Membership.Kind.DECIDER}
+        )
 
 
 class ProjectRecord:
@@ -169,16 +148,15 @@ class ProjectRecord:
     def audit_subject(self) -> Project:
         return self.project
 
-    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
-        return self.project.roles_of(user)
-
 
 class Membership(models.Model):
-    """Stakeholders and team members: they read the project."""
+    """Who reads the project beside its manager and sponsor: stakeholders, team members, and
+    whoever decided on one of its records (an approver above the sponsor's limit)."""
 
     class Kind(models.TextChoices):
         STAKEHOLDER = "stakeholder", "Stakeholder"
         TEAM = "team", "Team member"
+        DECIDER = "decider", "Decided on a record"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from lifecycle import gates
-from lifecycle.stages import Role, allowed
+from lifecycle.rules import permission
+from projects import events
 from projects.models.projects import SCORE_VALIDATORS, Project, ProjectRecord, money_field
 
 
@@ -22,18 +23,19 @@ class ProposalState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-MANAGER, SPONSOR, APPROVER, PMO = Role.MANAGER, Role.SPONSOR, Role.APPROVER, Role.PMO
-
-
-def sponsor_within_limit(proposal: "Proposal", user: AbstractBaseUser) -> bool:
-    """The project's sponsor, deciding a cost their approval limit covers."""
-    return {SPONSOR, APPROVER} <= proposal.roles_of(user)
-
-
-def sponsor_above_limit(proposal: "Proposal", user: AbstractBaseUser) -> bool:
-    """The project's sponsor, whose limit does not cover the cost: they can only endorse."""
-    roles = proposal.roles_of(user)
-    return SPONSOR in roles and APPROVER not in roles
+# Rejecting and requesting changes: the same from the sponsor and, once escalated, from above.
+REJECT = {
+    "label": "Reject",
+    "event": events.BUSINESS_CASE_REJECTED,
+    "comment_required": True,
+    "decision": True,
+}
+REQUEST_CHANGES = {
+    "label": "Request changes",
+    "event": events.BUSINESS_CASE_CHANGES_REQUESTED,
+    "comment_required": True,
+    "decision": True,
+}
 
 
 class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
@@ -100,13 +102,6 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"Business case for {self.project}"
 
-    def roles_of(self, user: AbstractBaseUser) -> frozenset[Role]:
-        roles = set(self.project.roles_of(user))
-        sponsor = getattr(user, "sponsor_profile", None)
-        if sponsor is not None and sponsor.covers(self.estimated_cost):
-            roles.add(APPROVER)
-        return frozenset(roles)
-
     @property
     def is_approved(self) -> bool:
         return self.state == ProposalState.APPROVED
@@ -129,8 +124,12 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         source=[ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED],
         target=ProposalState.SUBMITTED,
         conditions=[gates.BUSINESS_CASE_COMPLETE.is_open],
-        permission=allowed(MANAGER),
-        custom={"label": "Submit for approval", "gate": gates.BUSINESS_CASE_COMPLETE},
+        permission=permission("may_submit_business_case"),
+        custom={
+            "label": "Submit for approval",
+            "event": events.BUSINESS_CASE_SUBMITTED,
+            "gate": gates.BUSINESS_CASE_COMPLETE,
+        },
     )
     def submit(self, *, by: AbstractBaseUser, comment: str) -> None:
         """First submission, or resubmission after the sponsor asked for changes. The earlier
@@ -144,15 +143,15 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ProposalState.SUBMITTED,
         target=ProposalState.APPROVED,
-        permission=sponsor_within_limit,
-        custom={"label": "Approve"},
+        permission=permission("may_approve_business_case"),
+        custom={"label": "Approve", "event": events.BUSINESS_CASE_APPROVED, "decision": True},
     )
     @transition(
         field=state,
         source=ProposalState.ESCALATED,
         target=ProposalState.APPROVED,
-        permission=allowed(APPROVER, PMO),
-        custom={"label": "Approve"},
+        permission=permission("may_decide_escalated_business_case"),
+        custom={"label": "Approve", "event": events.BUSINESS_CASE_APPROVED, "decision": True},
     )
     def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
         self._decided(by, comment)
@@ -161,8 +160,8 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ProposalState.SUBMITTED,
         target=ProposalState.ESCALATED,
-        permission=sponsor_above_limit,
-        custom={"label": "Endorse"},
+        permission=permission("may_endorse_business_case"),
+        custom={"label": "Endorse", "event": events.BUSINESS_CASE_ENDORSED, "decision": True},
     )
     def endorse(self, *, by: AbstractBaseUser, comment: str) -> None:
         """The sponsor's approval above their limit: it now waits for a higher authority."""
@@ -173,15 +172,15 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ProposalState.SUBMITTED,
         target=ProposalState.REJECTED,
-        permission=allowed(SPONSOR),
-        custom={"label": "Reject", "comment_required": True},
+        permission=permission("may_decide_business_case"),
+        custom=REJECT,
     )
     @transition(
         field=state,
         source=ProposalState.ESCALATED,
         target=ProposalState.REJECTED,
-        permission=allowed(APPROVER, PMO),
-        custom={"label": "Reject", "comment_required": True},
+        permission=permission("may_decide_escalated_business_case"),
+        custom=REJECT,
     )
     def reject(self, *, by: AbstractBaseUser, comment: str) -> None:
         self._decided(by, comment)
@@ -190,15 +189,15 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=ProposalState.SUBMITTED,
         target=ProposalState.CHANGES_REQUESTED,
-        permission=allowed(SPONSOR),
-        custom={"label": "Request changes", "comment_required": True},
+        permission=permission("may_decide_business_case"),
+        custom=REQUEST_CHANGES,
     )
     @transition(
         field=state,
         source=ProposalState.ESCALATED,
         target=ProposalState.CHANGES_REQUESTED,
-        permission=allowed(APPROVER, PMO),
-        custom={"label": "Request changes", "comment_required": True},
+        permission=permission("may_decide_escalated_business_case"),
+        custom=REQUEST_CHANGES,
     )
     def request_changes(self, *, by: AbstractBaseUser, comment: str) -> None:
         self._decided(by, comment)
@@ -207,8 +206,8 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED],
         target=ProposalState.WITHDRAWN,
-        permission=allowed(MANAGER),
-        custom={"label": "Withdraw"},
+        permission=permission("may_withdraw_business_case"),
+        custom={"label": "Withdraw", "event": events.BUSINESS_CASE_WITHDRAWN},
     )
     def withdraw(self, *, by: AbstractBaseUser, comment: str) -> None:
         pass

@@ -14,12 +14,8 @@ from projects.services.charters import (
     charter_submit,
     charter_update,
 )
-from projects.services.pdfs import (
-    charter_pdf_request,
-    pdf_job_render,
-    pdf_jobs_requeue_stuck,
-)
-from projects.services.projects import funding_allowed, funding_record, project_transition
+from projects.services.pdfs import charter_pdf_request
+from projects.services.projects import funding_record, project_transition
 from projects.services.proposals import (
     PROPOSAL_ACTIONS,
     business_case_create,
@@ -44,10 +40,7 @@ __all__ = [
     "charter_sign",
     "charter_submit",
     "charter_update",
-    "funding_allowed",
     "funding_record",
-    "pdf_job_render",
-    "pdf_jobs_requeue_stuck",
     "project_transition",
     "proposal_approve",
     "proposal_reject",

@@ -3,13 +3,13 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
+from lifecycle.errors import RecordChanged
 from lifecycle.models import AuditEntry
-from lifecycle.services import RecordChanged, audit_record, transition_run
-from lifecycle.stages import ACTIVE, Role
-from projects import charter_document, notifications
+from lifecycle.rules import require
+from lifecycle.services import audit_record, transition_run
+from projects import charter_document, events, tasks
 from projects.models import (
     Charter,
     CharterItem,
@@ -61,20 +61,10 @@ def charter_update(
 ) -> Charter:
     """Save the manager's draft: all of it or, if the charter moved on, nothing."""
     with transaction.atomic():
-        locked = (
-            Charter.objects.select_for_update(of=("self",))
-            .select_related("project")
-            .get(pk=charter.pk)
-        )
-        if Role.MANAGER not in locked.project.roles_of(by):
-            raise PermissionDenied("Only the project's manager edits its charter.")
-        if locked.project.stage not in ACTIVE:
-            raise PermissionDenied("The project is not active: its charter is read-only.")
-        if not locked.is_editable:
-            raise RecordChanged(
-                f"The charter is {locked.get_state_display().lower()}, so it cannot be edited. "
-                "Nothing was saved."
-            )
+        project = Project.objects.locked(charter.project_id)
+        locked = Charter.objects.select_for_update().get(pk=charter.pk)
+        locked.project = project
+        require(by, "may_edit_charter", locked)
         if locked.version != version:
             raise RecordChanged(
                 "The charter was saved elsewhere after you opened this form. Nothing was saved: "
@@ -93,6 +83,7 @@ def charter_update(
             subject=locked.project,
             record=Charter.audit_record,
             action="edit",
+            event=events.CHARTER_EDITED,
             label="Edited",
             data={"changed": changed, "revision": locked.revision},
             by=by,
@@ -102,14 +93,15 @@ def charter_update(
 
 def charter_submit(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
     return transition_run(
-        instance=charter, name="submit", by=by, comment=comment, side_effect=notifications.enqueue
+        instance=charter, name="submit", by=by, comment=comment, side_effect=tasks.announce
     )
 
 
 def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
     """The sponsor signs: the working copy is frozen as an immutable revision with its SHA-256."""
     with transaction.atomic():
-        Charter.objects.select_for_update(of=("self",)).get(pk=charter.pk)
+        Project.objects.locked(charter.project_id)
+        Charter.objects.select_for_update().get(pk=charter.pk)  # what is signed is what is frozen
         document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
         digest = charter_document.sha256(document)
         entry = transition_run(
@@ -118,7 +110,7 @@ def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -
             by=by,
             comment=comment,
             data={"revision": document["revision"], "sha256": digest},
-            side_effect=notifications.enqueue,
+            side_effect=tasks.announce,
         )
         CharterRevision.objects.create(
             charter_id=charter.pk,
@@ -136,13 +128,15 @@ def charter_return(*, charter: Charter, by: AbstractBaseUser, comment: str) -> A
         name="return_charter",
         by=by,
         comment=comment,
-        side_effect=notifications.enqueue,
+        side_effect=tasks.announce,
     )
 
 
 def charter_amend(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
     """Reopen a signed charter as the next revision's draft; the signed one stays the baseline."""
-    return transition_run(instance=charter, name="amend", by=by, comment=comment)
+    return transition_run(
+        instance=charter, name="amend", by=by, comment=comment, side_effect=tasks.announce
+    )
 
 
 CHARTER_ACTIONS = {

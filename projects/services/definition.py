@@ -7,17 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from lifecycle.rules import require
 from lifecycle.services import audit_record
-from lifecycle.stages import Role, Stage
+from projects import events
 from projects.models import Goal, Measurement, Project, Requirement, ScopeItem
 from projects.rows import Row, sync_rows
-
-# Measurements are taken from Defining until the project closes.
-MEASURING_STAGES = (Stage.DEFINING, Stage.PLANNING, Stage.DELIVERING, Stage.CLOSING)
 
 SCOPE_LISTS: dict[str, tuple[type, tuple[str, ...], dict[str, str]]] = {
     "in_scope": (ScopeItem, ScopeItem.FIELDS, {"kind": ScopeItem.Kind.IN}),
@@ -26,32 +24,19 @@ SCOPE_LISTS: dict[str, tuple[type, tuple[str, ...], dict[str, str]]] = {
 }
 
 
-def definition_editable(project: Project, user: AbstractBaseUser) -> bool:
-    """Goals and scope are the manager's to edit while the project is in Defining."""
-    return project.stage == Stage.DEFINING and Role.MANAGER in project.roles_of(user)
-
-
-def measuring_allowed(project: Project, user: AbstractBaseUser) -> bool:
-    return project.stage in MEASURING_STAGES and bool(
-        {Role.MANAGER, Role.PMO} & project.roles_of(user)
-    )
-
-
 def goal_save(
     *, project: Project, by: AbstractBaseUser, goal: Goal | None = None, **fields: Any
 ) -> Goal:
     """Add a goal, or change one, while the project is in Defining."""
     with transaction.atomic():
         project = Project.objects.locked(project.pk)
-        if not definition_editable(project, by):
-            raise PermissionDenied("Goals are set by the manager while the project is in Defining.")
         if goal is None:
+            require(by, "may_add_goal", project)
             goal = Goal.objects.create(project=project, **fields)
             label, changed = "Added", list(fields)
         else:
             goal = Goal.objects.select_for_update().get(pk=goal.pk, project=project)
-            if goal.archived:
-                raise PermissionDenied("An archived goal is kept as it was.")
+            require(by, "may_edit_goal", goal)
             changed = [name for name, value in fields.items() if getattr(goal, name) != value]
             for name in changed:
                 setattr(goal, name, fields[name])
@@ -61,6 +46,7 @@ def goal_save(
             subject=project,
             record="Goal",
             action="goal_save",
+            event=events.GOAL_SAVED,
             label=label,
             comment=goal.statement,
             data={"goal_id": goal.pk, "changed": changed},
@@ -73,21 +59,21 @@ def goal_archive(*, goal: Goal, by: AbstractBaseUser, comment: str = "") -> Goal
     """Retire a goal without losing it or its measurements."""
     with transaction.atomic():
         project = Project.objects.locked(goal.project_id)
-        if project.stage not in MEASURING_STAGES or Role.MANAGER not in project.roles_of(by):
-            raise PermissionDenied("The manager archives goals of an active project.")
         goal = Goal.objects.select_for_update().get(pk=goal.pk)
-        if not goal.archived:
-            goal.archived_at = timezone.now()
-            goal.save(update_fields=["archived_at"])
-            audit_record(
-                subject=project,
-                record="Goal",
-                action="goal_archive",
-                label="Archived",
-                comment=comment or goal.statement,
-                data={"goal_id": goal.pk},
-                by=by,
-            )
+        goal.project = project
+        require(by, "may_archive_goal", goal)
+        goal.archived_at = timezone.now()
+        goal.save(update_fields=["archived_at"])
+        audit_record(
+            subject=project,
+            record="Goal",
+            action="goal_archive",
+            event=events.GOAL_ARCHIVED,
+            label="Archived",
+            comment=comment or goal.statement,
+            data={"goal_id": goal.pk},
+            by=by,
+        )
     return goal
 
 
@@ -107,12 +93,9 @@ def measurement_add(
     """**Add measurement**: who and when are recorded with it."""
     with transaction.atomic():
         project = Project.objects.locked(goal.project_id)
-        if not measuring_allowed(project, by):
-            raise PermissionDenied(
-                "Measurements are added by the manager or the PMO, from Defining to Closing."
-            )
-        if goal.archived:
-            raise PermissionDenied("An archived goal takes no more measurements.")
+        goal = Goal.objects.get(pk=goal.pk)
+        goal.project = project
+        require(by, "may_add_measurement", goal)
         measurement_check(goal, date)
         measurement = Measurement.objects.create(
             goal=goal, date=date, value=value, note=note, recorded_by=by
@@ -121,6 +104,7 @@ def measurement_add(
             subject=project,
             record="Goal",
             action="measurement_add",
+            event=events.MEASUREMENT_ADDED,
             label="Add measurement",
             comment=f"{goal.statement}: {value.normalize():f} {goal.unit} on {date.isoformat()}",
             data={"goal_id": goal.pk, "measurement_id": measurement.pk},
@@ -133,10 +117,7 @@ def scope_update(*, project: Project, by: AbstractBaseUser, lists: dict[str, lis
     """Save the in-scope and out-of-scope items and the requirements, all or nothing."""
     with transaction.atomic():
         project = Project.objects.locked(project.pk)
-        if not definition_editable(project, by):
-            raise PermissionDenied(
-                "The scope is set by the manager while the project is in Defining."
-            )
+        require(by, "may_edit_scope", project)
         changed = []
         for key, rows in lists.items():
             model, fields, fixed = SCOPE_LISTS[key]
@@ -146,6 +127,7 @@ def scope_update(*, project: Project, by: AbstractBaseUser, lists: dict[str, lis
             subject=project,
             record="Scope",
             action="scope_update",
+            event=events.SCOPE_EDITED,
             label="Edited",
             data={"changed": changed},
             by=by,

@@ -6,14 +6,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from lifecycle.errors import RecordChanged
 from lifecycle.models import AuditEntry
-from lifecycle.services import RecordChanged, audit_record, transition_run
-from lifecycle.stages import Role, Stage
-from projects import notifications
+from lifecycle.rules import require
+from lifecycle.services import audit_record, transition_run
+from projects import events, tasks
 from projects.models import (
     BudgetLine,
     ClosureGoal,
@@ -58,33 +59,15 @@ def plan_open(project: Project) -> Plan:
     return plan
 
 
-def plan_editable(project: Project, user: AbstractBaseUser) -> bool:
-    plan = getattr(project, "plan", None)
-    return bool(
-        plan
-        and plan.is_editable
-        and project.stage == Stage.PLANNING
-        and Role.MANAGER in project.roles_of(user)
-    )
-
-
 def plan_update(
     *, plan: Plan, by: AbstractBaseUser, version: int, lists: dict[str, list[Row]]
 ) -> Plan:
     """Save the manager's plan: all of it, or nothing if it moved on meanwhile."""
     with transaction.atomic():
-        locked = (
-            Plan.objects.select_for_update(of=("self",)).select_related("project").get(pk=plan.pk)
-        )
-        if not plan_editable(locked.project, by):
-            if Role.MANAGER not in locked.project.roles_of(by):
-                raise PermissionDenied("Only the project's manager edits its plan.")
-            if locked.project.stage != Stage.PLANNING:
-                raise PermissionDenied("The plan is edited while the project is in Planning.")
-            raise RecordChanged(
-                f"The plan is {locked.get_state_display().lower()}: revise it before editing. "
-                "Nothing was saved."
-            )
+        project = Project.objects.locked(plan.project_id)
+        locked = Plan.objects.select_for_update().get(pk=plan.pk)
+        locked.project = project
+        require(by, "may_edit_plan", locked)
         if locked.version != version:
             raise RecordChanged(
                 "The plan was saved elsewhere after you opened this form. Nothing was saved."
@@ -101,6 +84,7 @@ def plan_update(
             subject=locked.project,
             record=Plan.audit_record,
             action="edit",
+            event=events.PLAN_EDITED,
             label="Edited",
             data={"changed": changed},
             by=by,
@@ -128,7 +112,7 @@ def _check_dependencies(plan: Plan) -> None:
 def _plan_transition(name: str) -> Any:
     def run(*, plan: Plan, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
         return transition_run(
-            instance=plan, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+            instance=plan, name=name, by=by, comment=comment, side_effect=tasks.announce
         )
 
     run.__name__ = f"plan_{name}"
@@ -150,8 +134,6 @@ PLAN_ACTIONS = {
 
 # -- Delivering ------------------------------------------------------------------------------
 
-REPORTING_STAGES = (Stage.PLANNING, Stage.DELIVERING, Stage.CLOSING)
-
 
 def delivery_open(project: Project) -> None:
     """Entering Delivering: the charter's major deliverables are the ones to deliver."""
@@ -162,10 +144,6 @@ def delivery_open(project: Project) -> None:
         ProjectDeliverable(project=project, name=d.name, description=d.description)
         for d in charter.deliverables.all()
     )
-
-
-def reporting_allowed(project: Project, user: AbstractBaseUser) -> bool:
-    return project.stage in REPORTING_STAGES and Role.MANAGER in project.roles_of(user)
 
 
 def status_report_add(
@@ -181,8 +159,7 @@ def status_report_add(
 ) -> StatusReport:
     with transaction.atomic():
         project = Project.objects.locked(project.pk)
-        if not reporting_allowed(project, by):
-            raise PermissionDenied("The manager reports status from Planning to Closing.")
+        require(by, "may_add_status_report", project)
         if date > timezone.localdate():
             raise ValidationError({"date": "A status report cannot be dated in the future."})
         report = StatusReport.objects.create(
@@ -199,6 +176,7 @@ def status_report_add(
             subject=project,
             record="Status report",
             action="status_report",
+            event=events.STATUS_REPORTED,
             label="Status report",
             comment=f"Schedule {schedule}, budget {budget}, scope {scope}: {summary[:200]}",
             data={"status_report_id": report.pk},
@@ -217,7 +195,7 @@ def _deliverable_transition(name: str) -> Any:
             by=by,
             comment=comment,
             data={"deliverable": deliverable.name},
-            side_effect=notifications.enqueue,
+            side_effect=tasks.announce,
         )
 
     run.__name__ = f"deliverable_{name}"
@@ -250,10 +228,6 @@ def closure_open(project: Project) -> ClosureReport:
     return report
 
 
-def closure_editable(project: Project, user: AbstractBaseUser) -> bool:
-    return project.stage == Stage.CLOSING and Role.MANAGER in project.roles_of(user)
-
-
 def closure_update(
     *,
     report: ClosureReport,
@@ -264,11 +238,9 @@ def closure_update(
     """Save the closure report: the lessons, the handover and each goal's final value."""
     with transaction.atomic():
         project = Project.objects.locked(report.project_id)
-        if not closure_editable(project, by):
-            raise PermissionDenied(
-                "The manager writes the closure report while the project closes."
-            )
         report = ClosureReport.objects.get(pk=report.pk)
+        report.project = project
+        require(by, "may_edit_closure", report)
         for name in ClosureReport.TEXT_FIELDS:
             setattr(report, name, fields[name])
         report.save()
@@ -276,5 +248,12 @@ def closure_update(
             if row.pk in final_values:
                 row.final_value, row.note = final_values[row.pk]
                 row.save()
-        audit_record(subject=project, record="Closure report", action="edit", label="Edited", by=by)
+        audit_record(
+            subject=project,
+            record="Closure report",
+            action="edit",
+            event=events.CLOSURE_EDITED,
+            label="Edited",
+            by=by,
+        )
     return report

@@ -1,45 +1,24 @@
-"""PDF jobs: requested in the browser, rendered by a Celery worker, downloaded when ready.
+"""PDF jobs, as people ask for them: **Generate PDF** of a charter or a closure report.
 
 A job freezes its input when requested, so what is rendered is what was asked for. The same
-input is rendered once: asking again returns the same job. The worker's part is idempotent —
-a redelivered task (the worker died mid-render) renders again, a finished job is never
-rendered twice, and a job that failed for good says why.
+input is rendered once: asking again returns the same job. A PDF is a rendering of what the
+person may already read, so asking for one is not a write to the project: it is open to
+whoever may see the project, in every stage (closed ones included). The worker's part is
+`projects/rendering.py`.
 """
 
-import hashlib
-import logging
-import tempfile
-from datetime import timedelta
-from pathlib import Path
+from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
-from django.http import Http404
-from django.utils import timezone
 
-from projects import charter_document, closure_document, pdf
+from projects import charter_document, closure_document, tasks
+from projects.formats import person
 from projects.models import Charter, CharterRevision, PdfJob, Project
 
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 3
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
 TEMPLATE_VERSION = "1"
-TEMPLATES = {
-    PdfJob.Kind.CHARTER: "projects/pdf/charter.html",
-    PdfJob.Kind.CLOSURE: "projects/pdf/closure.html",
-}
-# A queued job older than this was probably never enqueued (the broker was down).
-STUCK_QUEUED_AFTER = timedelta(seconds=60)
-
-
-def _person(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def charter_render_input(
@@ -50,24 +29,19 @@ def charter_render_input(
     if revision is not None:
         signoff = {
             "revision": revision.number,
-            "signed_by": _person(revision.signed_by),
+            "signed_by": person(revision.signed_by),
             "signed_at": revision.signed_at.isoformat(timespec="seconds"),
             "sha256": revision.sha256,
         }
     return {"template": TEMPLATE_VERSION, "charter": document, "signoff": signoff}
 
 
-def charter_pdf_input(charter: Charter, revision_number: int | None = None) -> dict[str, Any]:
+def charter_pdf_input(charter: Charter, revision: CharterRevision | None = None) -> dict[str, Any]:
     """The input for the charter as it stands — the signed baseline when the charter is
     signed, else the working copy as a draft — or for one signed revision."""
-    if revision_number is None and charter.is_signed:
-        revision_number = charter.revision
-    if revision_number is not None:
-        revision = (
-            charter.revisions.select_related("signed_by").filter(number=revision_number).first()
-        )
-        if revision is None:
-            raise Http404("No such revision.")
+    if revision is None and charter.is_signed:
+        revision = charter.revisions.select_related("signed_by").get(number=charter.revision)
+    if revision is not None:
         return charter_render_input(charter, revision.snapshot, revision)
     document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
     return charter_render_input(charter, document, None)
@@ -94,11 +68,12 @@ def charter_pdf_job(
 
 
 def charter_pdf_request(
-    *, project: Project, by: AbstractBaseUser, revision_number: int | None = None
+    *, project: Project, by: AbstractBaseUser, revision: CharterRevision | None = None
 ) -> PdfJob:
-    """**Generate PDF** of the charter: the job for this content, new or reused."""
+    """**Generate PDF** of the charter (or of one signed revision): the job for this content,
+    new or reused."""
     charter = Charter.objects.get(project=project)  # as it is now, not as `project` cached it
-    render_input = charter_pdf_input(charter, revision_number)
+    render_input = charter_pdf_input(charter, revision)
     revision = render_input["charter"]["revision"]
     state = "signed" if render_input["signoff"] else "draft"
     return pdf_request(
@@ -144,114 +119,9 @@ def pdf_request(
         )
         if not created and job.status == PdfJob.Status.FAILED:
             job = PdfJob.objects.select_for_update().get(pk=job.pk)
-            job.status, job.attempts, job.error = PdfJob.Status.QUEUED, 0, ""
-            job.queued_at, job.started_at, job.finished_at = timezone.now(), None, None
+            job.retry()
             job.save()
             created = True
         if created:
-            transaction.on_commit(lambda: enqueue_render(job.pk), robust=True)
+            transaction.on_commit(partial(tasks.enqueue, tasks.render_pdf, job.pk), robust=True)
     return job
-
-
-def enqueue_render(job_id: int) -> None:
-    from projects.tasks import render_pdf
-
-    try:
-        render_pdf.delay(job_id)
-    except Exception:
-        # The broker is down: the job stays queued and the sweeper enqueues it later.
-        log.exception("Could not enqueue PDF job %s; the sweeper will retry", job_id)
-
-
-def pdf_job_render(job_id: int) -> PdfJob:
-    """The worker's part: claim the job, render outside any transaction, store, mark ready."""
-    job = _claim(job_id)
-    if job.status != PdfJob.Status.RENDERING:
-        return job
-    with tempfile.TemporaryDirectory() as scratch:
-        target = Path(scratch) / "document.pdf"
-        try:
-            html = pdf.render_html(TEMPLATES[job.kind], render_context(job))
-            pdf.write_pdf(html, target)
-        except Exception as error:
-            log.exception("PDF job %s failed", job_id)
-            return _fail(job_id, f"Rendering failed: {type(error).__name__}: {error}"[:1000])
-        return _store(job_id, target)
-
-
-def _claim(job_id: int) -> PdfJob:
-    with transaction.atomic():
-        job = PdfJob.objects.select_for_update().get(pk=job_id)
-        if job.status in (PdfJob.Status.READY, PdfJob.Status.FAILED):
-            return job  # done already: a duplicate or late delivery does nothing
-        if job.attempts >= MAX_ATTEMPTS:
-            job.status = PdfJob.Status.FAILED
-            job.error = f"Gave up after {MAX_ATTEMPTS} attempts: the worker stopped each time."
-            job.finished_at = timezone.now()
-        else:
-            # Queued, or "rendering" by a worker that died (its task was delivered again).
-            job.status = PdfJob.Status.RENDERING
-            job.attempts += 1
-            job.started_at = timezone.now()
-        job.save()
-        return job
-
-
-def _store(job_id: int, rendered: Path) -> PdfJob:
-    digest = hashlib.sha256(rendered.read_bytes()).hexdigest()
-    with transaction.atomic():
-        job = PdfJob.objects.select_for_update().get(pk=job_id)
-        if job.status == PdfJob.Status.READY:
-            return job  # another delivery finished first: keep its file, not a second one
-        with rendered.open("rb") as content:
-            job.file.name = default_storage.save(
-                f"pdfs/{job.project_id}/{job.source_sha256}.pdf", File(content)
-            )
-        job.pdf_sha256 = digest
-        job.status = PdfJob.Status.READY
-        job.error = ""
-        job.finished_at = timezone.now()
-        job.save()
-        return job
-
-
-def _fail(job_id: int, message: str) -> PdfJob:
-    with transaction.atomic():
-        job = PdfJob.objects.select_for_update().get(pk=job_id)
-        if job.status != PdfJob.Status.READY:
-            job.status = PdfJob.Status.FAILED
-            job.error = message
-            job.finished_at = timezone.now()
-            job.save()
-        return job
-
-
-def render_context(job: PdfJob) -> dict[str, Any]:
-    render_input = job.document
-    if job.kind == PdfJob.Kind.CLOSURE:
-        return {"closure": render_input["closure"], "generated_at": timezone.now()}
-    document = render_input["charter"]
-    return {
-        "document": document,
-        "signoff": render_input["signoff"],
-        "warnings": charter_document.milestones_outside_timeframe(document),
-        "item_sections": [(key, label) for key, label in charter_document.ITEM_SECTIONS.items()],
-        "currency": settings.CURRENCY,
-        "generated_at": timezone.now(),
-    }
-
-
-def pdf_jobs_requeue_stuck() -> int:
-    """The sweeper: enqueue jobs still queued a while after their request (the broker was
-    down then), and jobs left rendering past the hard time limit (their worker vanished)."""
-    now = timezone.now()
-    rendering_limit = timedelta(seconds=settings.PDF_TIME_LIMIT + 30)
-    stuck = list(
-        PdfJob.objects.filter(
-            Q(status=PdfJob.Status.QUEUED, queued_at__lt=now - STUCK_QUEUED_AFTER)
-            | Q(status=PdfJob.Status.RENDERING, started_at__lt=now - rendering_limit)
-        ).values_list("pk", flat=True)
-    )
-    for job_id in stuck:
-        enqueue_render(job_id)
-    return len(stuck)

@@ -5,14 +5,15 @@ from decimal import Decimal
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 
+from lifecycle.errors import TransitionForbidden
 from lifecycle.models import AuditEntry
-from lifecycle.services import TransitionForbidden, audit_record, transition_run
-from lifecycle.stages import ACTIVE, Role, Stage
-from projects import notifications
+from lifecycle.rules import require
+from lifecycle.services import audit_record, transition_run
+from lifecycle.stages import Stage
+from projects import events, tasks
 from projects.models import (
     Funding,
     Project,
@@ -34,11 +35,7 @@ def funding_record(
     """The sponsor (or the PMO) commits money to an approved, active project."""
     with transaction.atomic():
         project = Project.objects.select_related("proposal").locked(project.pk)
-        if not funding_allowed(project, by):
-            raise PermissionDenied(
-                "Funding is recorded by the project's sponsor or the PMO, "
-                "once the business case is approved and while the project is active."
-            )
+        require(by, "may_record_funding", project)
         Project.objects.filter(pk=project.pk).update(funded=F("funded") + amount)
         funding = Funding.objects.create(
             project=project,
@@ -52,21 +49,14 @@ def funding_record(
             subject=project,
             record="Funding",
             action="record_funding",
+            event=events.FUNDING_RECORDED,
             label="Record funding",
             comment=f"{amount:,.2f} from {source}",
             data={"funding_id": funding.pk, "amount": str(amount)},
             by=by,
         )
-        transaction.on_commit(partial(notifications.enqueue, entry), robust=True)
+        transaction.on_commit(partial(tasks.announce, entry), robust=True)
     return funding
-
-
-def funding_allowed(project: Project, user: AbstractBaseUser) -> bool:
-    return (
-        bool({Role.SPONSOR, Role.PMO} & project.roles_of(user))
-        and project.proposal.is_approved
-        and project.stage in ACTIVE
-    )
 
 
 # -- Stage transitions -----------------------------------------------------------------------
@@ -89,7 +79,7 @@ def project_transition(
         raise TransitionForbidden("There is no such action.")
     with transaction.atomic():
         entry = transition_run(
-            instance=project, name=name, by=by, comment=comment, side_effect=notifications.enqueue
+            instance=project, name=name, by=by, comment=comment, side_effect=tasks.announce
         )
         project = Project.objects.select_related("proposal").get(pk=project.pk)
         if project.stage in STAGE_RECORDS:

@@ -3,13 +3,12 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from lifecycle.models import AuditEntry
+from lifecycle.rules import allows, require
 from lifecycle.services import audit_record, transition_run
-from lifecycle.stages import Role
-from projects import notifications, proposal_document
+from projects import events, proposal_document, tasks
 from projects.models import (
     Project,
     Proposal,
@@ -17,8 +16,8 @@ from projects.models import (
     Risk,
     Sponsor,
 )
-from projects.roles import can_write_business_case
 from projects.rows import Row, sync_rows
+from projects.rules import approval_authority
 
 PROJECT_FIELDS = ("title", "category", "sponsor")
 # -- The business case ----------------------------------------------------------------------
@@ -34,8 +33,7 @@ def business_case_create(
     **fields: Any,
 ) -> Project:
     """A new project in Identifying with a draft business case written by `by`."""
-    if not can_write_business_case(by):
-        raise PermissionDenied("You may not write business cases.")
+    require(by, "may_create_business_case")
     with transaction.atomic():
         project = Project.objects.create(
             title=title, category=category, sponsor=sponsor, manager=by
@@ -46,6 +44,7 @@ def business_case_create(
             subject=project,
             record=Proposal.audit_record,
             action="create",
+            event=events.BUSINESS_CASE_CREATED,
             label="Created",
             to_state=ProposalState.DRAFT.label,
             by=by,
@@ -62,12 +61,7 @@ def business_case_update(
             Proposal.objects.select_for_update().select_related("project").get(pk=proposal.pk)
         )
         project = proposal.project
-        if Role.MANAGER not in project.roles_of(by):
-            raise PermissionDenied("Only the project's manager edits its business case.")
-        if not proposal.is_editable:
-            raise PermissionDenied(
-                f"A {proposal.get_state_display().lower()} business case cannot be edited."
-            )
+        require(by, "may_edit_business_case", proposal)
         changed = []
         for name in PROJECT_FIELDS:
             if name in fields and getattr(project, name) != fields[name]:
@@ -85,6 +79,7 @@ def business_case_update(
             subject=project,
             record=Proposal.audit_record,
             action="edit",
+            event=events.BUSINESS_CASE_EDITED,
             label="Edited",
             data={"changed": changed},
             by=by,
@@ -99,25 +94,23 @@ def _proposal_fields(fields: dict[str, Any]) -> dict[str, Any]:
 def proposal_submit(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
     """Submit for approval: first time from draft, again after changes were requested."""
     return transition_run(
-        instance=proposal, name="submit", by=by, comment=comment, side_effect=notifications.enqueue
+        instance=proposal, name="submit", by=by, comment=comment, side_effect=tasks.announce
     )
 
 
-def _decision_data(proposal: Proposal, by: AbstractBaseUser) -> dict[str, Any]:
-    """What every decision records: the limit that applied, and the version decided on."""
-    proposal = Proposal.objects.select_related("project__sponsor__user").get(pk=proposal.pk)
-    sponsor = getattr(by, "sponsor_profile", None)
-    if sponsor is None:
-        limit = None  # the PMO decides escalated cases on the organisation's authority
-    elif sponsor.approval_limit is None:
-        limit = "unlimited"
-    else:
-        limit = f"{sponsor.approval_limit:.2f}"
-    return {
-        "approval_limit": limit,
-        "estimated_cost": f"{proposal.estimated_cost:.2f}",
-        "snapshot": proposal_document.snapshot(proposal),
-    }
+def _decision_data(by: AbstractBaseUser) -> Any:
+    """What every decision records — the limit that applied, and the version decided on —
+    taken from the locked business case once the decision is allowed."""
+
+    def data(proposal: Proposal) -> dict[str, Any]:
+        cost = proposal.estimated_cost
+        return {
+            "approval_limit": approval_authority(by).recorded,
+            "estimated_cost": f"{cost:.2f}" if cost is not None else None,
+            "snapshot": proposal_document.snapshot(proposal),
+        }
+
+    return data
 
 
 def _decide(name: str, proposal: Proposal, by: AbstractBaseUser, comment: str) -> AuditEntry:
@@ -126,8 +119,8 @@ def _decide(name: str, proposal: Proposal, by: AbstractBaseUser, comment: str) -
         name=name,
         by=by,
         comment=comment,
-        data=_decision_data(proposal, by),
-        side_effect=notifications.enqueue,
+        data=_decision_data(by),
+        side_effect=tasks.announce,
     )
 
 
@@ -135,13 +128,10 @@ def proposal_approve(*, proposal: Proposal, by: AbstractBaseUser, comment: str =
     """**Approve**. Above the sponsor's own approval limit it is recorded as an endorsement and
     the business case is escalated to a sponsor whose limit covers the cost (or the PMO)."""
     proposal = Proposal.objects.select_related("project").get(pk=proposal.pk)  # its state now
-    roles = proposal.roles_of(by)
-    above_limit = (
-        proposal.state == ProposalState.SUBMITTED
-        and Role.SPONSOR in roles
-        and Role.APPROVER not in roles
+    endorses = proposal.state == ProposalState.SUBMITTED and allows(
+        by, "may_endorse_business_case", proposal
     )
-    return _decide("endorse" if above_limit else "approve", proposal, by, comment)
+    return _decide("endorse" if endorses else "approve", proposal, by, comment)
 
 
 def proposal_request_changes(
@@ -166,7 +156,7 @@ def proposal_withdraw(*, proposal: Proposal, by: AbstractBaseUser, comment: str 
             name="withdraw",
             by=by,
             comment=comment,
-            side_effect=notifications.enqueue,
+            side_effect=tasks.announce,
         )
         _cancel_with_business_case(proposal, by=by, comment=comment)
     return entry
@@ -180,7 +170,7 @@ def _cancel_with_business_case(proposal: Proposal, *, by: AbstractBaseUser, comm
         name="cancel_with_business_case",
         by=by,
         comment=reason,
-        side_effect=notifications.enqueue,
+        side_effect=tasks.announce,
     )
 
 

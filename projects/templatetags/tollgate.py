@@ -5,15 +5,20 @@ from django import template
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from lifecycle.rules import allows
+from projects import formats
+
 register = template.Library()
 
 
-@register.filter
-def person(user: Any) -> str:
-    """People are shown by their full names (SPEC §2)."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.get_username()
+register.filter("person", formats.person)
+
+
+@register.simple_tag(takes_context=True)
+def may(context: template.Context, rule_name: str, obj: Any = None) -> bool:
+    """`{% may "may_edit_charter" charter as can_edit %}`: the named rule (projects/rules.py)
+    for the person viewing the page — the same answer the service would give."""
+    return allows(context["user"], rule_name, obj)
 
 
 @register.filter
@@ -84,9 +89,9 @@ def risk_heat_map(risks: Any) -> dict[str, Any]:
 
 
 @register.filter
-def get(mapping: dict, key: str) -> Any:
-    """A dictionary value by a key held in a variable."""
-    return mapping.get(key)
+def get(mapping: dict | None, key: Any) -> Any:
+    """A dictionary value by a key held in a variable (nothing from no dictionary)."""
+    return mapping.get(key) if mapping else None
 
 
 @register.simple_tag

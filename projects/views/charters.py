@@ -1,19 +1,14 @@
 """The charter: edit, sign-off, revisions, PDFs."""
 
-from typing import Any
-
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from lifecycle.services import TransitionError
-from lifecycle.stages import ACTIVE, Role
-from lifecycle.views import transition_refused
 from projects import charter_document, selectors, services
 from projects.forms import (
     CharterForm,
@@ -23,7 +18,7 @@ from projects.forms import (
 from projects.models import Charter, PdfJob, Project
 from projects.rows import formset_rows
 from projects.services import CHARTER_LISTS, pdfs
-from projects.views.common import decide, project_context
+from projects.views.common import decide, now_is, project_context
 
 
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -48,45 +43,35 @@ def _charter_page(
             "baseline": revisions[0] if revisions else None,
             "pdf_job": pdfs.charter_pdf_job(charter, document, revisions[0] if revisions else None),
             "charter_actions": actions_for(charter, request.user, field="state"),
-            "can_edit": _may_edit_charter(project, request.user),
             "comment_form": comment_form,
         }
     return render(request, "projects/project_charter.html", context, status=status)
 
 
-def _may_edit_charter(project: Project, user: Any) -> bool:
+def _charter(project: Project) -> Charter:
     charter = getattr(project, "charter", None)
-    return bool(
-        charter
-        and charter.is_editable
-        and project.stage in ACTIVE
-        and Role.MANAGER in project.roles_of(user)
-    )
+    if charter is None:
+        raise Http404("No charter yet.")
+    return charter
 
 
 def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    if not _may_edit_charter(project, request.user):
-        raise PermissionDenied("Only the manager edits a draft charter of an active project.")
-    charter = project.charter
+    charter = _charter(project)
+    require(request.user, "may_edit_charter", charter)
     data = request.POST or None
     form = CharterForm(data, instance=charter)
     formsets = charter_formsets(data, charter)
     if request.method == "POST" and form.is_valid() and all(s.formset.is_valid() for s in formsets):
         lists = {s.key: formset_rows(s.formset, CHARTER_LISTS[s.key][1]) for s in formsets}
         fields = {name: form.cleaned_data[name] for name in Charter.TEXT_FIELDS}
-        try:
-            services.charter_update(
-                charter=charter,
-                by=request.user,
-                version=form.cleaned_data["version"],
-                lists=lists,
-                **fields,
-            )
-        except TransitionError as error:
-            return transition_refused(
-                request, error, back_url=reverse("projects:charter", args=[project.pk])
-            )
+        services.charter_update(
+            charter=charter,
+            by=request.user,
+            version=form.cleaned_data["version"],
+            lists=lists,
+            **fields,
+        )
         messages.success(request, "Charter saved.")
         return redirect("projects:charter", pk=project.pk)
     return render(
@@ -100,23 +85,21 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.CHARTER_ACTIONS.get(action)
     project = selectors.project_get(user=request.user, pk=pk)
-    charter = getattr(project, "charter", None)
-    if service is None or charter is None:
+    charter = _charter(project)
+    if service is None:
         raise Http404("No such action.")
     return decide(
         request,
         run=lambda comment: service(charter=charter, by=request.user, comment=comment),
         page=lambda form, status: _charter_page(request, project, form, status),
         back_url=reverse("projects:charter", args=[project.pk]),
-        record="charter",
+        done=now_is("charter"),
     )
 
 
 def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    charter = getattr(project, "charter", None)
-    if charter is None:
-        raise Http404("No charter yet.")
+    charter = _charter(project)
     revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
     render_input = pdfs.charter_render_input(charter, revision.snapshot, revision)
     context = project_context(request, project, tab="charter") | {
@@ -135,9 +118,11 @@ def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse
 def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
     """**Generate PDF** of the charter as it stands, or of one signed revision."""
     project = selectors.project_get(user=request.user, pk=pk)
-    if getattr(project, "charter", None) is None:
-        raise Http404("No charter yet.")
-    job = services.charter_pdf_request(project=project, by=request.user, revision_number=number)
+    charter = _charter(project)
+    revision = None
+    if number is not None:
+        revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
+    job = services.charter_pdf_request(project=project, by=request.user, revision=revision)
     if job.status == PdfJob.Status.READY:
         messages.info(request, "This revision was rendered already: download it below.")
     if number is not None:

@@ -8,25 +8,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from lifecycle.errors import TransitionError
 from lifecycle.models import AuditEntry
 from lifecycle.selectors import actions_for, next_gate, stage_bar
-from lifecycle.services import TransitionError
-from lifecycle.views import transition_refused
-from projects import services
 from projects.forms import CommentForm
 from projects.models import Project
 
 
 def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:
     """What every tab of the project page shows above the tab: stage bar, gate, actions."""
-    user = request.user
     return {
         "project": project,
         "tab": tab,
         "stage_bar": stage_bar(project),
         "gate": next_gate(project),
-        "stage_actions": actions_for(project, user),
-        "can_record_funding": services.funding_allowed(project, user),
+        "stage_actions": actions_for(project, request.user),
         "tabs": [
             ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),
             ("charter", "Charter", reverse("projects:charter", args=[project.pk])),
@@ -46,19 +42,26 @@ def decide(
     run: Callable[[str], AuditEntry],
     page: Callable[[CommentForm, int], HttpResponse],
     back_url: str,
-    record: str,
+    done: Callable[[AuditEntry], str],
 ) -> HttpResponse:
-    """A decision posted from a record's page, with its comment box: run it, or show why not —
-    a comment error beside the box (400), anything else on the refusal page (403 or 409)."""
+    """Every action posted with a comment box — a decision, a stage change, a deliverable —
+    goes through here: run it and go back with what happened (`done`), or show the page again
+    with the comment's error beside the box (400). Any other refusal rises to
+    `RefusalMiddleware` (403 or 409, with the reason)."""
     form = CommentForm(request.POST)
     if not form.is_valid():
         return page(form, 400)
     try:
         entry = run(form.cleaned_data["comment"])
     except TransitionError as error:
-        if error.field:
-            form.add_error(error.field, error.message)
-            return page(form, 400)
-        return transition_refused(request, error, back_url=back_url)
-    messages.success(request, f"{entry.label}: the {record} is now {entry.to_state.lower()}.")
+        if not error.field:
+            raise
+        form.add_error(error.field, error.message)
+        return page(form, 400)
+    messages.success(request, done(entry))
     return redirect(back_url)
+
+
+def now_is(record: str) -> Callable[[AuditEntry], str]:
+    """The message after an action: “Approve: the business case is now approved.”"""
+    return lambda entry: f"{entry.label}: the {record} is now {entry.to_state.lower()}."

@@ -1,7 +1,7 @@
 """The Definition stage's pages: goals with their progress and measurements, and the scope."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lifecycle.gates import GOAL_SMART
+from lifecycle.rules import require
 from projects import goals, selectors
 from projects.forms import CommentForm, GoalForm, MeasurementForm, scope_formsets
 from projects.models import Goal, Measurement, Project
@@ -38,8 +39,6 @@ def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
     context = project_context(request, project, tab="goals") | {
         "goals": [goal for goal in project_goals if not goal.archived],
         "archived": [goal for goal in project_goals if goal.archived],
-        "can_edit": definition.definition_editable(project, request.user),
-        "can_measure": definition.measuring_allowed(project, request.user),
     }
     return render(request, "projects/project_goals.html", context)
 
@@ -48,8 +47,10 @@ def goal_form(request: HttpRequest, pk: int, goal_pk: int | None = None) -> Http
     """Add a goal, or edit one: the manager's, while the project is in Defining."""
     project = selectors.project_get(user=request.user, pk=pk)
     goal = _goal(project, goal_pk) if goal_pk else None  # another project's goal: 404
-    if not definition.definition_editable(project, request.user):
-        raise PermissionDenied("Goals are set by the manager while the project is in Defining.")
+    if goal is None:
+        require(request.user, "may_add_goal", project)
+    else:
+        require(request.user, "may_edit_goal", goal)
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in Goal.FIELDS}
@@ -76,11 +77,6 @@ def _goal_page(
     context = project_context(request, project, tab="goals") | {
         "goal": goal,
         "form": form,
-        "can_measure": definition.measuring_allowed(project, request.user) and not goal.archived,
-        "can_edit": definition.definition_editable(project, request.user) and not goal.archived,
-        "can_archive": definition.measuring_allowed(project, request.user)
-        and not goal.archived
-        and request.user.pk == project.manager_id,
     }
     return render(request, "projects/goal_detail.html", context, status=status)
 
@@ -89,6 +85,7 @@ def _goal_page(
 def measurement_create(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
     goal = _goal(project, goal_pk)
+    require(request.user, "may_add_measurement", goal)
     form = MeasurementForm(request.POST, goal=goal)
     if form.is_valid():
         try:
@@ -118,15 +115,13 @@ def scope_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "in_scope": [item for item in project.scope_items.all() if item.kind == "in"],
         "out_of_scope": [item for item in project.scope_items.all() if item.kind == "out"],
         "requirements": project.requirements.all(),
-        "can_edit": definition.definition_editable(project, request.user),
     }
     return render(request, "projects/project_scope.html", context)
 
 
 def scope_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    if not definition.definition_editable(project, request.user):
-        raise PermissionDenied("The scope is set by the manager while the project is in Defining.")
+    require(request.user, "may_edit_scope", project)
     formsets = scope_formsets(request.POST or None, project)
     if request.method == "POST" and all(section.formset.is_valid() for section in formsets):
         lists = {

@@ -3,16 +3,14 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from lifecycle.services import TransitionError
-from lifecycle.stages import Stage
-from lifecycle.views import transition_refused
 from projects import charts, selectors
 from projects.forms import (
     ClosureForm,
@@ -22,10 +20,10 @@ from projects.forms import (
     StatusReportForm,
     plan_formsets,
 )
-from projects.models import PdfJob, Project
+from projects.models import PdfJob, Plan, Project, ProjectDeliverable
 from projects.rows import formset_rows
 from projects.services import delivery, pdfs
-from projects.views.common import decide, project_context
+from projects.views.common import decide, now_is, project_context
 
 # -- The plan ---------------------------------------------------------------------------------
 
@@ -45,17 +43,22 @@ def _plan_page(
             "plan": plan,
             "timeline": charts.plan_timeline(plan),
             "plan_actions": actions_for(plan, request.user, field="state"),
-            "can_edit": delivery.plan_editable(project, request.user),
             "comment_form": comment_form,
         }
     return render(request, "projects/project_plan.html", context, status=status)
 
 
+def _plan(project: Project) -> Plan:
+    plan = getattr(project, "plan", None)
+    if plan is None:
+        raise Http404("No plan yet.")
+    return plan
+
+
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    if not delivery.plan_editable(project, request.user):
-        raise PermissionDenied("The manager edits a draft plan while the project is in Planning.")
-    plan = project.plan
+    plan = _plan(project)
+    require(request.user, "may_edit_plan", plan)
     data = request.POST or None
     form = PlanForm(data, initial={"version": plan.version})
     formsets = plan_formsets(data, plan)
@@ -65,8 +68,6 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             delivery.plan_update(
                 plan=plan, by=request.user, version=form.cleaned_data["version"], lists=lists
             )
-        except TransitionError as error:
-            return transition_refused(request, error, back_url=reverse("projects:plan", args=[pk]))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -80,15 +81,15 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = delivery.PLAN_ACTIONS.get(action)
     project = selectors.project_get(user=request.user, pk=pk)
-    plan = getattr(project, "plan", None)
-    if service is None or plan is None:
+    plan = _plan(project)
+    if service is None:
         raise Http404("No such action.")
     return decide(
         request,
         run=lambda comment: service(plan=plan, by=request.user, comment=comment),
         page=lambda form, status: _plan_page(request, project, form, status),
         back_url=reverse("projects:plan", args=[pk]),
-        record="plan",
+        done=now_is("plan"),
     )
 
 
@@ -101,8 +102,14 @@ def status_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _status_page(
-    request: HttpRequest, project: Project, form: StatusReportForm, status: int = 200
+    request: HttpRequest,
+    project: Project,
+    form: StatusReportForm,
+    status: int = 200,
+    refused: dict[int, dict[str, CommentForm]] | None = None,
 ) -> HttpResponse:
+    """The status tab; `refused` holds a deliverable's comment box (by deliverable and action)
+    to show again with its error."""
     deliverables = [
         (deliverable, actions_for(deliverable, request.user, field="state"))
         for deliverable in project.deliverables.all()
@@ -110,9 +117,8 @@ def _status_page(
     context = project_context(request, project, tab="status") | {
         "reports": project.status_reports.all(),
         "deliverables": deliverables,
-        "can_report": delivery.reporting_allowed(project, request.user),
-        "delivering": project.stage == Stage.DELIVERING,
         "form": form,
+        "refused": refused or {},
     }
     return render(request, "projects/project_status.html", context, status=status)
 
@@ -120,6 +126,7 @@ def _status_page(
 @require_POST
 def status_report_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
+    require(request.user, "may_add_status_report", project)
     form = StatusReportForm(request.POST)
     if form.is_valid():
         try:
@@ -138,19 +145,18 @@ def deliverable_action(
 ) -> HttpResponse:
     service = delivery.DELIVERABLE_ACTIONS.get(action)
     project = selectors.project_get(user=request.user, pk=pk)
-    item = get_object_or_404(project.deliverables.select_related("project"), pk=deliverable)
+    item: ProjectDeliverable = get_object_or_404(project.deliverables, pk=deliverable)
     if service is None:
         raise Http404("No such action.")
-    form = CommentForm(request.POST)
-    back_url = reverse("projects:status", args=[pk])
-    try:
-        if not form.is_valid():
-            raise PermissionDenied(" ".join(form.errors.get("comment", [])))
-        entry = service(deliverable=item, by=request.user, comment=form.cleaned_data["comment"])
-    except TransitionError as error:
-        return transition_refused(request, error, back_url=back_url)
-    messages.success(request, f"{entry.label}: “{item.name}” is now {entry.to_state.lower()}.")
-    return redirect(back_url)
+    return decide(
+        request,
+        run=lambda comment: service(deliverable=item, by=request.user, comment=comment),
+        page=lambda form, status: _status_page(
+            request, project, StatusReportForm(), status, refused={item.pk: {action: form}}
+        ),
+        back_url=reverse("projects:status", args=[pk]),
+        done=lambda entry: f"{entry.label}: “{item.name}” is now {entry.to_state.lower()}.",
+    )
 
 
 # -- The closure report -----------------------------------------------------------------------
@@ -165,7 +171,6 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context |= {
             "report": report,
             "closure": render_input["closure"],
-            "can_edit": delivery.closure_editable(project, request.user),
             "pdf_job": PdfJob.objects.filter(
                 project=project,
                 kind=PdfJob.Kind.CLOSURE,
@@ -177,9 +182,10 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    if not delivery.closure_editable(project, request.user):
-        raise PermissionDenied("The manager writes the closure report while the project closes.")
-    report = project.closure
+    report = getattr(project, "closure", None)
+    if report is None:
+        raise Http404("No closure report yet.")
+    require(request.user, "may_edit_closure", report)
     data = request.POST or None
     form = ClosureForm(data, instance=report)
     goals = ClosureGoalFormSet(

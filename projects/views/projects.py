@@ -4,23 +4,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from lifecycle.rules import allows, require
 from lifecycle.selectors import next_gate
-from lifecycle.services import CommentInvalid, TransitionError
-from lifecycle.views import transition_refused
 from projects import exports, selectors, services
-from projects.forms import (
-    CommentForm,
-    FundingForm,
-)
+from projects.forms import FundingForm
 from projects.models import with_gates
-from projects.roles import can_write_business_case, is_pmo, is_sponsor
-from projects.views.common import project_context
+from projects.rules import is_pmo, is_sponsor
+from projects.views.common import decide, project_context
+from projects.views.proposals import business_case_page
 
 # Home is a dashboard: the first ten of each list, with a count; the portfolio has the rest.
 HOME_LIST_LIMIT = 10
@@ -31,18 +27,18 @@ def home(request: HttpRequest) -> HttpResponse:
     """Role-aware: a user who is several things sees each section that applies."""
     user = request.user
     context: dict[str, Any] = {}
-    if is_sponsor(user):
+    if is_sponsor.test(user):
         context["awaiting"] = selectors.awaiting_decision(user, HOME_LIST_LIMIT)
         sponsored = selectors.shortlist(selectors.projects_sponsored_by(user), HOME_LIST_LIMIT)
         context["sponsored"] = [
             (project, next_gate(project)) for project in with_gates(sponsored.rows)
         ]
         context["sponsored_total"] = sponsored.total
-    if can_write_business_case(user):
+    if allows(user, "may_create_business_case"):
         managed = selectors.shortlist(selectors.projects_managed_by(user), HOME_LIST_LIMIT)
         context["managed"] = [(project, next_gate(project)) for project in with_gates(managed.rows)]
         context["managed_total"] = managed.total
-    if is_pmo(user):
+    if is_pmo.test(user):
         context["by_stage"] = selectors.portfolio_by_stage(user)
         context["blocked"] = selectors.gates_blocked_longest(user)
 
@@ -106,8 +102,7 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    if not services.funding_allowed(project, request.user):
-        raise PermissionDenied("Funding is recorded by the sponsor or the PMO.")
+    require(request.user, "may_record_funding", project)
     form = FundingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.funding_record(project=project, by=request.user, **form.cleaned_data)
@@ -119,17 +114,17 @@ def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
-    form = CommentForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise CommentInvalid(form.errors["comment"][0])
-        entry = services.project_transition(
-            project=project, name=name, by=request.user, comment=form.cleaned_data["comment"]
-        )
-    except TransitionError as error:
-        return transition_refused(request, error, back_url=project.get_absolute_url())
-    messages.success(request, f"{entry.label}: the project is now {entry.to_state}.")
-    return redirect(project)
+    return decide(
+        request,
+        run=lambda comment: services.project_transition(
+            project=project, name=name, by=request.user, comment=comment
+        ),
+        page=lambda form, status: business_case_page(
+            request, project, status=status, refused={name: form}
+        ),
+        back_url=project.get_absolute_url(),
+        done=lambda entry: f"{entry.label}: the project is now {entry.to_state}.",
+    )
 
 
 def floor(request: HttpRequest) -> HttpResponse:

@@ -1,13 +1,12 @@
 """The business case: write it, submit it, decide it."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from lifecycle.stages import Role
 from projects import proposal_document, selectors, services
 from projects.forms import (
     BusinessCaseForm,
@@ -16,16 +15,15 @@ from projects.forms import (
     RiskFormSet,
 )
 from projects.models import Project, Proposal, ProposalState, Risk
-from projects.roles import can_write_business_case
 from projects.rows import formset_rows
-from projects.views.common import decide, project_context
+from projects.rules import approval_authority
+from projects.views.common import decide, now_is, project_context
 
 # -- The business case -----------------------------------------------------------------------
 
 
 def business_case_create(request: HttpRequest) -> HttpResponse:
-    if not can_write_business_case(request.user):
-        raise PermissionDenied("You may not write business cases.")
+    require(request.user, "may_create_business_case")
     form = BusinessCaseForm(request.POST or None)
     risks = RiskFormSet(request.POST or None, instance=Proposal(), prefix="risks")
     if request.method == "POST" and form.is_valid() and risks.is_valid():
@@ -44,8 +42,7 @@ def business_case_create(request: HttpRequest) -> HttpResponse:
 def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(user=request.user, pk=pk)
     proposal = project.proposal
-    if Role.MANAGER not in project.roles_of(request.user) or not proposal.is_editable:
-        raise PermissionDenied("Only the manager edits a draft business case.")
+    require(request.user, "may_edit_business_case", proposal)
     form = BusinessCaseForm(request.POST or None, instance=proposal, project=project)
     risks = RiskFormSet(request.POST or None, instance=proposal, prefix="risks")
     if request.method == "POST" and form.is_valid() and risks.is_valid():
@@ -71,15 +68,22 @@ def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The project page, opened on its Business case tab."""
     project = selectors.project_get(user=request.user, pk=pk)
-    return _business_case_page(request, project, CommentForm())
+    return business_case_page(request, project)
 
 
 AWAITING = (ProposalState.SUBMITTED, ProposalState.ESCALATED)
 
 
-def _business_case_page(
-    request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
+def business_case_page(
+    request: HttpRequest,
+    project: Project,
+    comment_form: CommentForm | None = None,
+    *,
+    status: int = 200,
+    refused: dict[str, CommentForm] | None = None,
 ) -> HttpResponse:
+    """The project page on its Business case tab. `comment_form` is the decision's comment box
+    shown again with its error; `refused` a stage action's, by the action's name."""
     proposal = project.proposal
     actions = actions_for(proposal, request.user, field="state")
     names = {action.name for action in actions}
@@ -95,11 +99,11 @@ def _business_case_page(
         "proposal_actions": actions,
         "can_decide": bool(names & {"approve", "endorse"}),
         "endorses": "endorse" in names,
-        "sponsor_limit": getattr(request.user, "sponsor_profile", None),
+        "authority": approval_authority(request.user),
         "last_decision": decision,
         "changes": changes,
-        "comment_form": comment_form,
-        "can_edit": proposal.is_editable and Role.MANAGER in project.roles_of(request.user),
+        "comment_form": comment_form or CommentForm(),
+        "refused": refused or {},
     }
     return render(request, "projects/project_business_case.html", context, status=status)
 
@@ -113,7 +117,7 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return decide(
         request,
         run=lambda comment: service(proposal=project.proposal, by=request.user, comment=comment),
-        page=lambda form, status: _business_case_page(request, project, form, status),
+        page=lambda form, status: business_case_page(request, project, form, status=status),
         back_url=project.get_absolute_url(),
-        record="business case",
+        done=now_is("business case"),
     )

@@ -235,3 +235,45 @@ def test_every_page_has_one_heading_labelled_controls_and_no_console_errors(pers
     visit(priya, "Status", "status report form")
 
     assert problems == {}
+
+
+def test_an_escalated_business_case_is_approved_and_the_approver_lands_on_it(
+    person, manager, sponsor, sponsor2
+):
+    """Above Lee Park's limit of 50,000 their Approve is an endorsement; Dana Whitfield, whose
+    limit covers 120,000, approves it from her inbox and lands on the approved business case
+    (she is not the project's sponsor: having decided, she keeps reading it)."""
+    from decimal import Decimal
+
+    from projects.models import Proposal, ProposalState
+    from tests.factories import ProjectFactory
+
+    project = ProjectFactory(
+        title="Campus network refresh", manager=manager, sponsor=sponsor2.sponsor_profile
+    )
+    Proposal.objects.filter(project=project).update(
+        estimated_cost=Decimal("120000"), state=ProposalState.SUBMITTED, revision=1
+    )
+
+    lee = person("sponsor2").page
+    follow(
+        lee,
+        lee.get_by_role("region", name="Awaiting my decision").get_by_role(
+            "link", name="Campus network refresh"
+        ),
+    )
+    expect(lee.get_by_text("Your approval limit is EUR 50,000.00")).to_be_visible()
+    lee.get_by_role("button", name="Approve").click()
+    expect(lee.get_by_text("the business case is now escalated")).to_be_visible()
+
+    dana = person("sponsor")
+    waiting = dana.page.get_by_role("region", name="Awaiting my decision")
+    expect(waiting).to_contain_text("Business case (escalated)")
+    follow(dana.page, waiting.get_by_role("link", name="Campus network refresh"))
+    with dana.page.expect_navigation() as landed:
+        dana.page.get_by_role("button", name="Approve").click()
+
+    assert landed.value.status == 200
+    expect(dana.page.get_by_text("Approve: the business case is now approved.")).to_be_visible()
+    expect(dana.page.locator(".badge", has_text="Approved")).to_be_visible()
+    dana.screenshot("escalated-approval")

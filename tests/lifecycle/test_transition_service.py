@@ -5,12 +5,14 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from lifecycle.models import AuditEntry
-from lifecycle.services import (
+from lifecycle.errors import (
     CommentInvalid,
     GateClosed,
     TransitionConflict,
     TransitionForbidden,
+)
+from lifecycle.models import AuditEntry
+from lifecycle.services import (
     transition_run,
 )
 from lifecycle.stages import Stage

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from lifecycle.errors import TransitionConflict, TransitionForbidden
 from lifecycle.models import AuditEntry
-from lifecycle.services import TransitionConflict, TransitionForbidden
 from lifecycle.stages import Stage
 from projects import notifications, services
 from projects.models import Project, Proposal, ProposalState

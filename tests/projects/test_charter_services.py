@@ -3,17 +3,17 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 
-from lifecycle.models import AuditEntry, RecordImmutable
-from lifecycle.services import (
+from lifecycle.errors import (
     CommentInvalid,
     GateClosed,
+    NotNow,
     RecordChanged,
     TransitionConflict,
     TransitionForbidden,
 )
+from lifecycle.models import AuditEntry, RecordImmutable
 from lifecycle.stages import Stage
 from projects import charter_document, notifications, services
 from projects.models import Charter, CharterRevision, CharterState, Project
@@ -69,7 +69,7 @@ def test_manager_fills_the_charter_and_rows_round_trip(initiating, manager):
 
 @pytest.mark.parametrize("who", ["sponsor", "manager2", "member", "pmo"])
 def test_only_the_manager_edits_the_charter(initiating, who, request):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionForbidden):
         save(initiating.charter, request.getfixturevalue(who))
 
 
@@ -115,7 +115,7 @@ def test_manager_submits_and_the_sponsor_is_told(filled, manager, sponsor):
 def test_a_submitted_charter_cannot_be_edited(filled, manager):
     services.charter_submit(charter=filled.charter, by=manager)
 
-    with pytest.raises(RecordChanged, match="submitted for sign-off"):
+    with pytest.raises(NotNow, match="waits for the sponsor's sign-off"):
         save(filled.charter, manager)
 
 
@@ -168,7 +168,7 @@ def test_return_needs_a_reason_and_reopens_the_draft(submitted_charter, sponsor,
 def test_a_signed_charter_refuses_edits_until_amended(submitted_charter, sponsor, manager):
     services.charter_sign(charter=submitted_charter, by=sponsor)
 
-    with pytest.raises(RecordChanged, match="signed"):
+    with pytest.raises(NotNow, match="signed"):
         save(submitted_charter, manager)
 
     services.charter_amend(charter=submitted_charter, by=manager)

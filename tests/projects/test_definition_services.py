@@ -4,12 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from lifecycle import gates
+from lifecycle.errors import GateClosed, NotNow, TransitionForbidden
 from lifecycle.models import AuditEntry
-from lifecycle.services import GateClosed, TransitionForbidden
 from lifecycle.stages import Stage
 from projects import services
 from projects.models import Goal, Measurement, Project
@@ -62,12 +62,12 @@ def test_the_smart_check_names_what_a_goal_lacks(defining, manager, changes, mis
 
 @pytest.mark.parametrize("who", ["sponsor", "manager2", "member", "pmo"])
 def test_only_the_manager_sets_goals(defining, who, request):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionForbidden):
         definition.goal_save(project=defining, by=request.getfixturevalue(who), **smart_goal())
 
 
 def test_goals_are_set_only_in_defining(initiating, manager):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow, match="in Defining; it is in Initiating now"):
         definition.goal_save(project=initiating, by=manager, **smart_goal())
 
 
@@ -152,9 +152,9 @@ def test_after_defining_goals_are_fixed_but_measurements_flow(goal, defining, ma
     advance_to_planning(defining, manager)
     planning = Project.objects.get(pk=defining.pk)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow):
         definition.goal_save(project=planning, by=manager, goal=goal, statement="Changed")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow):
         scope(planning, manager, in_scope=0)
     definition.measurement_add(goal=goal, by=pmo, date=TODAY(), value=Decimal(600))
 
@@ -164,7 +164,7 @@ def test_after_defining_goals_are_fixed_but_measurements_flow(goal, defining, ma
 
 def test_no_measurements_before_defining(initiating, manager):
     goal = Goal.objects.create(project=initiating, **smart_goal())
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow):
         definition.measurement_add(goal=goal, by=manager, date=TODAY(), value=Decimal(1))
 
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from lifecycle.services import CommentInvalid, GateClosed, TransitionForbidden
+from lifecycle.errors import CommentInvalid, GateClosed, NotNow, TransitionForbidden
 from lifecycle.stages import Stage
 from projects import notifications, services
 from projects.models import DeliverableState, Plan, PlanState, Project
@@ -177,7 +177,7 @@ def test_the_closing_gate_lists_what_is_missing(delivering, sponsor):
 
 def test_status_reports_are_the_managers_and_not_in_the_future(delivering, manager, sponsor):
     report = dict(schedule="green", budget="green", scope="amber", summary="Fine")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionForbidden):
         delivery.status_report_add(project=delivering, by=sponsor, date=TODAY(), **report)
     with pytest.raises(ValidationError, match="future"):
         delivery.status_report_add(
@@ -259,9 +259,11 @@ def test_a_closed_project_is_read_only(closed, manager, sponsor, pmo):
         ),
         lambda: save_plan(closed, manager),
         lambda: definition.goal_archive(goal=goal, by=manager),
+        lambda: services.charter_amend(charter=closed.charter, by=manager),
+        lambda: delivery.plan_revise(plan=closed.plan, by=manager),
     ]
     for refuse in refusals:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotNow, match="is closed: its records are read-only"):
             refuse()
     for name in ("hold", "cancel"):
         with pytest.raises(Exception) as refused:
@@ -281,7 +283,7 @@ def test_a_cancelled_project_is_read_only(delivering, manager, pmo):
     services.project_transition(project=delivering, name="cancel", by=pmo, comment="Merged")
     cancelled = Project.objects.get(pk=delivering.pk)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow, match="is cancelled"):
         delivery.status_report_add(
             project=cancelled,
             by=manager,
@@ -291,5 +293,5 @@ def test_a_cancelled_project_is_read_only(delivering, manager, pmo):
             scope="red",
             summary="x",
         )
-    with pytest.raises(GateClosed):
+    with pytest.raises(NotNow, match="is cancelled"):
         delivery.deliverable_deliver(deliverable=cancelled.deliverables.get(), by=manager)

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from projects import rendering
 from projects.models import PdfJob, Plan, Project, StatusReport
-from projects.services import delivery, pdfs
+from projects.services import delivery
 from tests.conftest import client_for
 
 
@@ -135,7 +136,7 @@ def test_the_closure_report_renders_to_pdf(closing, manager, tmp_path):
     assert client.post(url("closure-edit", closing), data).status_code == 302
     client.post(url("closure-pdf", closing))
 
-    job = pdfs.pdf_job_render(PdfJob.objects.get(kind="closure").pk)
+    job = rendering.render_job(PdfJob.objects.get(kind="closure").pk)
 
     assert job.status == "ready", job.error
     response = client.get(reverse("projects:pdf-download", args=[closing.pk, job.pk]))
@@ -164,4 +165,6 @@ def test_a_closed_project_offers_no_edits(closing, manager, member):
         for label in ("Edit", "Add measurement", "Add status report", "Put on hold"):
             assert f">{label}" not in page, (name, label)
     for name in ("closure-edit", "plan-edit", "charter-edit", "scope-edit"):
-        assert client.get(url(name, closing)).status_code == 403
+        response = client.get(url(name, closing))
+        assert response.status_code == 409
+        assert "is closed: its records are read-only" in response.content.decode()

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from projects import services
+from projects import rendering, services, tasks
 from projects.models import PdfJob
-from projects.services import pdfs
 from tests.conftest import charter_lists, charter_texts, client_for
 
 
@@ -41,7 +40,7 @@ def big(filled, manager):
 
 
 def test_a_draft_renders_every_section_with_the_watermark(big, manager, tmp_path):
-    job = pdfs.pdf_job_render(services.charter_pdf_request(project=big, by=manager).pk)
+    job = rendering.render_job(services.charter_pdf_request(project=big, by=manager).pk)
 
     assert job.status == PdfJob.Status.READY, job.error
     text = pdf_text(job, tmp_path)
@@ -63,7 +62,7 @@ def test_a_signed_charter_prints_the_signoff_block(big, manager, sponsor, tmp_pa
     services.charter_sign(charter=big.charter, by=sponsor)
     revision = big.charter.revisions.get()
 
-    job = pdfs.pdf_job_render(services.charter_pdf_request(project=big, by=manager).pk)
+    job = rendering.render_job(services.charter_pdf_request(project=big, by=manager).pk)
 
     text = pdf_text(job, tmp_path)
     assert revision.sha256 in text.replace("\n", "")
@@ -86,14 +85,14 @@ def test_generate_is_enqueued_after_commit(filled, manager, django_capture_on_co
 def test_an_unchanged_charter_is_rendered_once(filled, manager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as first_callbacks:
         first = services.charter_pdf_request(project=filled, by=manager)
-    pdfs.pdf_job_render(first.pk)
+    rendering.render_job(first.pk)
     with django_capture_on_commit_callbacks() as second_callbacks:
         second = services.charter_pdf_request(project=filled, by=manager)
 
     assert second.pk == first.pk
     assert (len(first_callbacks), len(second_callbacks)) == (1, 0)
     assert PdfJob.objects.get().attempts == 1
-    assert pdfs.pdf_job_render(first.pk).attempts == 1  # a late duplicate delivery: no-op
+    assert rendering.render_job(first.pk).attempts == 1  # a late duplicate delivery: no-op
 
 
 def test_a_changed_charter_gets_a_new_job(filled, manager):
@@ -115,7 +114,7 @@ def test_a_render_error_fails_with_a_message_and_can_be_retried(filled, manager)
         document={"template": "1", "charter": None, "signoff": None}
     )
 
-    failed = pdfs.pdf_job_render(job.pk)
+    failed = rendering.render_job(job.pk)
 
     assert failed.status == PdfJob.Status.FAILED
     assert failed.error.startswith("Rendering failed: TypeError")
@@ -127,7 +126,7 @@ def test_a_job_whose_worker_keeps_dying_gives_up(filled, manager):
     job = services.charter_pdf_request(project=filled, by=manager)
     PdfJob.objects.filter(pk=job.pk).update(status=PdfJob.Status.RENDERING, attempts=3)
 
-    job = pdfs.pdf_job_render(job.pk)
+    job = rendering.render_job(job.pk)
 
     assert job.status == PdfJob.Status.FAILED
     assert "Gave up after 3 attempts" in job.error
@@ -146,13 +145,13 @@ def test_the_sweeper_requeues_stuck_jobs(filled, manager):
     )
     PdfJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
 
-    assert services.pdf_jobs_requeue_stuck() == 1
+    assert tasks.requeue_stuck_pdfs() == 1
     assert queued() == 1
     assert fresh.status == PdfJob.Status.QUEUED
 
 
 def test_download_is_permission_checked(filled, manager, member, viewer):
-    job = pdfs.pdf_job_render(services.charter_pdf_request(project=filled, by=manager).pk)
+    job = rendering.render_job(services.charter_pdf_request(project=filled, by=manager).pk)
     download = reverse("projects:pdf-download", args=[filled.pk, job.pk])
 
     response = client_for(member).get(download)
@@ -173,7 +172,7 @@ def test_a_pending_job_is_polled_and_a_ready_one_offers_the_download(filled, man
     assert 'hx-trigger="every 1s"' in pending and "Queued" in pending
     assert client.get(reverse("projects:pdf-download", args=[filled.pk, job.pk])).status_code == 404
 
-    pdfs.pdf_job_render(job.pk)
+    rendering.render_job(job.pk)
     ready = client.get(status).content.decode()
     assert "Download PDF" in ready and "hx-trigger" not in ready
 

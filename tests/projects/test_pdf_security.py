@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from projects import pdf
+from projects import pdf, rendering
 from projects.services import pdfs
 from projects.services.charters import charter_update
 from tests.conftest import charter_lists, charter_texts
@@ -116,7 +116,7 @@ def test_payloads_in_charter_fields_are_printed_as_text(filled, manager, canary,
     )
     job = pdfs.charter_pdf_request(project=filled, by=manager)
 
-    job = pdfs.pdf_job_render(job.pk)
+    job = rendering.render_job(job.pk)
 
     assert job.status == "ready", job.error
     with job.file.open("rb") as content:

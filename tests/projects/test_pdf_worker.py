@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
-from projects import services
+from projects import rendering, services, tasks
 from projects.models import PdfJob, Proposal
 from tests.conftest import charter_lists, charter_texts, client_for
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
@@ -129,9 +129,9 @@ def test_a_job_requested_while_redis_is_down_completes_once_it_is_back(tmp_path)
         wait_for_redis(url)
         with running_worker(tmp_path, broker_url=url), broker(url):
             PdfJob.objects.filter(pk=job.pk).update(
-                queued_at=job.queued_at - services.pdfs.STUCK_QUEUED_AFTER * 2
+                queued_at=job.queued_at - rendering.STUCK_QUEUED_AFTER * 2
             )
-            assert services.pdf_jobs_requeue_stuck() == 1  # what celery beat runs every minute
+            assert tasks.requeue_stuck_pdfs() == 1  # what celery beat runs every minute
             assert wait_for(job.pk).status == "ready"
     finally:
         server.terminate()

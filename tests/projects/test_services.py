@@ -4,10 +4,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
+from lifecycle.errors import (
+    CommentInvalid,
+    GateClosed,
+    NotNow,
+    TransitionConflict,
+    TransitionForbidden,
+)
 from lifecycle.models import AuditEntry
-from lifecycle.services import CommentInvalid, GateClosed, TransitionConflict, TransitionForbidden
 from lifecycle.stages import Stage
 from projects import services
 from projects.models import Project, Proposal, ProposalState
@@ -50,7 +55,7 @@ def test_manager_can_write_a_business_case(manager, sponsor):
 
 
 def test_viewer_cannot_write_a_business_case(viewer, sponsor):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionForbidden):
         services.business_case_create(
             by=viewer, title="X", category="other", sponsor=sponsor.sponsor_profile, risks=[]
         )
@@ -77,12 +82,12 @@ def test_manager_edits_risks_in_place(project, manager):
 
 
 def test_another_manager_cannot_edit(project, manager2):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionForbidden):
         services.business_case_update(proposal=project.proposal, by=manager2, risks=[])
 
 
 def test_a_submitted_business_case_cannot_be_edited(submitted, manager):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow, match="submitted"):
         services.business_case_update(proposal=submitted.proposal, by=manager, risks=[])
 
 
@@ -207,7 +212,7 @@ def test_pmo_records_funding_too(approved, pmo, sponsor):
 
 @pytest.mark.parametrize("who", ["manager", "sponsor2", "member"])
 def test_only_sponsor_or_pmo_record_funding(approved, who, request):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TransitionForbidden):
         services.funding_record(
             project=approved,
             by=request.getfixturevalue(who),
@@ -218,7 +223,7 @@ def test_only_sponsor_or_pmo_record_funding(approved, who, request):
 
 
 def test_no_funding_before_approval(submitted, sponsor):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotNow, match="once the business case is approved"):
         services.funding_record(
             project=submitted,
             by=sponsor,

@@ -11,9 +11,8 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from projects import services
+from projects import rendering, services
 from projects.models import PdfJob
-from projects.services import pdfs
 from tests.conftest import client_for
 from tests.projects.test_pdf_worker import charter_project, wait_for
 
@@ -105,7 +104,7 @@ def test_a_huge_charter_renders_or_fails_with_a_message_and_the_worker_stays_hea
         lists=charter_lists(stakeholders=100),
         **charter_texts(objectives="\n".join(f"Objective line {n}" for n in range(1300))),
     )
-    job = pdfs.pdf_job_render(services.charter_pdf_request(project=filled, by=manager).pk)
+    job = rendering.render_job(services.charter_pdf_request(project=filled, by=manager).pk)
 
     assert job.status in (PdfJob.Status.READY, PdfJob.Status.FAILED)
     assert job.status == PdfJob.Status.READY or job.error

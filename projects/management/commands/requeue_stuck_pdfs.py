@@ -4,11 +4,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from projects.services import pdf_jobs_requeue_stuck
+from projects.tasks import requeue_stuck_pdfs
 
 
 class Command(BaseCommand):
     help = "Enqueue PDF jobs left queued (the broker was down) or rendering past the time limit."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(f"Re-queued {pdf_jobs_requeue_stuck()} PDF jobs.")
+        self.stdout.write(f"Re-queued {requeue_stuck_pdfs()} PDF jobs.")

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects import services
+from projects.formats import person
 from projects.models import Charter, Membership, Plan, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
 from projects.services import definition, delivery
@@ -626,7 +627,7 @@ class Command(BaseCommand):
                 by=manager,
                 start_date=today - timedelta(days=started),
                 due_date=today + timedelta(days=due_in),
-                owner=project.manager.get_full_name(),
+                owner=person(project.manager),
                 **fields,
             )
             for days_ago, value in readings:

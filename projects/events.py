@@ -1,0 +1,99 @@
+"""What happens to a project, by name, and who hears about it (SPEC §6).
+
+Every audit row carries one of these namespaced names (`AuditEntry.event`): the state machines
+declare theirs on each transition (`custom={"event": …}`), the other services pass theirs to
+`audit_record`. Who is told is declared here, per event — never guessed from a transition's
+name — and `projects/notifications.py` turns an audience into people. The API's webhooks
+will publish the same names.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lifecycle.stages import STAGE_CHANGED
+
+
+class Audience(StrEnum):
+    NOBODY = "nobody"
+    SPONSOR = "sponsor"  # the project's sponsor: something awaits their decision
+    APPROVERS = "approvers"  # every sponsor whose approval limit covers the cost
+    MANAGER = "manager"  # the project's manager: the sponsor decided
+    EVERYONE = "everyone"  # manager, sponsor and members: the stage changed
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    audience: Audience
+    page: str = "projects:detail"  # where a mail about it sends its reader
+
+    @property
+    def awaits_decision(self) -> bool:
+        return self.audience in (Audience.SPONSOR, Audience.APPROVERS)
+
+
+BUSINESS_CASE_CREATED = "business_case.created"
+BUSINESS_CASE_EDITED = "business_case.edited"
+BUSINESS_CASE_SUBMITTED = "business_case.submitted"
+BUSINESS_CASE_ENDORSED = "business_case.endorsed"
+BUSINESS_CASE_APPROVED = "business_case.approved"
+BUSINESS_CASE_REJECTED = "business_case.rejected"
+BUSINESS_CASE_CHANGES_REQUESTED = "business_case.changes_requested"
+BUSINESS_CASE_WITHDRAWN = "business_case.withdrawn"
+FUNDING_RECORDED = "funding.recorded"
+CHARTER_EDITED = "charter.edited"
+CHARTER_SUBMITTED = "charter.submitted"
+CHARTER_SIGNED = "charter.signed"
+CHARTER_RETURNED = "charter.returned"
+CHARTER_AMENDED = "charter.amended"
+GOAL_SAVED = "goal.saved"
+GOAL_ARCHIVED = "goal.archived"
+MEASUREMENT_ADDED = "measurement.added"
+SCOPE_EDITED = "scope.edited"
+PLAN_EDITED = "plan.edited"
+PLAN_SUBMITTED = "plan.submitted"
+PLAN_APPROVED = "plan.approved"
+PLAN_RETURNED = "plan.returned"
+PLAN_REVISED = "plan.revised"
+STATUS_REPORTED = "status_report.added"
+DELIVERABLE_DELIVERED = "deliverable.delivered"
+DELIVERABLE_ACCEPTED = "deliverable.accepted"
+DELIVERABLE_SENT_BACK = "deliverable.sent_back"
+CLOSURE_EDITED = "closure.edited"
+
+_CHARTER, _PLAN, _STATUS = "projects:charter", "projects:plan", "projects:status"
+
+EVENTS: dict[str, Event] = {
+    event.name: event
+    for event in (
+        Event(BUSINESS_CASE_CREATED, Audience.NOBODY),
+        Event(BUSINESS_CASE_EDITED, Audience.NOBODY),
+        Event(BUSINESS_CASE_SUBMITTED, Audience.SPONSOR),
+        Event(BUSINESS_CASE_ENDORSED, Audience.APPROVERS),
+        Event(BUSINESS_CASE_APPROVED, Audience.MANAGER),
+        Event(BUSINESS_CASE_REJECTED, Audience.MANAGER),
+        Event(BUSINESS_CASE_CHANGES_REQUESTED, Audience.MANAGER),
+        Event(BUSINESS_CASE_WITHDRAWN, Audience.NOBODY),
+        Event(FUNDING_RECORDED, Audience.MANAGER),
+        Event(STAGE_CHANGED, Audience.EVERYONE),
+        Event(CHARTER_EDITED, Audience.NOBODY, _CHARTER),
+        Event(CHARTER_SUBMITTED, Audience.SPONSOR, _CHARTER),
+        Event(CHARTER_SIGNED, Audience.MANAGER, _CHARTER),
+        Event(CHARTER_RETURNED, Audience.MANAGER, _CHARTER),
+        Event(CHARTER_AMENDED, Audience.NOBODY, _CHARTER),
+        Event(GOAL_SAVED, Audience.NOBODY, "projects:goals"),
+        Event(GOAL_ARCHIVED, Audience.NOBODY, "projects:goals"),
+        Event(MEASUREMENT_ADDED, Audience.NOBODY, "projects:goals"),
+        Event(SCOPE_EDITED, Audience.NOBODY, "projects:scope"),
+        Event(PLAN_EDITED, Audience.NOBODY, _PLAN),
+        Event(PLAN_SUBMITTED, Audience.SPONSOR, _PLAN),
+        Event(PLAN_APPROVED, Audience.MANAGER, _PLAN),
+        Event(PLAN_RETURNED, Audience.MANAGER, _PLAN),
+        Event(PLAN_REVISED, Audience.NOBODY, _PLAN),
+        Event(STATUS_REPORTED, Audience.NOBODY, _STATUS),
+        Event(DELIVERABLE_DELIVERED, Audience.SPONSOR, _STATUS),
+        Event(DELIVERABLE_ACCEPTED, Audience.MANAGER, _STATUS),
+        Event(DELIVERABLE_SENT_BACK, Audience.MANAGER, _STATUS),
+        Event(CLOSURE_EDITED, Audience.NOBODY, "projects:closure"),
+    )
+}

@@ -18,7 +18,7 @@ from lifecycle import gates
 from lifecycle.models import ImmutableModel
 from lifecycle.rules import permission
 from projects import events
-from projects.models.projects import Project, ProjectRecord
+from projects.models.projects import Project, ProjectRecord, check_ends_after_start
 from projects.models.proposals import RiskFields, risk_scores_constraint
 
 
@@ -245,6 +245,9 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_ends_after_start(self)
 
 
 class CharterRisk(RiskFields):

@@ -14,7 +14,7 @@ from lifecycle import gates
 from lifecycle.rules import permission
 from projects import events
 from projects.models.definition import Goal, value_field
-from projects.models.projects import Project, ProjectRecord, money_field
+from projects.models.projects import Project, ProjectRecord, check_ends_after_start, money_field
 
 # -- Planning --------------------------------------------------------------------------------
 
@@ -152,6 +152,9 @@ class PlanTask(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_ends_after_start(self)
 
 
 class PlanMilestone(models.Model):

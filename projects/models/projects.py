@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import prefetch_related_objects
@@ -25,6 +26,12 @@ SCORE_VALIDATORS = [
     MinValueValidator(1, "Use a value from 1 to 5."),
     MaxValueValidator(5, "Use a value from 1 to 5."),
 ]
+
+
+def check_ends_after_start(record: Any) -> None:
+    """For `clean()` of anything with a start and an end date: the form shows it by the end."""
+    if record.start_date and record.end_date and record.end_date < record.start_date:
+        raise ValidationError({"end_date": "The end must not be before the start."})
 
 
 def money_field(**kwargs: Any) -> models.DecimalField:

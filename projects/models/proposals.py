@@ -10,7 +10,13 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from lifecycle import gates
 from lifecycle.rules import permission
 from projects import events
-from projects.models.projects import SCORE_VALIDATORS, Project, ProjectRecord, money_field
+from projects.models.projects import (
+    SCORE_VALIDATORS,
+    Project,
+    ProjectRecord,
+    check_ends_after_start,
+    money_field,
+)
 
 
 class ProposalState(models.TextChoices):
@@ -101,6 +107,9 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Business case for {self.project}"
+
+    def clean(self) -> None:
+        check_ends_after_start(self)
 
     @property
     def is_approved(self) -> bool:

@@ -6,7 +6,6 @@ Each one is atomic, checks who may do it, and leaves an audit row. State changes
 
 from projects.services.charters import (
     CHARTER_ACTIONS,
-    CHARTER_LISTS,
     charter_amend,
     charter_open,
     charter_return,
@@ -29,7 +28,6 @@ from projects.services.proposals import (
 
 __all__ = [
     "CHARTER_ACTIONS",
-    "CHARTER_LISTS",
     "PROPOSAL_ACTIONS",
     "business_case_create",
     "business_case_update",

@@ -3,36 +3,15 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import transaction
 
 from lifecycle.errors import RecordChanged
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from lifecycle.services import audit_record, transition_run
 from projects import charter_document, events, tasks
-from projects.models import (
-    Charter,
-    CharterItem,
-    CharterRevision,
-    CharterRisk,
-    Deliverable,
-    Milestone,
-    Project,
-    Risk,
-    Stakeholder,
-    Task,
-)
-from projects.rows import Row, sync_rows
-
-# Every list of the charter: the model, the fields a form edits, what is fixed for the list.
-CHARTER_LISTS: dict[str, tuple[type[models.Model], tuple[str, ...], dict[str, str]]] = {
-    "stakeholders": (Stakeholder, Stakeholder.FIELDS, {}),
-    "milestones": (Milestone, Milestone.FIELDS, {}),
-    "deliverables": (Deliverable, Deliverable.FIELDS, {}),
-    **{kind: (CharterItem, CharterItem.FIELDS, {"kind": kind}) for kind in CharterItem.Kind.values},
-    "tasks": (Task, Task.FIELDS, {}),
-    "risks": (CharterRisk, CharterRisk.FIELDS, {}),
-}
+from projects.lists import CHARTER_LISTS, Row, by_key
+from projects.models import Charter, CharterRevision, CharterRisk, Project, Risk
 
 
 def charter_open(project: Project) -> Charter:
@@ -73,9 +52,9 @@ def charter_update(
         changed = [name for name in Charter.TEXT_FIELDS if getattr(locked, name) != fields[name]]
         for name in changed:
             setattr(locked, name, fields[name])
+        charter_lists = by_key(CHARTER_LISTS)
         for key, rows in lists.items():
-            model, model_fields, fixed = CHARTER_LISTS[key]
-            if sync_rows(model, rows, model_fields, charter=locked, **fixed):
+            if charter_lists[key].store(rows, locked):
                 changed.append(key)
         locked.version += 1
         locked.save()

@@ -14,14 +14,8 @@ from django.utils import timezone
 from lifecycle.rules import require
 from lifecycle.services import audit_record
 from projects import events
-from projects.models import Goal, Measurement, Project, Requirement, ScopeItem
-from projects.rows import Row, sync_rows
-
-SCOPE_LISTS: dict[str, tuple[type, tuple[str, ...], dict[str, str]]] = {
-    "in_scope": (ScopeItem, ScopeItem.FIELDS, {"kind": ScopeItem.Kind.IN}),
-    "out_of_scope": (ScopeItem, ScopeItem.FIELDS, {"kind": ScopeItem.Kind.OUT}),
-    "requirements": (Requirement, Requirement.FIELDS, {}),
-}
+from projects.lists import SCOPE_LISTS, Row, by_key
+from projects.models import Goal, Measurement, Project
 
 
 def goal_save(
@@ -118,11 +112,8 @@ def scope_update(*, project: Project, by: AbstractBaseUser, lists: dict[str, lis
     with transaction.atomic():
         project = Project.objects.locked(project.pk)
         require(by, "may_edit_scope", project)
-        changed = []
-        for key, rows in lists.items():
-            model, fields, fixed = SCOPE_LISTS[key]
-            if sync_rows(model, rows, fields, project=project, **fixed):
-                changed.append(key)
+        scope_lists = by_key(SCOPE_LISTS)
+        changed = [key for key, rows in lists.items() if scope_lists[key].store(rows, project)]
         audit_record(
             subject=project,
             record="Scope",

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lifecycle.errors import RecordChanged
@@ -15,8 +15,8 @@ from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from lifecycle.services import audit_record, transition_run
 from projects import events, tasks
+from projects.lists import PLAN_LISTS, Row
 from projects.models import (
-    BudgetLine,
     ClosureGoal,
     ClosureReport,
     Plan,
@@ -26,15 +26,8 @@ from projects.models import (
     ProjectDeliverable,
     StatusReport,
 )
-from projects.rows import Row, sync_rows
 
 # -- Planning --------------------------------------------------------------------------------
-
-PLAN_LISTS: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
-    "tasks": (PlanTask, PlanTask.FIELDS),
-    "milestones": (PlanMilestone, PlanMilestone.FIELDS),
-    "budget_lines": (BudgetLine, BudgetLine.FIELDS),
-}
 
 
 def plan_open(project: Project) -> Plan:
@@ -72,11 +65,11 @@ def plan_update(
             raise RecordChanged(
                 "The plan was saved elsewhere after you opened this form. Nothing was saved."
             )
-        changed = []
-        for key in ("tasks", "milestones", "budget_lines"):  # tasks first: others may follow
-            model, fields = PLAN_LISTS[key]
-            if key in lists and sync_rows(model, lists[key], fields, plan=locked):
-                changed.append(key)
+        changed = [
+            spec.key  # in their declared order: tasks first
+            for spec in PLAN_LISTS
+            if spec.key in lists and spec.store(lists[spec.key], locked)
+        ]
         _check_dependencies(locked)
         locked.version += 1
         locked.save()

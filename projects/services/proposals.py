@@ -9,14 +9,13 @@ from lifecycle.models import AuditEntry
 from lifecycle.rules import allows, require
 from lifecycle.services import audit_record, transition_run
 from projects import events, proposal_document, tasks
+from projects.lists import RISKS, Row
 from projects.models import (
     Project,
     Proposal,
     ProposalState,
-    Risk,
     Sponsor,
 )
-from projects.rows import Row, sync_rows
 from projects.rules import approval_authority
 
 PROJECT_FIELDS = ("title", "category", "sponsor")
@@ -39,7 +38,7 @@ def business_case_create(
             title=title, category=category, sponsor=sponsor, manager=by
         )
         proposal = Proposal.objects.create(project=project, **_proposal_fields(fields))
-        sync_rows(Risk, risks, Risk.FIELDS, proposal=proposal)
+        RISKS.store(risks, proposal)
         audit_record(
             subject=project,
             record=Proposal.audit_record,
@@ -71,7 +70,7 @@ def business_case_update(
             if getattr(proposal, name) != value:
                 setattr(proposal, name, value)
                 changed.append(name)
-        if sync_rows(Risk, risks, Risk.FIELDS, proposal=proposal):
+        if RISKS.store(risks, proposal):
             changed.append("risks")
         project.save(update_fields=[n for n in PROJECT_FIELDS if n in changed] or None)
         proposal.save()

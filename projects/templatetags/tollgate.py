@@ -64,7 +64,7 @@ def risk_level(score: int) -> str:
     return _level(score)
 
 
-@register.inclusion_tag("projects/_heat_map.html")
+@register.inclusion_tag("projects/portfolio/_heat_map.html")
 def risk_heat_map(risks: Any) -> dict[str, Any]:
     """A 5 × 5 grid, impact up and likelihood across, counting risks in each cell. Takes the
     risks, or their counts by (likelihood, impact) already made by the database."""

@@ -9,20 +9,19 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from projects import charter_document, selectors, services
-from projects.forms import (
-    CharterForm,
-    CommentForm,
-    charter_formsets,
-)
+from projects import charter_document, lists, services
+from projects.forms.charters import CharterForm
+from projects.forms.common import CommentForm
+from projects.lists import CHARTER_LISTS
 from projects.models import Charter, PdfJob, Project
-from projects.rows import formset_rows
-from projects.services import CHARTER_LISTS, pdfs
+from projects.selectors.charters import charter_revisions, pdf_job_get
+from projects.selectors.projects import project_get
+from projects.services import pdfs
 from projects.views.common import decide, now_is, project_context
 
 
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     return _charter_page(request, project, CommentForm())
 
 
@@ -33,7 +32,7 @@ def _charter_page(
     charter = getattr(project, "charter", None)
     if charter is not None:
         document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
-        revisions = list(selectors.charter_revisions(charter))
+        revisions = list(charter_revisions(charter))
         context |= {
             "charter": charter,
             "document": document,
@@ -45,7 +44,7 @@ def _charter_page(
             "charter_actions": actions_for(charter, request.user, field="state"),
             "comment_form": comment_form,
         }
-    return render(request, "projects/project_charter.html", context, status=status)
+    return render(request, "projects/charters/charter.html", context, status=status)
 
 
 def _charter(project: Project) -> Charter:
@@ -56,27 +55,26 @@ def _charter(project: Project) -> Charter:
 
 
 def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     charter = _charter(project)
     require(request.user, "may_edit_charter", charter)
     data = request.POST or None
     form = CharterForm(data, instance=charter)
-    formsets = charter_formsets(data, charter)
-    if request.method == "POST" and form.is_valid() and all(s.formset.is_valid() for s in formsets):
-        lists = {s.key: formset_rows(s.formset, CHARTER_LISTS[s.key][1]) for s in formsets}
+    formsets = lists.bind(CHARTER_LISTS, data, charter)
+    if request.method == "POST" and form.is_valid() & lists.valid(formsets):
         fields = {name: form.cleaned_data[name] for name in Charter.TEXT_FIELDS}
         services.charter_update(
             charter=charter,
             by=request.user,
             version=form.cleaned_data["version"],
-            lists=lists,
+            lists=lists.rows_of(formsets),
             **fields,
         )
         messages.success(request, "Charter saved.")
         return redirect("projects:charter", pk=project.pk)
     return render(
         request,
-        "projects/charter_form.html",
+        "projects/charters/charter_form.html",
         {"project": project, "form": form, "formsets": formsets},
     )
 
@@ -84,7 +82,7 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.CHARTER_ACTIONS.get(action)
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     charter = _charter(project)
     if service is None:
         raise Http404("No such action.")
@@ -98,7 +96,7 @@ def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     charter = _charter(project)
     revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
     render_input = pdfs.charter_render_input(charter, revision.snapshot, revision)
@@ -111,13 +109,13 @@ def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse
         "is_baseline": revision.number
         == charter.revisions.values_list("number", flat=True).first(),
     }
-    return render(request, "projects/charter_revision.html", context)
+    return render(request, "projects/charters/charter_revision.html", context)
 
 
 @require_POST
 def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
     """**Generate PDF** of the charter as it stands, or of one signed revision."""
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     charter = _charter(project)
     revision = None
     if number is not None:
@@ -132,7 +130,7 @@ def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> Htt
 
 def pdf_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
     """The job's progress, polled by htmx until it is ready or failed."""
-    pdf_job = selectors.pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    pdf_job = pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
     return render(
         request, "projects/_pdf_job.html", {"pdf_job": pdf_job, "project": pdf_job.project}
     )
@@ -140,7 +138,7 @@ def pdf_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
 
 def pdf_download(request: HttpRequest, pk: int, job: int) -> HttpResponse:
     """**Download PDF**: through this permission-checked view only, never a public URL."""
-    pdf_job = selectors.pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    pdf_job = pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
     if pdf_job.status != PdfJob.Status.READY:
         raise Http404("This PDF is not ready.")
     return FileResponse(

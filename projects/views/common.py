@@ -11,7 +11,7 @@ from django.urls import reverse
 from lifecycle.errors import TransitionError
 from lifecycle.models import AuditEntry
 from lifecycle.selectors import actions_for, next_gate, stage_bar
-from projects.forms import CommentForm
+from projects.forms.common import CommentForm
 from projects.models import Project
 
 

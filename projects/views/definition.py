@@ -10,10 +10,13 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.gates import GOAL_SMART
 from lifecycle.rules import require
-from projects import goals, selectors
-from projects.forms import CommentForm, GoalForm, MeasurementForm, scope_formsets
+from projects import goals, lists
+from projects.forms.common import CommentForm
+from projects.forms.definition import GoalForm, MeasurementForm
+from projects.lists import SCOPE_LISTS
 from projects.models import Goal, Measurement, Project
-from projects.rows import formset_rows
+from projects.selectors.definition import project_goals
+from projects.selectors.projects import project_get
 from projects.services import definition
 from projects.views.common import project_context
 
@@ -34,18 +37,18 @@ def _with_state(goal: Goal) -> Goal:
 
 
 def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
-    project_goals = [_with_state(goal) for goal in selectors.project_goals(project)]
+    project = project_get(user=request.user, pk=pk)
+    shown = [_with_state(goal) for goal in project_goals(project)]
     context = project_context(request, project, tab="goals") | {
-        "goals": [goal for goal in project_goals if not goal.archived],
-        "archived": [goal for goal in project_goals if goal.archived],
+        "goals": [goal for goal in shown if not goal.archived],
+        "archived": [goal for goal in shown if goal.archived],
     }
-    return render(request, "projects/project_goals.html", context)
+    return render(request, "projects/definition/goals.html", context)
 
 
 def goal_form(request: HttpRequest, pk: int, goal_pk: int | None = None) -> HttpResponse:
     """Add a goal, or edit one: the manager's, while the project is in Defining."""
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     goal = _goal(project, goal_pk) if goal_pk else None  # another project's goal: 404
     if goal is None:
         require(request.user, "may_add_goal", project)
@@ -62,11 +65,11 @@ def goal_form(request: HttpRequest, pk: int, goal_pk: int | None = None) -> Http
             messages.success(request, "Goal saved. It passes the SMART check.")
         return redirect("projects:goals", pk=project.pk)
     context = {"project": project, "form": form, "goal": _with_state(goal) if goal else None}
-    return render(request, "projects/goal_form.html", context)
+    return render(request, "projects/definition/goal_form.html", context)
 
 
 def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     goal = _with_state(_goal(project, goal_pk))
     return _goal_page(request, project, goal, MeasurementForm(goal=goal))
 
@@ -78,12 +81,12 @@ def _goal_page(
         "goal": goal,
         "form": form,
     }
-    return render(request, "projects/goal_detail.html", context, status=status)
+    return render(request, "projects/definition/goal_detail.html", context, status=status)
 
 
 @require_POST
 def measurement_create(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     goal = _goal(project, goal_pk)
     require(request.user, "may_add_measurement", goal)
     form = MeasurementForm(request.POST, goal=goal)
@@ -100,7 +103,7 @@ def measurement_create(request: HttpRequest, pk: int, goal_pk: int) -> HttpRespo
 
 @require_POST
 def goal_archive(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     goal = _goal(project, goal_pk)
     form = CommentForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
@@ -110,25 +113,22 @@ def goal_archive(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
 
 
 def scope_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     context = project_context(request, project, tab="scope") | {
         "in_scope": [item for item in project.scope_items.all() if item.kind == "in"],
         "out_of_scope": [item for item in project.scope_items.all() if item.kind == "out"],
         "requirements": project.requirements.all(),
     }
-    return render(request, "projects/project_scope.html", context)
+    return render(request, "projects/definition/scope.html", context)
 
 
 def scope_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     require(request.user, "may_edit_scope", project)
-    formsets = scope_formsets(request.POST or None, project)
-    if request.method == "POST" and all(section.formset.is_valid() for section in formsets):
-        lists = {
-            section.key: formset_rows(section.formset, definition.SCOPE_LISTS[section.key][1])
-            for section in formsets
-        }
-        definition.scope_update(project=project, by=request.user, lists=lists)
+    formsets = lists.bind(SCOPE_LISTS, request.POST or None, project)
+    if request.method == "POST" and lists.valid(formsets):
+        definition.scope_update(project=project, by=request.user, lists=lists.rows_of(formsets))
         messages.success(request, "Scope saved.")
         return redirect("projects:scope", pk=project.pk)
-    return render(request, "projects/scope_form.html", {"project": project, "formsets": formsets})
+    context = {"project": project, "formsets": formsets}
+    return render(request, "projects/definition/scope_form.html", context)

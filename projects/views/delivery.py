@@ -11,17 +11,12 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from projects import charts, selectors
-from projects.forms import (
-    ClosureForm,
-    ClosureGoalFormSet,
-    CommentForm,
-    PlanForm,
-    StatusReportForm,
-    plan_formsets,
-)
+from projects import charts, lists
+from projects.forms.common import CommentForm
+from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm, StatusReportForm
+from projects.lists import PLAN_LISTS
 from projects.models import PdfJob, Plan, Project, ProjectDeliverable
-from projects.rows import formset_rows
+from projects.selectors.projects import project_get
 from projects.services import delivery, pdfs
 from projects.views.common import decide, now_is, project_context
 
@@ -29,7 +24,7 @@ from projects.views.common import decide, now_is, project_context
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     return _plan_page(request, project, CommentForm())
 
 
@@ -45,7 +40,7 @@ def _plan_page(
             "plan_actions": actions_for(plan, request.user, field="state"),
             "comment_form": comment_form,
         }
-    return render(request, "projects/project_plan.html", context, status=status)
+    return render(request, "projects/delivery/plan.html", context, status=status)
 
 
 def _plan(project: Project) -> Plan:
@@ -56,17 +51,19 @@ def _plan(project: Project) -> Plan:
 
 
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     plan = _plan(project)
     require(request.user, "may_edit_plan", plan)
     data = request.POST or None
     form = PlanForm(data, initial={"version": plan.version})
-    formsets = plan_formsets(data, plan)
-    if request.method == "POST" and form.is_valid() and all(s.formset.is_valid() for s in formsets):
-        lists = {s.key: formset_rows(s.formset, delivery.PLAN_LISTS[s.key][1]) for s in formsets}
+    formsets = lists.bind(PLAN_LISTS, data, plan)
+    if request.method == "POST" and form.is_valid() & lists.valid(formsets):
         try:
             delivery.plan_update(
-                plan=plan, by=request.user, version=form.cleaned_data["version"], lists=lists
+                plan=plan,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                lists=lists.rows_of(formsets),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -74,13 +71,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Plan saved.")
             return redirect("projects:plan", pk=pk)
     context = {"project": project, "form": form, "formsets": formsets}
-    return render(request, "projects/plan_form.html", context)
+    return render(request, "projects/delivery/plan_form.html", context)
 
 
 @require_POST
 def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = delivery.PLAN_ACTIONS.get(action)
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     plan = _plan(project)
     if service is None:
         raise Http404("No such action.")
@@ -97,7 +94,7 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def status_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     return _status_page(request, project, StatusReportForm())
 
 
@@ -120,12 +117,12 @@ def _status_page(
         "form": form,
         "refused": refused or {},
     }
-    return render(request, "projects/project_status.html", context, status=status)
+    return render(request, "projects/delivery/status.html", context, status=status)
 
 
 @require_POST
 def status_report_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     require(request.user, "may_add_status_report", project)
     form = StatusReportForm(request.POST)
     if form.is_valid():
@@ -144,7 +141,7 @@ def deliverable_action(
     request: HttpRequest, pk: int, deliverable: int, action: str
 ) -> HttpResponse:
     service = delivery.DELIVERABLE_ACTIONS.get(action)
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     item: ProjectDeliverable = get_object_or_404(project.deliverables, pk=deliverable)
     if service is None:
         raise Http404("No such action.")
@@ -163,7 +160,7 @@ def deliverable_action(
 
 
 def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     context = project_context(request, project, tab="closure")
     report = getattr(project, "closure", None)
     if report is not None:
@@ -177,11 +174,11 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 source_sha256=pdfs.input_sha256(render_input),
             ).first(),
         }
-    return render(request, "projects/project_closure.html", context)
+    return render(request, "projects/delivery/closure.html", context)
 
 
 def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     report = getattr(project, "closure", None)
     if report is None:
         raise Http404("No closure report yet.")
@@ -201,12 +198,12 @@ def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Closure report saved.")
         return redirect("projects:closure", pk=pk)
     context = {"project": project, "form": form, "goals": goals}
-    return render(request, "projects/closure_form.html", context)
+    return render(request, "projects/delivery/closure_form.html", context)
 
 
 @require_POST
 def closure_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     if getattr(project, "closure", None) is None:
         raise Http404("No closure report yet.")
     pdfs.closure_pdf_request(project=project, by=request.user)

@@ -11,10 +11,27 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import allows, require
 from lifecycle.selectors import next_gate
-from projects import exports, selectors, services
-from projects.forms import FundingForm
+from projects import exports, services
+from projects.forms.projects import FundingForm
 from projects.models import with_gates
 from projects.rules import is_pmo, is_sponsor
+from projects.selectors.dashboards import awaiting_decision, shortlist
+from projects.selectors.portfolio import (
+    gates_blocked_longest,
+    portfolio_board,
+    portfolio_by_stage,
+    portfolio_filter,
+    portfolio_page,
+    portfolio_totals,
+    risk_counts,
+)
+from projects.selectors.projects import (
+    history_of,
+    project_get,
+    projects_managed_by,
+    projects_sponsored_by,
+    projects_visible_to,
+)
 from projects.views.common import decide, project_context
 from projects.views.proposals import business_case_page
 
@@ -28,35 +45,35 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {}
     if is_sponsor.test(user):
-        context["awaiting"] = selectors.awaiting_decision(user, HOME_LIST_LIMIT)
-        sponsored = selectors.shortlist(selectors.projects_sponsored_by(user), HOME_LIST_LIMIT)
+        context["awaiting"] = awaiting_decision(user, HOME_LIST_LIMIT)
+        sponsored = shortlist(projects_sponsored_by(user), HOME_LIST_LIMIT)
         context["sponsored"] = [
             (project, next_gate(project)) for project in with_gates(sponsored.rows)
         ]
         context["sponsored_total"] = sponsored.total
     if allows(user, "may_create_business_case"):
-        managed = selectors.shortlist(selectors.projects_managed_by(user), HOME_LIST_LIMIT)
+        managed = shortlist(projects_managed_by(user), HOME_LIST_LIMIT)
         context["managed"] = [(project, next_gate(project)) for project in with_gates(managed.rows)]
         context["managed_total"] = managed.total
     if is_pmo.test(user):
-        context["by_stage"] = selectors.portfolio_by_stage(user)
-        context["blocked"] = selectors.gates_blocked_longest(user)
+        context["by_stage"] = portfolio_by_stage(user)
+        context["blocked"] = gates_blocked_longest(user)
 
     if not context:
-        context["followed"] = selectors.projects_visible_to(user).select_related(
-            "sponsor__user", "manager"
-        )[:HOME_LIST_LIMIT]
-    return render(request, "projects/home.html", context)
+        context["followed"] = projects_visible_to(user).select_related("sponsor__user", "manager")[
+            :HOME_LIST_LIMIT
+        ]
+    return render(request, "projects/projects/home.html", context)
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
     """Every project the user may see: filtered, sorted, paginated, totalled; or as a board."""
-    filters = selectors.portfolio_filter(request.user, request.GET)
+    filters = portfolio_filter(request.user, request.GET)
     projects = filters.qs
     board = request.GET.get("view") == "board"
     query = request.GET.copy()
     query.pop("page", None)
-    totals = selectors.portfolio_totals(projects)
+    totals = portfolio_totals(projects)
     context = {
         "filters": filters,
         "totals": totals,
@@ -64,56 +81,54 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "board": board,
     }
     if board:
-        context["columns"] = selectors.portfolio_board(projects)
+        context["columns"] = portfolio_board(projects)
     else:
-        context["page"] = selectors.portfolio_page(
+        context["page"] = portfolio_page(
             projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE, totals["count"]
         )
-    return render(request, "projects/portfolio.html", context)
+    return render(request, "projects/portfolio/portfolio.html", context)
 
 
 def portfolio_heat_map(request: HttpRequest) -> HttpResponse:
     """The risk heat map of the filtered portfolio, loaded by htmx after the page: counting
     every risk of thousands of projects is the slowest part, and nobody waits for it."""
-    projects = selectors.portfolio_filter(request.user, request.GET).qs
-    return render(
-        request, "projects/_heat_map_panel.html", {"counts": selectors.risk_counts(projects)}
-    )
+    projects = portfolio_filter(request.user, request.GET).qs
+    context = {"counts": risk_counts(projects)}
+    return render(request, "projects/portfolio/_heat_map_panel.html", context)
 
 
 def portfolio_csv(request: HttpRequest) -> StreamingHttpResponse:
     """**Export CSV** of the filtered portfolio, streamed, with the same access rules."""
-    projects = selectors.portfolio_filter(request.user, request.GET).qs
+    projects = portfolio_filter(request.user, request.GET).qs
     response = StreamingHttpResponse(exports.portfolio_rows(projects), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="tollgate-portfolio.csv"'
     return response
 
 
 def project_history(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
-    context = project_context(request, project, tab="history") | {
-        "entries": selectors.project_history(project)
-    }
-    return render(request, "projects/project_history.html", context)
+    project = project_get(user=request.user, pk=pk)
+    context = project_context(request, project, tab="history") | {"entries": history_of(project)}
+    return render(request, "projects/projects/history.html", context)
 
 
 # -- Funding and stage transitions -----------------------------------------------------------
 
 
 def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     require(request.user, "may_record_funding", project)
     form = FundingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.funding_record(project=project, by=request.user, **form.cleaned_data)
         messages.success(request, "Funding recorded.")
         return redirect(project)
-    return render(request, "projects/funding_form.html", {"form": form, "project": project})
+    context = {"form": form, "project": project}
+    return render(request, "projects/projects/funding_form.html", context)
 
 
 @require_POST
 def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     return decide(
         request,
         run=lambda comment: services.project_transition(

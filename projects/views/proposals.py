@@ -7,16 +7,14 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from projects import proposal_document, selectors, services
-from projects.forms import (
-    BusinessCaseForm,
-    CommentForm,
-    FormsetSection,
-    RiskFormSet,
-)
-from projects.models import Project, Proposal, ProposalState, Risk
-from projects.rows import formset_rows
+from projects import proposal_document, services
+from projects.forms.common import CommentForm
+from projects.forms.proposals import BusinessCaseForm
+from projects.lists import RISKS
+from projects.models import Project, Proposal, ProposalState
 from projects.rules import approval_authority
+from projects.selectors.projects import project_get
+from projects.selectors.proposals import last_decision
 from projects.views.common import decide, now_is, project_context
 
 # -- The business case -----------------------------------------------------------------------
@@ -25,49 +23,36 @@ from projects.views.common import decide, now_is, project_context
 def business_case_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "may_create_business_case")
     form = BusinessCaseForm(request.POST or None)
-    risks = RiskFormSet(request.POST or None, instance=Proposal(), prefix="risks")
-    if request.method == "POST" and form.is_valid() and risks.is_valid():
+    risks = RISKS.bind(request.POST or None, Proposal())
+    if request.method == "POST" and form.is_valid() and risks.formset.is_valid():
         project = services.business_case_create(
-            by=request.user, risks=formset_rows(risks, Risk.FIELDS), **form.cleaned_data
+            by=request.user, risks=risks.rows(), **form.cleaned_data
         )
         messages.success(request, "Draft saved.")
         return redirect(project)
-    return render(
-        request,
-        "projects/business_case_form.html",
-        {"form": form, "risks": FormsetSection("risks", "Risks", "Add a risk", risks)},
-    )
+    context = {"form": form, "risks": risks}
+    return render(request, "projects/proposals/business_case_form.html", context)
 
 
 def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     proposal = project.proposal
     require(request.user, "may_edit_business_case", proposal)
     form = BusinessCaseForm(request.POST or None, instance=proposal, project=project)
-    risks = RiskFormSet(request.POST or None, instance=proposal, prefix="risks")
-    if request.method == "POST" and form.is_valid() and risks.is_valid():
+    risks = RISKS.bind(request.POST or None, proposal)
+    if request.method == "POST" and form.is_valid() and risks.formset.is_valid():
         services.business_case_update(
-            proposal=proposal,
-            by=request.user,
-            risks=formset_rows(risks, Risk.FIELDS),
-            **form.cleaned_data,
+            proposal=proposal, by=request.user, risks=risks.rows(), **form.cleaned_data
         )
         messages.success(request, "Draft saved.")
         return redirect(project)
-    return render(
-        request,
-        "projects/business_case_form.html",
-        {
-            "form": form,
-            "risks": FormsetSection("risks", "Risks", "Add a risk", risks),
-            "project": project,
-        },
-    )
+    context = {"form": form, "risks": risks, "project": project}
+    return render(request, "projects/proposals/business_case_form.html", context)
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The project page, opened on its Business case tab."""
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     return business_case_page(request, project)
 
 
@@ -87,7 +72,7 @@ def business_case_page(
     proposal = project.proposal
     actions = actions_for(proposal, request.user, field="state")
     names = {action.name for action in actions}
-    decision = selectors.last_decision(proposal)
+    decision = last_decision(proposal)
     changes = None
     if decision and "snapshot" in decision.data and proposal.state in AWAITING:
         changes = proposal_document.diff(
@@ -105,7 +90,7 @@ def business_case_page(
         "comment_form": comment_form or CommentForm(),
         "refused": refused or {},
     }
-    return render(request, "projects/project_business_case.html", context, status=status)
+    return render(request, "projects/proposals/business_case.html", context, status=status)
 
 
 @require_POST
@@ -113,7 +98,7 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.PROPOSAL_ACTIONS.get(action)
     if service is None:
         raise Http404("No such action.")
-    project = selectors.project_get(user=request.user, pk=pk)
+    project = project_get(user=request.user, pk=pk)
     return decide(
         request,
         run=lambda comment: service(proposal=project.proposal, by=request.user, comment=comment),

@@ -11,7 +11,7 @@ from lifecycle.models import AuditEntry
 from lifecycle.stages import Stage
 from projects import notifications, services
 from projects.models import Project, Proposal, ProposalState
-from projects.selectors import awaiting_decision
+from projects.selectors.dashboards import awaiting_decision
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, SponsorFactory, UserFactory
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from lifecycle.models import AuditEntry
 from projects import services
-from projects.forms import CHARTER_FORMSETS
+from projects.lists import CHARTER_LISTS
 from projects.models import Charter, CharterRevision, CharterState
 from tests.conftest import charter_lists, charter_texts, client_for
 
@@ -17,7 +17,7 @@ def url(name, project, *args):
 def charter_post(charter, *, version=None, **rows):
     """The edit form as the browser posts it: text sections, then every list's formset."""
     data = charter_texts() | {"version": str(charter.version if version is None else version)}
-    for key, _, _, _ in CHARTER_FORMSETS:
+    for key in (spec.key for spec in CHARTER_LISTS):
         existing = rows.get(key, [])
         data |= {
             f"{key}-TOTAL_FORMS": str(len(existing)),

@@ -11,7 +11,7 @@ from lifecycle.errors import CommentInvalid, GateClosed, NotNow, TransitionForbi
 from lifecycle.stages import Stage
 from projects import notifications, services
 from projects.models import DeliverableState, Plan, PlanState, Project
-from projects.selectors import awaiting_decision
+from projects.selectors.dashboards import awaiting_decision
 from projects.services import definition, delivery
 from tests.conftest import plan_lists
 

@@ -27,7 +27,10 @@ from django_fsm import has_transition_perm
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
 from lifecycle.stages import Stage
-from projects import forms, services
+from projects import lists, services
+from projects.forms.charters import CharterForm
+from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm
+from projects.forms.proposals import BusinessCaseForm
 from projects.models import (
     Charter,
     CharterState,
@@ -68,28 +71,28 @@ def shown(*parts: Any) -> dict[str, str]:
 
 
 def business_case_form(project: Project, proposal: Proposal) -> dict[str, str]:
-    form = forms.BusinessCaseForm(instance=proposal, project=project)
-    risks = forms.RiskFormSet(instance=proposal, prefix="risks")
+    form = BusinessCaseForm(instance=proposal, project=project)
+    risks = lists.RISKS.bind(None, proposal).formset
     return shown(form, risks) | {"goal": "Changed by the rulebook test"}
 
 
 def charter_form(project: Project, charter: Charter) -> dict[str, str]:
-    sections = [section.formset for section in forms.charter_formsets(None, charter)]
-    return shown(forms.CharterForm(instance=charter), *sections) | {"purpose": "Changed"}
+    sections = [section.formset for section in lists.bind(lists.CHARTER_LISTS, None, charter)]
+    return shown(CharterForm(instance=charter), *sections) | {"purpose": "Changed"}
 
 
 def plan_form(project: Project, plan: Plan) -> dict[str, str]:
-    sections = [section.formset for section in forms.plan_formsets(None, plan)]
-    return shown(forms.PlanForm(initial={"version": plan.version}), *sections)
+    sections = [section.formset for section in lists.bind(lists.PLAN_LISTS, None, plan)]
+    return shown(PlanForm(initial={"version": plan.version}), *sections)
 
 
 def scope_form(project: Project, _: Any) -> dict[str, str]:
-    return shown(*[section.formset for section in forms.scope_formsets(None, project)])
+    return shown(*[section.formset for section in lists.bind(lists.SCOPE_LISTS, None, project)])
 
 
 def closure_form(project: Project, report: Any) -> dict[str, str]:
-    goals = forms.ClosureGoalFormSet(instance=report, prefix="goals", queryset=report.goals.all())
-    return shown(forms.ClosureForm(instance=report), goals) | {"lessons_learned": "Changed"}
+    goals = ClosureGoalFormSet(instance=report, prefix="goals", queryset=report.goals.all())
+    return shown(ClosureForm(instance=report), goals) | {"lessons_learned": "Changed"}
 
 
 def goal_form(project: Project, _: Any) -> dict[str, str]:

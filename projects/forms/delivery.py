@@ -1,0 +1,79 @@
+"""Planning, delivery and closure: the plan's save counter (its lists are
+`projects.lists.PLAN_LISTS`), status reports, the closure report with each goal's final value."""
+
+from datetime import date
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from projects.forms.common import DATE_INPUT, NumberField
+from projects.models import ClosureGoal, ClosureReport, StatusReport
+
+
+class PlanForm(forms.Form):
+    """The plan's save counter: a form opened before the last save is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StatusReportForm(forms.ModelForm):
+    class Meta:
+        model = StatusReport
+        fields = StatusReport.FIELDS
+        widgets = {
+            "date": DATE_INPUT,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"schedule": "Schedule (RAG)", "budget": "Budget (RAG)", "scope": "Scope (RAG)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "date",
+            Div(
+                Div("schedule", css_class="col-4"),
+                Div("budget", css_class="col-4"),
+                Div("scope", css_class="col-4"),
+                css_class="row",
+            ),
+            "summary",
+            "next_steps",
+        )
+
+    def clean_date(self) -> date:
+        when = self.cleaned_data["date"]
+        if when > timezone.localdate():
+            raise ValidationError("A status report cannot be dated in the future.")
+        return when
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = ClosureReport
+        fields = ClosureReport.TEXT_FIELDS
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in ClosureReport.TEXT_FIELDS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ClosureGoalForm(forms.ModelForm):
+    class Meta:
+        model = ClosureGoal
+        fields = ClosureGoal.FIELDS
+        field_classes = {"final_value": NumberField}
+        widgets = {"final_value": forms.TextInput(attrs={"inputmode": "decimal"})}
+
+
+ClosureGoalFormSet = forms.inlineformset_factory(
+    ClosureReport, ClosureGoal, form=ClosureGoalForm, extra=0, can_delete=False, max_num=200
+)

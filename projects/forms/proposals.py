@@ -1,0 +1,68 @@
+"""The business case form: the project's identity (title, category, sponsor) and its case."""
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.db.models import QuerySet
+
+from projects.forms.common import DATE_INPUT
+from projects.models import Category, Project, Proposal, Sponsor
+
+
+class SponsorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Sponsor) -> str:
+        return str(obj)
+
+
+def active_sponsors() -> QuerySet[Sponsor]:
+    return Sponsor.objects.filter(user__is_active=True).select_related("user")
+
+
+class BusinessCaseForm(forms.ModelForm):
+    """The case's fields are the model's (`Proposal.CASE_FIELDS`); the end-after-start check
+    is the model's `clean()`. Its risks are a list: `projects.lists.RISKS`."""
+
+    title = forms.CharField(max_length=200)
+    category = forms.ChoiceField(choices=Category.choices)
+    sponsor = SponsorChoiceField(
+        queryset=Sponsor.objects.none(), help_text="Who decides on this business case."
+    )
+
+    class Meta:
+        model = Proposal
+        fields = Proposal.CASE_FIELDS
+        widgets = {
+            "goal": forms.Textarea(attrs={"rows": 2}),
+            "need": forms.Textarea(attrs={"rows": 2}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "benefits": forms.Textarea(attrs={"rows": 2}),
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+        }
+
+    def __init__(self, *args: Any, project: Project | None = None, **kwargs: Any) -> None:
+        if project is not None:
+            kwargs.setdefault(
+                "initial",
+                {"title": project.title, "category": project.category, "sponsor": project.sponsor},
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["sponsor"].queryset = active_sponsors()
+        self.fields["estimated_cost"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("The case", "title", "category", "sponsor", "goal", "need", "description"),
+            Fieldset(
+                "Cost, time and benefits",
+                Div(
+                    Div("estimated_cost", css_class="col-md-4"),
+                    Div("start_date", css_class="col-md-4"),
+                    Div("end_date", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                "benefits",
+            ),
+        )

@@ -1,0 +1,19 @@
+"""The charter: its signed revisions, and the PDF jobs of a project."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from projects.models import Charter, CharterRevision, PdfJob
+from projects.selectors.projects import projects_visible_to
+
+
+def charter_revisions(charter: Charter) -> QuerySet[CharterRevision]:
+    """Signed revisions, newest (the baseline) first."""
+    return charter.revisions.select_related("signed_by")
+
+
+def pdf_job_get(*, user: AbstractBaseUser, project_pk: int, job_pk: int) -> PdfJob:
+    """A PDF job of a project `user` may see; 404 otherwise."""
+    project = get_object_or_404(projects_visible_to(user), pk=project_pk)
+    return get_object_or_404(PdfJob.objects.select_related("project"), pk=job_pk, project=project)

@@ -1,0 +1,107 @@
+"""The portfolio a person may see: by stage, filtered, totalled, paged, as a board; its risks
+and the gates blocked longest."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet, Sum
+
+from lifecycle.selectors import next_gate
+from lifecycle.stages import ACTIVE, Stage
+from projects.filters import PortfolioFilter, with_money
+from projects.models import Project, Risk, with_gates
+from projects.selectors.projects import projects_visible_to
+
+
+def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
+    """Projects and estimated cost per stage, in life-cycle order."""
+    rows = {
+        row["stage"]: row
+        for row in projects_visible_to(user)
+        .order_by()
+        .values("stage")
+        .annotate(projects=Count("pk"), estimated=Sum("proposal__estimated_cost"))
+    }
+    return [
+        {
+            "stage": stage,
+            "projects": rows.get(stage, {}).get("projects", 0),
+            "estimated": rows.get(stage, {}).get("estimated"),
+        }
+        for stage in Stage
+    ]
+
+
+def portfolio_filter(user: AbstractBaseUser, params: Any) -> PortfolioFilter:
+    projects = with_money(projects_visible_to(user)).select_related(
+        "proposal", "sponsor__user", "manager"
+    )
+    return PortfolioFilter(params, queryset=projects)
+
+
+def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
+    """Count, estimated cost and funding of the filtered set, in one query. Sums run on the
+    stored columns (SQLite mis-converts sums of annotated decimals)."""
+    return projects.order_by().aggregate(
+        count=Count("pk"), estimated=Sum("proposal__estimated_cost"), funded=Sum("funded")
+    )
+
+
+def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: int) -> Any:
+    """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
+    then those rows with their joins. `count` comes from `portfolio_totals`, which has
+    counted the same set: the paginator does not count it again."""
+    paginator = Paginator(projects.values_list("pk", flat=True), size)
+    paginator.count = count  # Paginator.count is a cached property: this is its cached value
+    page = paginator.get_page(number)
+    rows = {project.pk: project for project in projects.filter(pk__in=list(page.object_list))}
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return page
+
+
+BOARD_CARDS = 25
+
+
+def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
+    """The portfolio as columns by stage, each with its count and its first cards."""
+    counts = dict(projects.order_by().values_list("stage").annotate(n=Count("pk")))
+    return [
+        {
+            "stage": stage,
+            "count": counts.get(stage, 0),
+            "cards": list(projects.filter(stage=stage)[:BOARD_CARDS]) if counts.get(stage) else [],
+        }
+        for stage in Stage
+    ]
+
+
+def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
+    """Business-case risks of these projects, counted by (likelihood, impact)."""
+    rows = (
+        Risk.objects.filter(proposal__project__in=projects.order_by().values("pk"))
+        .values_list("likelihood", "impact")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(likelihood, impact): n for likelihood, impact, n in rows}
+
+
+def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple[Project, Any]]:
+    """Active projects whose next gate is still closed, longest in their stage first."""
+    longest = (
+        projects_visible_to(user)
+        .filter(stage__in=ACTIVE)
+        .order_by("stage_entered_at", "pk")
+        .values_list("pk", flat=True)[: limit * 3]
+    )
+    projects = sorted(
+        Project.objects.filter(pk__in=list(longest)).for_gates(),
+        key=lambda project: (project.stage_entered_at, project.pk),
+    )
+    blocked = [
+        (project, gate)
+        for project in with_gates(projects)
+        if (gate := next_gate(project)) and not gate.ready
+    ]
+    return blocked[:limit]

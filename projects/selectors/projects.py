@@ -1,0 +1,45 @@
+"""The projects a person may see — the start of every read — and the lists of their own."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from lifecycle.models import AuditEntry
+from lifecycle.stages import ACTIVE, Stage
+from projects.models import Project, ProjectQuerySet
+
+
+def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
+    return Project.objects.visible_to(user)
+
+
+def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
+    """The project if `user` may see it; 404 otherwise, whether it exists or not."""
+    # One project: its current gate reads only what it needs, lazily; lists prefetch instead
+    # (`with_gates`), since there every gate of every row is evaluated.
+    projects = projects_visible_to(user).select_related(
+        "proposal", "charter", "plan", "closure", "manager", "sponsor__user"
+    )
+    return get_object_or_404(projects.prefetch_related("fundings", "proposal__risks"), pk=pk)
+
+
+def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
+    """The manager's open projects: active or on hold (closed and cancelled ones are done)."""
+    return (
+        Project.objects.filter(manager=user, stage__in=[*ACTIVE, Stage.ON_HOLD])
+        .for_gates()
+        .order_by("-created_at")
+    )
+
+
+def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
+    """Active projects this sponsor is accountable for."""
+    return (
+        Project.objects.filter(sponsor_id=user.pk, stage__in=ACTIVE)
+        .for_gates()
+        .order_by("-created_at")
+    )
+
+
+def history_of(project: Project) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.for_subject(project).select_related("actor")

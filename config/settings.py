@@ -16,11 +16,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TOLLGATE_VAR_DIR", BASE_DIR / "var"))
 
 
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """On or off; anything else is a mistake to say, not to read as off (`SECURE_COOKIES=ture`)."""
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value not in TRUE | FALSE:
+        raise ImproperlyConfigured(
+            f"{name}={os.environ[name]!r} is neither on nor off: use one of "
+            f"{', '.join(sorted(TRUE))} or {', '.join(sorted(FALSE))}."
+        )
+    return value in TRUE
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -28,6 +37,8 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# The benchmark's floor page (`make bench`): mounted only when the benchmark asks for it.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -205,6 +216,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),  # kombu's default is ./control
         "store_processed": False,
     }
 else:

@@ -1,21 +1,105 @@
 """The charter as a document: every section as plain JSON, and its SHA-256.
 
 The same snapshot is what a signature freezes, what the charter page shows, what the PDF
-prints and what the hash covers, so "the signed charter" means one thing everywhere.
+prints and what the hash covers, so "the signed charter" means one thing everywhere. Its shape
+is `CharterDocument`; one template fragment (templates/projects/documents/_charter.html)
+shows it on the page and in the PDF. Dates are ISO text and money is text with two decimals,
+so the JSON — and its hash — never depends on how a page formats them.
 """
 
 import hashlib
 import json
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Prefetch
 
 from projects.formats import person
 from projects.models import Charter, CharterItem, Funding
 
-Snapshot = dict[str, Any]
+
+class ProjectHeading(TypedDict):
+    reference: str
+    title: str
+    category: str
+    manager: str
+    sponsor: str
+    sponsor_title: str
+
+
+class Timeframe(TypedDict):
+    start: str | None
+    end: str | None
+
+
+class StakeholderRow(TypedDict):
+    name: str
+    role: str
+    organisation: str
+    email: str
+    influence: str
+    interest: str
+
+
+class MilestoneRow(TypedDict):
+    name: str
+    due_date: str | None
+
+
+class DeliverableRow(TypedDict):
+    name: str
+    description: str
+
+
+class TaskRow(TypedDict):
+    name: str
+    owner: str
+    start_date: str | None
+    end_date: str | None
+
+
+class FundingRow(TypedDict):
+    source: str
+    amount: str | None
+    approved_on: str | None
+
+
+class Budget(TypedDict):
+    estimated_cost: str | None
+    fundings: list[FundingRow]
+    funded: str | None
+    notes: str
+
+
+class RiskRow(TypedDict):
+    description: str
+    likelihood: int
+    impact: int
+    score: int
+    mitigation: str
+
+
+# The four short lists (assumptions, constraints, strengths, weaknesses) are keyed by their
+# kind, as `CharterItem.Kind` names them.
+class CharterDocument(TypedDict):
+    project: ProjectHeading
+    revision: int
+    timeframe: Timeframe
+    purpose: str
+    justification: str
+    objectives: str
+    stakeholders: list[StakeholderRow]
+    milestones: list[MilestoneRow]
+    deliverables: list[DeliverableRow]
+    assumption: list[str]
+    constraint: list[str]
+    strength: list[str]
+    weakness: list[str]
+    tasks: list[TaskRow]
+    budget: Budget
+    risks: list[RiskRow]
+
 
 ITEM_SECTIONS = {kind.value: kind.label for kind in CharterItem.Kind}
 
@@ -47,11 +131,15 @@ def _money(value: Decimal | None) -> str | None:
     return f"{value:.2f}" if value is not None else None
 
 
-def snapshot(charter: Charter) -> Snapshot:
+def snapshot(charter: Charter) -> CharterDocument:
     project = charter.project
     proposal = project.proposal
     fundings = list(project.fundings.all())
     items = list(charter.items.all())
+
+    def texts(kind: str) -> list[str]:
+        return [item.text for item in items if item.kind == kind]
+
     return {
         "project": {
             "reference": project.reference,
@@ -83,10 +171,10 @@ def snapshot(charter: Charter) -> Snapshot:
         "deliverables": [
             {"name": d.name, "description": d.description} for d in charter.deliverables.all()
         ],
-        **{
-            section: [item.text for item in items if item.kind == section]
-            for section in ITEM_SECTIONS
-        },
+        "assumption": texts(CharterItem.Kind.ASSUMPTION),
+        "constraint": texts(CharterItem.Kind.CONSTRAINT),
+        "strength": texts(CharterItem.Kind.STRENGTH),
+        "weakness": texts(CharterItem.Kind.WEAKNESS),
         "tasks": [
             {
                 "name": t.name,
@@ -118,13 +206,13 @@ def snapshot(charter: Charter) -> Snapshot:
     }
 
 
-def sha256(document: Snapshot) -> str:
+def sha256(document: Any) -> str:
     """The hash of the canonical JSON: key order and spacing never change it, content does."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def milestones_outside_timeframe(document: Snapshot) -> list[str]:
+def milestones_outside_timeframe(document: CharterDocument) -> list[str]:
     """Names of milestones dated outside the business case's timeframe: a warning, not a block."""
     start, end = document["timeframe"]["start"], document["timeframe"]["end"]
     return [

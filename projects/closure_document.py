@@ -1,7 +1,9 @@
-"""The closure report as a document: what the PDF prints, as plain JSON."""
+"""The closure report as a document: what its page shows and its PDF prints, as plain JSON
+(`ClosureDocument`), through one template fragment (templates/projects/documents/_closure.html).
+"""
 
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from projects.formats import person
 from projects.models import Project
@@ -11,7 +13,55 @@ def _value(value: Decimal | None) -> str | None:
     return f"{value.normalize():f}" if value is not None else None
 
 
-def snapshot(project_id: int) -> dict[str, Any]:
+class ClosureHeading(TypedDict):
+    reference: str
+    title: str
+    category: str
+    manager: str
+    sponsor: str
+
+
+class FinalValue(TypedDict):
+    statement: str
+    unit: str
+    baseline: str | None
+    target: str | None
+    final_value: str | None
+    achieved: bool | None
+    note: str
+
+
+class DeliverableOutcome(TypedDict):
+    name: str
+    state: str
+    accepted_by: str | None
+    accepted_on: str | None
+
+
+class ClosureBudget(TypedDict):
+    estimated_cost: str | None
+    funded: str
+
+
+class LastStatus(TypedDict):
+    date: str
+    schedule: str
+    budget: str
+    scope: str
+    summary: str
+
+
+class ClosureDocument(TypedDict):
+    project: ClosureHeading
+    lessons_learned: str
+    handover: str
+    goals: list[FinalValue]
+    deliverables: list[DeliverableOutcome]
+    budget: ClosureBudget
+    last_status: LastStatus | None
+
+
+def snapshot(project_id: int) -> ClosureDocument:
     project = (
         Project.objects.select_related("closure", "manager", "sponsor__user", "proposal")
         .prefetch_related(

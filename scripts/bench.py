@@ -48,6 +48,7 @@ ENV = os.environ | {
     "LOG_LEVEL": "WARNING",
     "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
     "AXES_FAILURE_LIMIT": "1000",
+    "BENCH_FLOOR": "1",  # mounts the floor page
 }
 os.environ.update(ENV)
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"

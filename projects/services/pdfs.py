@@ -18,7 +18,7 @@ from projects.formats import person
 from projects.models import Charter, CharterRevision, PdfJob, Project
 
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 
 
 def charter_render_input(

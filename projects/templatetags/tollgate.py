@@ -12,6 +12,8 @@ register = template.Library()
 
 
 register.filter("person", formats.person)
+register.filter("day", formats.day)
+register.filter("moment", formats.moment)
 
 
 @register.simple_tag(takes_context=True)

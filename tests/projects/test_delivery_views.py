@@ -120,6 +120,22 @@ def test_deliverables_are_delivered_and_accepted_on_the_status_page(delivering, 
     assert (refused.status_code, accepted.status_code, twice.status_code) == (403, 302, 409)
 
 
+def test_sending_a_deliverable_back_without_a_reason_shows_the_form_again(
+    delivering, manager, sponsor
+):
+    deliverable = delivering.deliverables.get()
+    client_for(manager).post(url("deliverable-action", delivering, deliverable.pk, "deliver"))
+
+    response = client_for(sponsor).post(
+        url("deliverable-action", delivering, deliverable.pk, "send_back"), {"comment": " "}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Give a reason to “Send back”." in page and "is-invalid" in page
+    assert delivering.deliverables.get().state == "delivered"
+
+
 def test_the_closure_report_renders_to_pdf(closing, manager, tmp_path):
     row = closing.closure.goals.get()
     data = {
@@ -144,7 +160,7 @@ def test_the_closure_report_renders_to_pdf(closing, manager, tmp_path):
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "closure.pdf").pages)
     assert "Closure report" in text and closing.title in text
     assert "Start the content migration earlier." in text
-    assert "1050" in text and "Achieved" in text
+    assert "1,050" in text and "Achieved" in text  # numbers as the pages show them
     assert "Page 1 of 1" in text
 
 

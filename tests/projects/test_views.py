@@ -265,6 +265,9 @@ def test_hold_needs_a_reason_and_resume_returns(approved, sponsor):
 
     assert (refused.status_code, held.status_code, resumed.status_code) == (400, 302, 302)
     assert Project.objects.get(pk=approved.pk).stage == Stage.IDENTIFYING
+    # Refused, the page shows the reason box open again with what is missing.
+    page = refused.content.decode()
+    assert '<details class="mt-2" open>' in page and "Give a reason to “Put on hold”." in page
 
 
 def test_anonymous_users_are_sent_to_log_in(project):

@@ -55,3 +55,22 @@ def test_a_locked_out_user_does_not_lock_out_others(db, settings):
     assert locked.status_code == 429
     assert other.status_code == 302  # the same address, another person: not locked
     assert alex_elsewhere.status_code == 302  # the same person from another address
+
+
+def test_an_on_off_setting_refuses_a_typo_instead_of_reading_it_as_off():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env | PRODUCTION | {"SECURE_COOKIES": "ture"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "SECURE_COOKIES='ture' is neither on nor off" in result.stderr
+
+
+def test_the_benchmark_floor_page_is_not_mounted_outside_the_benchmark(db):
+    client = Client()
+    client.force_login(UserFactory(username="alex"))
+    assert client.get("/floor/").status_code == 404

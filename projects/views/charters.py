@@ -17,7 +17,7 @@ from projects.models import Charter, PdfJob, Project
 from projects.selectors.charters import charter_revisions, pdf_job_get
 from projects.selectors.projects import project_get
 from projects.services import pdfs
-from projects.views.common import decide, now_is, project_context
+from projects.views.common import decide, now_is, project_context, record_of
 
 
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -47,16 +47,9 @@ def _charter_page(
     return render(request, "projects/charters/charter.html", context, status=status)
 
 
-def _charter(project: Project) -> Charter:
-    charter = getattr(project, "charter", None)
-    if charter is None:
-        raise Http404("No charter yet.")
-    return charter
-
-
 def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
-    charter = _charter(project)
+    charter = record_of(project, "charter")
     require(request.user, "may_edit_charter", charter)
     data = request.POST or None
     form = CharterForm(data, instance=charter)
@@ -83,7 +76,7 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.CHARTER_ACTIONS.get(action)
     project = project_get(user=request.user, pk=pk)
-    charter = _charter(project)
+    charter = record_of(project, "charter")
     if service is None:
         raise Http404("No such action.")
     return decide(
@@ -97,7 +90,7 @@ def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
-    charter = _charter(project)
+    charter = record_of(project, "charter")
     revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)
     render_input = pdfs.charter_render_input(charter, revision.snapshot, revision)
     context = project_context(request, project, tab="charter") | {
@@ -116,7 +109,7 @@ def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse
 def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> HttpResponse:
     """**Generate PDF** of the charter as it stands, or of one signed revision."""
     project = project_get(user=request.user, pk=pk)
-    charter = _charter(project)
+    charter = record_of(project, "charter")
     revision = None
     if number is not None:
         revision = get_object_or_404(charter.revisions.select_related("signed_by"), number=number)

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -34,6 +34,15 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
             ("history", "History", reverse("projects:history", args=[project.pk])),
         ],
     }
+
+
+def record_of(project: Project, name: str) -> Any:
+    """The project's one record of a kind — `charter`, `plan`, `closure` — or 404 while the
+    project has not reached the stage that opens it."""
+    record = getattr(project, name, None)
+    if record is None:
+        raise Http404(f"No {name} yet.")
+    return record
 
 
 def decide(

@@ -15,10 +15,10 @@ from projects import charts, lists
 from projects.forms.common import CommentForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm, StatusReportForm
 from projects.lists import PLAN_LISTS
-from projects.models import PdfJob, Plan, Project, ProjectDeliverable
+from projects.models import PdfJob, Project, ProjectDeliverable
 from projects.selectors.projects import project_get
 from projects.services import delivery, pdfs
-from projects.views.common import decide, now_is, project_context
+from projects.views.common import decide, now_is, project_context, record_of
 
 # -- The plan ---------------------------------------------------------------------------------
 
@@ -43,16 +43,9 @@ def _plan_page(
     return render(request, "projects/delivery/plan.html", context, status=status)
 
 
-def _plan(project: Project) -> Plan:
-    plan = getattr(project, "plan", None)
-    if plan is None:
-        raise Http404("No plan yet.")
-    return plan
-
-
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
-    plan = _plan(project)
+    plan = record_of(project, "plan")
     require(request.user, "may_edit_plan", plan)
     data = request.POST or None
     form = PlanForm(data, initial={"version": plan.version})
@@ -78,7 +71,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = delivery.PLAN_ACTIONS.get(action)
     project = project_get(user=request.user, pk=pk)
-    plan = _plan(project)
+    plan = record_of(project, "plan")
     if service is None:
         raise Http404("No such action.")
     return decide(
@@ -179,9 +172,7 @@ def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
-    report = getattr(project, "closure", None)
-    if report is None:
-        raise Http404("No closure report yet.")
+    report = record_of(project, "closure")
     require(request.user, "may_edit_closure", report)
     data = request.POST or None
     form = ClosureForm(data, instance=report)
@@ -204,7 +195,6 @@ def closure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def closure_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
-    if getattr(project, "closure", None) is None:
-        raise Http404("No closure report yet.")
+    record_of(project, "closure")  # 404 before Closing
     pdfs.closure_pdf_request(project=project, by=request.user)
     return redirect(reverse("projects:closure", args=[pk]) + "#pdf")

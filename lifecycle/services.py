@@ -26,6 +26,7 @@ from lifecycle import rules
 from lifecycle.errors import (
     CommentInvalid,
     GateClosed,
+    NotNow,
     TransitionConflict,
     TransitionForbidden,
 )
@@ -84,6 +85,10 @@ def transition_run(
         current = state_label(locked, name)
         fsm = fsm_transition(locked, name)
         if fsm is None:
+            moved_on = state_label(instance, name) != current
+            read_only = locked.audit_subject.read_only_reason
+            if read_only and not moved_on:
+                raise NotNow(read_only)  # a closed project, not a decision taken meanwhile
             raise TransitionConflict(
                 f"This was already decided: the {record.lower()} is now {current}."
             )

@@ -80,10 +80,10 @@ def _store(job_id: int, rendered: Path) -> PdfJob:
 def _fail(job_id: int, message: str) -> PdfJob:
     with transaction.atomic():
         job = PdfJob.objects.select_for_update().get(pk=job_id)
-        if job.status != PdfJob.Status.READY:
+        if job.status in (PdfJob.Status.QUEUED, PdfJob.Status.RENDERING):
             job.fail(error=message)
             job.save()
-        return job
+        return job  # finished or failed by another delivery meanwhile: theirs stands
 
 
 def render_context(job: PdfJob) -> dict[str, Any]:

@@ -62,8 +62,11 @@ class PdfJob(FSMModelMixin, models.Model):
         self.attempts += 1
         self.started_at = timezone.now()
 
-    # From failed too: a render that completes after another delivery gave up still counts.
-    @transition(field=status, source=[Status.RENDERING, Status.FAILED], target=Status.READY)
+    # From any unfinished state: a render that completes after another delivery gave up, or
+    # after the job was asked for again, still counts.
+    @transition(
+        field=status, source=[Status.QUEUED, Status.RENDERING, Status.FAILED], target=Status.READY
+    )
     def finish(self, *, file_name: str, pdf_sha256: str) -> None:
         self.file.name = file_name
         self.pdf_sha256 = pdf_sha256

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from lifecycle.models import AuditEntry
 from lifecycle.stages import ACTIVE, Stage
 from projects.models import Project, ProjectQuerySet
+from projects.rules import is_project_manager, is_project_sponsor
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -26,7 +27,7 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
 def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
     """The manager's open projects: active or on hold (closed and cancelled ones are done)."""
     return (
-        Project.objects.filter(manager=user, stage__in=[*ACTIVE, Stage.ON_HOLD])
+        Project.objects.filter(is_project_manager.q(user), stage__in=[*ACTIVE, Stage.ON_HOLD])
         .for_gates()
         .order_by("-created_at")
     )
@@ -35,7 +36,7 @@ def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:
 def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
     """Active projects this sponsor is accountable for."""
     return (
-        Project.objects.filter(sponsor_id=user.pk, stage__in=ACTIVE)
+        Project.objects.filter(is_project_sponsor.q(user), stage__in=ACTIVE)
         .for_gates()
         .order_by("-created_at")
     )

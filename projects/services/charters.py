@@ -8,10 +8,11 @@ from django.db import transaction
 from lifecycle.errors import RecordChanged
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
-from lifecycle.services import audit_record, transition_run
+from lifecycle.services import transition_run
 from projects import charter_document, events, tasks
 from projects.lists import CHARTER_LISTS, Row, by_key
 from projects.models import Charter, CharterRevision, CharterRisk, Project, Risk
+from projects.services.audit import audit
 
 
 def charter_open(project: Project) -> Charter:
@@ -58,7 +59,7 @@ def charter_update(
                 changed.append(key)
         locked.version += 1
         locked.save()
-        audit_record(
+        audit(
             subject=locked.project,
             record=Charter.audit_record,
             action="edit",

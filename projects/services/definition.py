@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from lifecycle.rules import require
-from lifecycle.services import audit_record
 from projects import events
 from projects.lists import SCOPE_LISTS, Row, by_key
 from projects.models import Goal, Measurement, Project
+from projects.services.audit import audit
 
 
 def goal_save(
@@ -36,7 +36,7 @@ def goal_save(
                 setattr(goal, name, fields[name])
             goal.save()
             label = "Edited"
-        audit_record(
+        audit(
             subject=project,
             record="Goal",
             action="goal_save",
@@ -58,7 +58,7 @@ def goal_archive(*, goal: Goal, by: AbstractBaseUser, comment: str = "") -> Goal
         require(by, "may_archive_goal", goal)
         goal.archived_at = timezone.now()
         goal.save(update_fields=["archived_at"])
-        audit_record(
+        audit(
             subject=project,
             record="Goal",
             action="goal_archive",
@@ -94,7 +94,7 @@ def measurement_add(
         measurement = Measurement.objects.create(
             goal=goal, date=date, value=value, note=note, recorded_by=by
         )
-        audit_record(
+        audit(
             subject=project,
             record="Goal",
             action="measurement_add",
@@ -114,7 +114,7 @@ def scope_update(*, project: Project, by: AbstractBaseUser, lists: dict[str, lis
         require(by, "may_edit_scope", project)
         scope_lists = by_key(SCOPE_LISTS)
         changed = [key for key, rows in lists.items() if scope_lists[key].store(rows, project)]
-        audit_record(
+        audit(
             subject=project,
             record="Scope",
             action="scope_update",

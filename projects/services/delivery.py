@@ -13,7 +13,7 @@ from django.utils import timezone
 from lifecycle.errors import RecordChanged
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
-from lifecycle.services import audit_record, transition_run
+from lifecycle.services import transition_run
 from projects import events, tasks
 from projects.lists import PLAN_LISTS, Row
 from projects.models import (
@@ -26,6 +26,7 @@ from projects.models import (
     ProjectDeliverable,
     StatusReport,
 )
+from projects.services.audit import audit
 
 # -- Planning --------------------------------------------------------------------------------
 
@@ -73,7 +74,7 @@ def plan_update(
         _check_dependencies(locked)
         locked.version += 1
         locked.save()
-        audit_record(
+        audit(
             subject=locked.project,
             record=Plan.audit_record,
             action="edit",
@@ -165,7 +166,7 @@ def status_report_add(
             next_steps=next_steps,
             author=by,
         )
-        audit_record(
+        audit(
             subject=project,
             record="Status report",
             action="status_report",
@@ -241,7 +242,7 @@ def closure_update(
             if row.pk in final_values:
                 row.final_value, row.note = final_values[row.pk]
                 row.save()
-        audit_record(
+        audit(
             subject=project,
             record="Closure report",
             action="edit",

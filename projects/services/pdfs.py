@@ -119,9 +119,10 @@ def pdf_request(
         )
         if not created and job.status == PdfJob.Status.FAILED:
             job = PdfJob.objects.select_for_update().get(pk=job.pk)
-            job.retry()
-            job.save()
-            created = True
+            if job.status == PdfJob.Status.FAILED:  # still, under the lock
+                job.retry()
+                job.save()
+                created = True
         if created:
             transaction.on_commit(partial(tasks.enqueue, tasks.render_pdf, job.pk), robust=True)
     return job

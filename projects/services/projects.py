@@ -2,7 +2,6 @@
 
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -11,13 +10,14 @@ from django.db.models import F
 from lifecycle.errors import TransitionForbidden
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
-from lifecycle.services import audit_record, transition_run
+from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
 from projects.models import (
     Funding,
     Project,
 )
+from projects.services.audit import audit
 from projects.services.charters import charter_open
 from projects.services.delivery import closure_open, delivery_open, plan_open
 
@@ -45,7 +45,7 @@ def funding_record(
             approved_by=project.sponsor.user,
             recorded_by=by,
         )
-        entry = audit_record(
+        audit(
             subject=project,
             record="Funding",
             action="record_funding",
@@ -55,7 +55,6 @@ def funding_record(
             data={"funding_id": funding.pk, "amount": str(amount)},
             by=by,
         )
-        transaction.on_commit(partial(tasks.announce, entry), robust=True)
     return funding
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows, require
-from lifecycle.services import audit_record, transition_run
+from lifecycle.services import transition_run
 from projects import events, proposal_document, tasks
 from projects.lists import RISKS, Row
 from projects.models import (
@@ -17,6 +17,7 @@ from projects.models import (
     Sponsor,
 )
 from projects.rules import approval_authority
+from projects.services.audit import audit
 
 PROJECT_FIELDS = ("title", "category", "sponsor")
 # -- The business case ----------------------------------------------------------------------
@@ -39,7 +40,7 @@ def business_case_create(
         )
         proposal = Proposal.objects.create(project=project, **_proposal_fields(fields))
         RISKS.store(risks, proposal)
-        audit_record(
+        audit(
             subject=project,
             record=Proposal.audit_record,
             action="create",
@@ -56,10 +57,9 @@ def business_case_update(
 ) -> Proposal:
     """Save the manager's edits to a draft (or a business case sent back for changes)."""
     with transaction.atomic():
-        proposal = (
-            Proposal.objects.select_for_update().select_related("project").get(pk=proposal.pk)
-        )
-        project = proposal.project
+        project = Project.objects.locked(proposal.project_id)  # the project first, as everywhere
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal.project = project
         require(by, "may_edit_business_case", proposal)
         changed = []
         for name in PROJECT_FIELDS:
@@ -74,7 +74,7 @@ def business_case_update(
             changed.append("risks")
         project.save(update_fields=[n for n in PROJECT_FIELDS if n in changed] or None)
         proposal.save()
-        audit_record(
+        audit(
             subject=project,
             record=Proposal.audit_record,
             action="edit",

@@ -1,5 +1,6 @@
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from django import template
 from django.conf import settings
@@ -7,6 +8,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 
 from lifecycle.rules import allows
 from projects import formats
+from projects.charts import goal_chart_svg
+from projects.models import CharterItem
 
 register = template.Library()
 
@@ -98,8 +101,6 @@ def get(mapping: dict | None, key: Any) -> Any:
 
 @register.simple_tag
 def charter_item_sections() -> list[tuple[str, str]]:
-    from projects.models import CharterItem
-
     return [(kind.value, kind.label) for kind in CharterItem.Kind]
 
 
@@ -130,8 +131,6 @@ def number(value: Decimal | None) -> str:
 @register.simple_tag
 def goal_chart(goal: Any, width: int = 320, height: int = 120) -> str:
     """A small server-drawn chart: measurements over time against the baseline and target."""
-    from projects.charts import goal_chart_svg
-
     return goal_chart_svg(goal, width=width, height=height)
 
 
@@ -150,6 +149,4 @@ def decisions(actions: list[Any], names: str) -> list[Any]:
 @register.filter
 def remove_param(query: str, name: str) -> str:
     """A urlencoded query string without one parameter (to switch views, change a filter)."""
-    from urllib.parse import parse_qsl, urlencode
-
     return urlencode([(key, value) for key, value in parse_qsl(query) if key != name])

@@ -1,6 +1,6 @@
 """Pages and actions, one module per concept. Views are short: find the project the user may
-see, validate the form, call a service, answer. Rules live in services, gates and the state
-machines."""
+see, ask the rule whether to show a form, validate it, call a service, answer. The rules are
+projects/rules.py's; refusals rise to projects/middleware.py."""
 
 from projects.views.charters import (
     charter_action,

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from lifecycle.errors import (
     CommentInvalid,
     GateClosed,
+    NotNow,
     TransitionConflict,
     TransitionForbidden,
 )
@@ -102,8 +103,19 @@ def test_cancel_from_hold_is_terminal(funded, pmo):
     cancelled = Project.objects.get(pk=funded.pk)
     assert cancelled.stage == Stage.CANCELLED
     assert cancelled.previous_stage == Stage.IDENTIFYING
-    with pytest.raises(TransitionConflict):
+    with pytest.raises(NotNow, match="is cancelled: its records are read-only"):
         transition_run(instance=cancelled, name="resume", by=pmo)
+
+
+def test_a_decision_taken_meanwhile_is_already_decided_even_if_it_closed_the_project(
+    submitted, sponsor
+):
+    stale = Proposal.objects.get(project=submitted)  # the sponsor's page, opened before
+    transition_run(instance=stale, name="reject", by=sponsor, comment="No")
+    Project.objects.filter(pk=submitted.pk).update(stage=Stage.CANCELLED)
+
+    with pytest.raises(TransitionConflict, match="already decided"):
+        transition_run(instance=stale, name="approve", by=sponsor)
 
 
 def test_stage_cannot_be_set_directly(project):

@@ -122,6 +122,20 @@ def test_a_render_error_fails_with_a_message_and_can_be_retried(filled, manager)
     assert (retried.pk, retried.status, retried.attempts) == (job.pk, PdfJob.Status.QUEUED, 0)
 
 
+def test_late_deliveries_leave_the_job_as_its_first_outcome_left_it(filled, manager, tmp_path):
+    """Two deliveries of one task: the second's failure does not undo a failure or a success,
+    and a render that finishes after the job was asked for again is kept."""
+    job = services.charter_pdf_request(project=filled, by=manager)
+    PdfJob.objects.filter(pk=job.pk).update(status=PdfJob.Status.FAILED, error="first")
+    assert rendering._fail(job.pk, "second").error == "first"
+
+    PdfJob.objects.filter(pk=job.pk).update(status=PdfJob.Status.QUEUED, error="")
+    rendered = tmp_path / "late.pdf"
+    rendered.write_bytes(b"%PDF-1.7 late")
+    assert rendering._store(job.pk, rendered).status == PdfJob.Status.READY
+    assert rendering._fail(job.pk, "too late").status == PdfJob.Status.READY
+
+
 def test_a_job_whose_worker_keeps_dying_gives_up(filled, manager):
     job = services.charter_pdf_request(project=filled, by=manager)
     PdfJob.objects.filter(pk=job.pk).update(status=PdfJob.Status.RENDERING, attempts=3)

@@ -280,3 +280,18 @@ def test_anonymous_users_are_sent_to_log_in(project):
         response = client.get(path)
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("action", ["approve", "reject", "request_changes"])
+def test_deciding_a_costless_draft_of_a_cancelled_project_is_refused_not_a_500(
+    project, sponsor, action
+):
+    """Work done for a decision comes after the rules say yes (issue 15, finding 1)."""
+    Proposal.objects.filter(project=project).update(estimated_cost=None)
+    Project.objects.filter(pk=project.pk).update(stage=Stage.CANCELLED)
+
+    response = client_for(sponsor).post(url("proposal-action", project, action), {"comment": "x"})
+
+    assert response.status_code == 409
+    assert "is cancelled: its records are read-only" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=action).exists()

@@ -26,7 +26,7 @@ from django_fsm import has_transition_perm
 
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
-from lifecycle.stages import Stage
+from lifecycle.stages import MAIN_LINE, Stage
 from projects import lists, services
 from projects.forms.charters import CharterForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm
@@ -450,17 +450,7 @@ def close(project: Project, manager: Any) -> None:
     )
 
 
-STAGES = [
-    Stage.IDENTIFYING,
-    Stage.INITIATING,
-    Stage.DEFINING,
-    Stage.PLANNING,
-    Stage.DELIVERING,
-    Stage.CLOSING,
-    Stage.CLOSED,
-    Stage.ON_HOLD,
-    Stage.CANCELLED,
-]
+STAGES = [*MAIN_LINE, Stage.ON_HOLD, Stage.CANCELLED]
 READ_ONLY = {Stage.CLOSED, Stage.CANCELLED}
 
 

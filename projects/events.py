@@ -41,6 +41,7 @@ BUSINESS_CASE_REJECTED = "business_case.rejected"
 BUSINESS_CASE_CHANGES_REQUESTED = "business_case.changes_requested"
 BUSINESS_CASE_WITHDRAWN = "business_case.withdrawn"
 FUNDING_RECORDED = "funding.recorded"
+SPONSOR_CHANGED = "project.sponsor_changed"
 CHARTER_EDITED = "charter.edited"
 CHARTER_SUBMITTED = "charter.submitted"
 CHARTER_SIGNED = "charter.signed"
@@ -75,6 +76,7 @@ EVENTS: dict[str, Event] = {
         Event(BUSINESS_CASE_CHANGES_REQUESTED, Audience.MANAGER),
         Event(BUSINESS_CASE_WITHDRAWN, Audience.NOBODY),
         Event(FUNDING_RECORDED, Audience.MANAGER),
+        Event(SPONSOR_CHANGED, Audience.SPONSOR),  # the new sponsor
         Event(STAGE_CHANGED, Audience.EVERYONE),
         Event(CHARTER_EDITED, Audience.NOBODY, _CHARTER),
         Event(CHARTER_SUBMITTED, Audience.SPONSOR, _CHARTER),

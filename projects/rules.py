@@ -183,6 +183,13 @@ def business_case_editable(proposal: Proposal) -> str:
 
 
 @condition()
+def never_submitted(proposal: Proposal) -> str:
+    if proposal.revision == 0:
+        return ""
+    return "Once a business case was submitted, its sponsor is changed by the PMO."
+
+
+@condition()
 def business_case_approved(project: Project) -> str:
     if project.proposal.is_approved:
         return ""
@@ -237,6 +244,14 @@ def takes_next_gate(user: Any, obj: Any) -> bool:
 # -- The rulebook ----------------------------------------------------------------------------------
 
 manager, sponsor = is_project_manager, is_project_sponsor
+# Separation of duties: nobody decides, funds or signs what they manage (a person may hold
+# every role at once: a manager with a sponsor profile in the PMO).
+independent = ~is_project_manager
+SPONSOR_DECIDES = "The project's sponsor decides this, never the person who manages the project."
+ABOVE_THE_LIMIT = (
+    "A sponsor whose approval limit covers the cost, or the PMO, decides this — never the "
+    "person who manages the project."
+)
 
 RULEBOOK: dict[str, Rule] = {
     # Seeing a project (asked of a project). Deciders are recorded as members.
@@ -258,22 +273,45 @@ RULEBOOK: dict[str, Rule] = {
     ),
     "may_submit_business_case": Rule(who=manager, when=(identifying,)),
     "may_withdraw_business_case": Rule(who=manager, when=(identifying,)),
-    "may_approve_business_case": Rule(who=sponsor & within_approval_limit, when=(identifying,)),
-    "may_endorse_business_case": Rule(who=sponsor & ~within_approval_limit, when=(identifying,)),
-    "may_decide_business_case": Rule(who=sponsor, when=(identifying,)),
-    "may_decide_escalated_business_case": Rule(who=within_approval_limit, when=(identifying,)),
-    # Funding (asked of the project).
-    "may_record_funding": Rule(
-        who=sponsor | is_pmo,
-        when=(project_open, business_case_approved),
-        refusal="Funding is recorded by the project's sponsor or the PMO.",
+    "may_choose_sponsor": Rule(
+        who=manager,
+        when=(identifying, business_case_editable, never_submitted),
+        refusal="The project's manager names its sponsor.",
     ),
-    # The stage (asked of the project); the state machine says from which stage.
+    "may_approve_business_case": Rule(
+        who=sponsor & independent & within_approval_limit,
+        when=(identifying,),
+        refusal=SPONSOR_DECIDES,
+    ),
+    "may_endorse_business_case": Rule(
+        who=sponsor & independent & ~within_approval_limit,
+        when=(identifying,),
+        refusal=SPONSOR_DECIDES,
+    ),
+    "may_decide_business_case": Rule(
+        who=sponsor & independent, when=(identifying,), refusal=SPONSOR_DECIDES
+    ),
+    "may_decide_escalated_business_case": Rule(
+        who=within_approval_limit & independent, when=(identifying,), refusal=ABOVE_THE_LIMIT
+    ),
+    # The project's sponsor and its funding (asked of the project).
+    "may_change_sponsor": Rule(
+        who=is_pmo & independent,
+        when=(project_open,),
+        refusal="The PMO changes a project's sponsor.",
+    ),
+    "may_record_funding": Rule(
+        who=(sponsor | is_pmo) & independent,
+        when=(project_open, business_case_approved),
+        refusal="Funding is recorded by the project's sponsor or the PMO, never by its manager.",
+    ),
+    # The stage (asked of the project); the state machine says from which stage. The gates
+    # the sponsor accepts are accepted by someone other than the manager.
     "may_advance_to_initiating": Rule(who=manager | sponsor | is_pmo),
-    "may_advance_to_defining": Rule(who=sponsor),
+    "may_advance_to_defining": Rule(who=sponsor & independent, refusal=SPONSOR_DECIDES),
     "may_advance_to_planning": Rule(who=manager | sponsor),
-    "may_advance_to_delivering": Rule(who=sponsor),
-    "may_advance_to_closing": Rule(who=sponsor),
+    "may_advance_to_delivering": Rule(who=sponsor & independent, refusal=SPONSOR_DECIDES),
+    "may_advance_to_closing": Rule(who=sponsor & independent, refusal=SPONSOR_DECIDES),
     "may_advance_to_closed": Rule(who=manager | is_pmo),
     "may_advance": Rule(who=takes_next_gate),
     "may_hold_project": Rule(who=sponsor | is_pmo),
@@ -288,8 +326,12 @@ RULEBOOK: dict[str, Rule] = {
         refusal="Only the project's manager edits its charter.",
     ),
     "may_submit_charter": Rule(who=manager, when=(project_open,)),
-    "may_sign_charter": Rule(who=sponsor, when=(project_open,)),
-    "may_return_charter": Rule(who=sponsor, when=(project_open,)),
+    "may_sign_charter": Rule(
+        who=sponsor & independent, when=(project_open,), refusal=SPONSOR_DECIDES
+    ),
+    "may_return_charter": Rule(
+        who=sponsor & independent, when=(project_open,), refusal=SPONSOR_DECIDES
+    ),
     "may_amend_charter": Rule(who=manager, when=(project_open,)),
     # Goals and scope (asked of the project, or of the goal).
     "may_add_goal": Rule(
@@ -325,8 +367,12 @@ RULEBOOK: dict[str, Rule] = {
     ),
     "may_submit_plan": Rule(who=manager, when=(in_stage(Stage.PLANNING),)),
     "may_revise_plan": Rule(who=manager, when=(in_stage(Stage.PLANNING),)),
-    "may_approve_plan": Rule(who=sponsor, when=(in_stage(Stage.PLANNING),)),
-    "may_return_plan": Rule(who=sponsor, when=(in_stage(Stage.PLANNING),)),
+    "may_approve_plan": Rule(
+        who=sponsor & independent, when=(in_stage(Stage.PLANNING),), refusal=SPONSOR_DECIDES
+    ),
+    "may_return_plan": Rule(
+        who=sponsor & independent, when=(in_stage(Stage.PLANNING),), refusal=SPONSOR_DECIDES
+    ),
     # Delivery and closure (asked of the project, the deliverable, the closure report).
     "may_add_status_report": Rule(
         who=manager,
@@ -334,8 +380,12 @@ RULEBOOK: dict[str, Rule] = {
         refusal="The project's manager writes its status reports.",
     ),
     "may_deliver": Rule(who=manager, when=(in_stage(Stage.DELIVERING),)),
-    "may_accept_deliverable": Rule(who=sponsor, when=(in_stage(Stage.DELIVERING),)),
-    "may_send_back_deliverable": Rule(who=sponsor, when=(in_stage(Stage.DELIVERING),)),
+    "may_accept_deliverable": Rule(
+        who=sponsor & independent, when=(in_stage(Stage.DELIVERING),), refusal=SPONSOR_DECIDES
+    ),
+    "may_send_back_deliverable": Rule(
+        who=sponsor & independent, when=(in_stage(Stage.DELIVERING),), refusal=SPONSOR_DECIDES
+    ),
     "may_edit_closure": Rule(
         who=manager,
         when=(in_stage(Stage.CLOSING),),

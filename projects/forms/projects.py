@@ -1,4 +1,4 @@
-"""Money committed to a project."""
+"""A project's money and its sponsor."""
 
 from typing import Any
 
@@ -6,7 +6,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from projects.forms.common import DATE_INPUT
-from projects.models import Funding
+from projects.forms.proposals import SponsorChoiceField, active_sponsors
+from projects.models import Funding, Project
 
 
 class FundingForm(forms.ModelForm):
@@ -18,5 +19,22 @@ class FundingForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["amount"].widget.attrs.update({"min": "0.01", "step": "0.01"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class SponsorChangeForm(forms.Form):
+    """The PMO names another sponsor: never the manager, never the sponsor now; with a reason."""
+
+    sponsor = SponsorChoiceField(queryset=active_sponsors(), label="New sponsor")
+    comment = forms.CharField(
+        label="Reason", max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sponsor"].queryset = active_sponsors(besides=project.manager).exclude(
+            pk=project.sponsor_id
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False

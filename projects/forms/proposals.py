@@ -16,8 +16,10 @@ class SponsorChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-def active_sponsors() -> QuerySet[Sponsor]:
-    return Sponsor.objects.filter(user__is_active=True).select_related("user")
+def active_sponsors(*, besides: Any = None) -> QuerySet[Sponsor]:
+    """Who may be named sponsor: active sponsors, never the person who writes the case."""
+    sponsors = Sponsor.objects.filter(user__is_active=True).select_related("user")
+    return sponsors.exclude(user=besides) if besides is not None else sponsors
 
 
 class BusinessCaseForm(forms.ModelForm):
@@ -42,14 +44,27 @@ class BusinessCaseForm(forms.ModelForm):
             "end_date": DATE_INPUT,
         }
 
-    def __init__(self, *args: Any, project: Project | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        author: Any,
+        project: Project | None = None,
+        sponsor_fixed: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """`author` writes the case (never its sponsor); `sponsor_fixed` once it was submitted:
+        the sponsor is then the PMO's to change."""
         if project is not None:
             kwargs.setdefault(
                 "initial",
                 {"title": project.title, "category": project.category, "sponsor": project.sponsor},
             )
         super().__init__(*args, **kwargs)
-        self.fields["sponsor"].queryset = active_sponsors()
+        self.fields["sponsor"].queryset = active_sponsors(besides=author)
+        if sponsor_fixed:
+            self.fields["sponsor"].queryset = Sponsor.objects.filter(pk=project.sponsor_id)
+            self.fields["sponsor"].disabled = True
+            self.fields["sponsor"].help_text = "Once submitted, the PMO changes the sponsor."
         self.fields["estimated_cost"].widget.attrs.update({"min": "0.01", "step": "0.01"})
         self.helper = FormHelper()
         self.helper.form_tag = False

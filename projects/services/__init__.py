@@ -14,7 +14,11 @@ from projects.services.charters import (
     charter_update,
 )
 from projects.services.pdfs import charter_pdf_request
-from projects.services.projects import funding_record, project_transition
+from projects.services.projects import (
+    funding_record,
+    project_sponsor_change,
+    project_transition,
+)
 from projects.services.proposals import (
     PROPOSAL_ACTIONS,
     business_case_create,
@@ -39,6 +43,7 @@ __all__ = [
     "charter_submit",
     "charter_update",
     "funding_record",
+    "project_sponsor_change",
     "project_transition",
     "proposal_approve",
     "proposal_reject",

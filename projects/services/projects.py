@@ -1,22 +1,21 @@
-"""Funding and the stage transitions a user asks for."""
+"""A project's sponsor, its funding, and the stage transitions a user asks for."""
 
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from lifecycle.errors import TransitionForbidden
+from lifecycle.errors import CommentInvalid, TransitionForbidden
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
-from projects.models import (
-    Funding,
-    Project,
-)
+from projects.formats import person
+from projects.models import Funding, Project, Sponsor
 from projects.services.audit import audit
 from projects.services.charters import charter_open
 from projects.services.delivery import closure_open, delivery_open, plan_open
@@ -56,6 +55,40 @@ def funding_record(
             by=by,
         )
     return funding
+
+
+# -- The sponsor -----------------------------------------------------------------------------
+
+
+def project_sponsor_change(
+    *, project: Project, by: AbstractBaseUser, sponsor: Sponsor, comment: str
+) -> Project:
+    """The PMO names another sponsor (once a business case was submitted, only the PMO may),
+    audited with the reason; a sponsor who decided on one of its records keeps reading it."""
+    comment = comment.strip()
+    with transaction.atomic():
+        project = Project.objects.select_related("sponsor__user").locked(project.pk)
+        require(by, "may_change_sponsor", project)
+        if not comment:
+            raise CommentInvalid("Give a reason to change the sponsor.")
+        if sponsor.user_id in (project.manager_id, project.sponsor_id):
+            raise ValidationError(
+                {"sponsor": "Choose someone who is neither the manager nor the sponsor now."}
+            )
+        before = project.sponsor  # keeps reading the project if they decided on it
+        project.sponsor = sponsor
+        project.save(update_fields=["sponsor"])
+        audit(
+            subject=project,
+            record="Project",
+            action="change_sponsor",
+            event=events.SPONSOR_CHANGED,
+            label="Change sponsor",
+            comment=comment,
+            data={"from": person(before.user), "to": person(sponsor.user)},
+            by=by,
+        )
+    return project
 
 
 # -- Stage transitions -----------------------------------------------------------------------

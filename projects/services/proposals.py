@@ -61,6 +61,8 @@ def business_case_update(
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
         proposal.project = project
         require(by, "may_edit_business_case", proposal)
+        if "sponsor" in fields and fields["sponsor"] != project.sponsor:
+            require(by, "may_choose_sponsor", proposal)
         changed = []
         for name in PROJECT_FIELDS:
             if name in fields and getattr(project, name) != fields[name]:

@@ -40,6 +40,7 @@ from projects.views.projects import (
     portfolio_csv,
     portfolio_heat_map,
     project_history,
+    sponsor_change,
     stage_action,
 )
 from projects.views.proposals import (
@@ -83,6 +84,7 @@ __all__ = [
     "proposal_action",
     "scope_detail",
     "scope_edit",
+    "sponsor_change",
     "stage_action",
     "status_detail",
     "status_report_create",

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from lifecycle.rules import allows, require
 from lifecycle.selectors import next_gate
 from projects import exports, services
-from projects.forms.projects import FundingForm
+from projects.forms.projects import FundingForm, SponsorChangeForm
 from projects.models import with_gates
 from projects.rules import is_pmo, is_sponsor
 from projects.selectors.dashboards import awaiting_decision, shortlist
@@ -111,7 +112,24 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/projects/history.html", context)
 
 
-# -- Funding and stage transitions -----------------------------------------------------------
+# -- The sponsor, funding and stage transitions ------------------------------------------------
+
+
+def sponsor_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PMO names another sponsor, with a reason."""
+    project = project_get(user=request.user, pk=pk)
+    require(request.user, "may_change_sponsor", project)
+    form = SponsorChangeForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_sponsor_change(project=project, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['sponsor']} is now the sponsor.")
+            return redirect(project)
+    context = {"form": form, "project": project}
+    return render(request, "projects/projects/sponsor_form.html", context)
 
 
 def funding_create(request: HttpRequest, pk: int) -> HttpResponse:

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from lifecycle.rules import require
+from lifecycle.rules import allows, require
 from lifecycle.selectors import actions_for
 from projects import proposal_document, services
 from projects.forms.common import CommentForm
@@ -22,7 +22,7 @@ from projects.views.common import decide, now_is, project_context
 
 def business_case_create(request: HttpRequest) -> HttpResponse:
     require(request.user, "may_create_business_case")
-    form = BusinessCaseForm(request.POST or None)
+    form = BusinessCaseForm(request.POST or None, author=request.user)
     risks = RISKS.bind(request.POST or None, Proposal())
     if request.method == "POST" and form.is_valid() and risks.formset.is_valid():
         project = services.business_case_create(
@@ -38,7 +38,13 @@ def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
     proposal = project.proposal
     require(request.user, "may_edit_business_case", proposal)
-    form = BusinessCaseForm(request.POST or None, instance=proposal, project=project)
+    form = BusinessCaseForm(
+        request.POST or None,
+        instance=proposal,
+        project=project,
+        author=project.manager,
+        sponsor_fixed=not allows(request.user, "may_choose_sponsor", proposal),
+    )
     risks = RISKS.bind(request.POST or None, proposal)
     if request.method == "POST" and form.is_valid() and risks.formset.is_valid():
         services.business_case_update(

@@ -25,6 +25,7 @@ POST_ROUTES = {
     "business-case-edit",
     "proposal-action",
     "funding-create",
+    "sponsor-change",
     "stage-action",
     "charter-edit",
     "charter-action",
@@ -46,6 +47,7 @@ POST_ROUTES = {
 RESTRICTED_PAGES = {
     "business-case-edit",
     "funding-create",
+    "sponsor-change",
     "charter-edit",
     "goal-create",
     "goal-edit",

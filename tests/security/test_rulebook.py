@@ -42,6 +42,7 @@ from projects.models import (
     ProjectDeliverable,
     Proposal,
     ProposalState,
+    Sponsor,
 )
 from projects.services import definition, delivery
 from tests.conftest import charter_lists, charter_texts, client_for, plan_lists, smart_goal
@@ -71,7 +72,7 @@ def shown(*parts: Any) -> dict[str, str]:
 
 
 def business_case_form(project: Project, proposal: Proposal) -> dict[str, str]:
-    form = BusinessCaseForm(instance=proposal, project=project)
+    form = BusinessCaseForm(instance=proposal, project=project, author=project.manager)
     risks = lists.RISKS.bind(None, proposal).formset
     return shown(form, risks) | {"goal": "Changed by the rulebook test"}
 
@@ -213,6 +214,18 @@ ACTIONS = [
             "amount": "1000.00",
             "source": "CC-2000",
             "approved_on": TODAY().isoformat(),
+        },
+    ),
+    Action(
+        "change sponsor",
+        "sponsor-change",
+        itself,
+        rule="may_change_sponsor",
+        data=lambda project, record: {
+            "sponsor": Sponsor.objects.exclude(user_id__in=[project.manager_id, project.sponsor_id])
+            .first()
+            .pk,
+            "comment": "Lee Park moves to the infrastructure board",
         },
     ),
     *[

@@ -1,9 +1,11 @@
-"""A refusal raised anywhere in a request becomes the refusal page, never a 500."""
+"""What every answer of the app shares: refusals as the refusal page, never a 500; and pages
+that no shared cache or browser history keeps."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from lifecycle.errors import TransitionError
 from lifecycle.views import transition_refused
@@ -27,3 +29,17 @@ class RefusalMiddleware:
         pk = match.kwargs.get("pk") if match else None
         back_url = reverse("projects:detail", args=[pk]) if pk else reverse("projects:home")
         return transition_refused(request, exception, back_url=back_url)
+
+
+class PrivateAnswersMiddleware:
+    """Every page, PDF and CSV export is one person's view of the portfolio: `private,
+    no-store`, so neither a shared proxy nor the browser's back-button cache keeps it after
+    logout. Static files are answered before this (WhiteNoise) and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, private=True, no_store=True)
+        return response

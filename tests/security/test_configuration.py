@@ -74,3 +74,65 @@ def test_the_benchmark_floor_page_is_not_mounted_outside_the_benchmark(db):
     client = Client()
     client.force_login(UserFactory(username="alex"))
     assert client.get("/floor/").status_code == 404
+
+
+def test_static_paths_that_climb_out_answer_404_under_make_runs_server():
+    """`make run` serves with `runserver` and DEBUG on; static files go through WhiteNoise."""
+    import http.client
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env | {"DEBUG": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        answers = {}
+        for path in (
+            "/static/css/tollgate.css",
+            "/static/../config/settings.py",
+            "/static/..%2f..%2fvar/tollgate.sqlite3",
+            "/static/%2e%2e/manage.py",
+        ):
+            for _ in range(100):
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    connection.request("GET", path)
+                    answers[path] = connection.getresponse().status
+                    break
+                except ConnectionRefusedError:
+                    time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answers == {
+        "/static/css/tollgate.css": 200,
+        "/static/../config/settings.py": 404,
+        "/static/..%2f..%2fvar/tollgate.sqlite3": 404,
+        "/static/%2e%2e/manage.py": 404,
+    }
+
+
+def test_pages_pdfs_and_exports_are_never_cached(delivering, manager):
+    from projects import rendering
+    from projects.services import pdfs
+
+    job = rendering.render_job(pdfs.charter_pdf_request(project=delivering, by=manager).pk)
+    client = Client()
+    client.force_login(manager)
+    for path in (
+        reverse("projects:home"),
+        delivering.get_absolute_url(),
+        reverse("projects:portfolio-csv"),
+        reverse("projects:pdf-download", args=[delivering.pk, job.pk]),
+        reverse("login"),
+    ):
+        cache_control = client.get(path)["Cache-Control"]
+        assert "private" in cache_control and "no-store" in cache_control, path

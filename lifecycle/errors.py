@@ -7,7 +7,8 @@ Each has a stable `code` for tests and the HTTP `status` the browser gets:
 - `RecordChanged` (409): the form was opened on a version that is no longer current;
 - `GateClosed` (409): a gate's criteria are unmet, with the checklist;
 - `TransitionForbidden` (403): this person may not do this to this record;
-- `CommentInvalid` (400): the comment is missing or too long; the form is shown again.
+- `CommentInvalid` (400): the comment is missing or too long; the form is shown again;
+- `TooMuch` (400): a request asks for more than a page can take (rows of a list).
 """
 
 from typing import Any
@@ -57,3 +58,8 @@ class CommentInvalid(TransitionError):
     code = "comment_invalid"
     status = 400
     field = "comment"
+
+
+class TooMuch(TransitionError):
+    code = "too_much"
+    status = 400

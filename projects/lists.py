@@ -18,6 +18,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
+from lifecycle.errors import TooMuch
 from projects.forms.common import DATE_INPUT, ONE_LINE
 from projects.models import (
     BudgetLine,
@@ -87,16 +88,28 @@ class RowList:
             extra=0,  # the page adds rows
             can_delete=True,
             max_num=self.max_num,
+            absolute_max=self.max_num,
             validate_max=True,
         )
 
     def bind(self, data: Any, parent: models.Model) -> "ListSection":
+        self.refuse_too_many(data)
         rows = self.model.objects.none()  # a new parent has none yet
         if parent.pk is not None:
             rows = self.model.objects.filter(**{self.parent: parent}, **self.fixed)
         return ListSection(
             self, self.formset_class(data, instance=parent, prefix=self.key, queryset=rows)
         )
+
+    def refuse_too_many(self, data: Any) -> None:
+        """More rows than the list takes are refused before a single form is built (a small
+        request claiming 100,000 rows must not hold a worker)."""
+        sent = (data or {}).get(f"{self.key}-TOTAL_FORMS", "0")
+        if sent.isdigit() and int(sent) > self.max_num:
+            raise TooMuch(
+                f"“{self.heading}” takes at most {self.max_num} rows; {int(sent):,} were sent. "
+                "Nothing was saved."
+            )
 
     def store(self, rows: list[Row], parent: models.Model) -> bool:
         """Make the parent's rows of this list exactly `rows`: update, create, delete. Ids that

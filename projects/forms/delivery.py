@@ -75,5 +75,11 @@ class ClosureGoalForm(forms.ModelForm):
 
 
 ClosureGoalFormSet = forms.inlineformset_factory(
-    ClosureReport, ClosureGoal, form=ClosureGoalForm, extra=0, can_delete=False, max_num=200
+    ClosureReport,
+    ClosureGoal,
+    form=ClosureGoalForm,
+    extra=0,
+    can_delete=False,
+    max_num=200,
+    absolute_max=200,  # a request claiming more rows builds no more forms than this
 )

@@ -144,3 +144,30 @@ def test_transitions_outside_the_graph_change_nothing(model, delivering, pmo, ma
             attempts += 1
     assert attempts > 0
     assert field.get_state(type(instance).objects.get(pk=instance.pk)) == current
+
+
+@pytest.mark.parametrize(
+    ("route", "prefix", "where"),
+    [
+        ("charter-edit", "stakeholders", "filled"),
+        ("business-case-edit", "risks", "project"),
+        ("plan-edit", "tasks", "planning"),
+    ],
+)
+def test_a_request_claiming_100000_rows_is_refused_before_any_form_is_built(
+    manager, route, prefix, where, request, django_assert_max_num_queries
+):
+    """A 600-byte POST whose TOTAL_FORMS say 100,000 once held a worker for 30 s."""
+    project = request.getfixturevalue(where)
+    client = Client()
+    client.force_login(manager)
+    client.get(reverse("projects:home"))  # the user's permissions, read once
+    url = reverse(f"projects:{route}", args=[project.pk])
+    data = {f"{prefix}-TOTAL_FORMS": "100000", f"{prefix}-INITIAL_FORMS": "0"}
+
+    with django_assert_max_num_queries(20):
+        response = client.post(url, data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "takes at most" in page and "100,000 were sent. Nothing was saved." in page

@@ -2,8 +2,13 @@
 decisions are read-only here — they change only through the services — and nothing that
 has history can be deleted."""
 
+from typing import Any
+
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 from projects.models import (
     Charter,
@@ -15,6 +20,38 @@ from projects.models import (
     Risk,
     Sponsor,
 )
+
+
+class PeopleAdmin(UserAdmin):
+    """People, as the PMO administers them: who they are, whether they are active, their roles
+    (groups). Only a superuser makes someone staff or superuser, grants single permissions,
+    changes a superuser, or sets another person's password — otherwise the PMO could make
+    itself superuser, or log in as the sponsor and sign in their name."""
+
+    ELEVATING = ("is_staff", "is_superuser", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        if obj is not None and obj.is_superuser:
+            return [
+                name
+                for _, section in self.get_fieldsets(request, obj)
+                for name in section["fields"]
+            ]
+        return [*fields, *self.ELEVATING]
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only a superuser sets another person's password.")
+        return super().user_change_password(request, id, form_url)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), PeopleAdmin)
 
 
 @admin.register(Sponsor)

@@ -15,6 +15,7 @@ from projects.models import (
     CharterRevision,
     Funding,
     Membership,
+    NotificationFailure,
     Project,
     Proposal,
     Risk,
@@ -142,6 +143,17 @@ class CharterRevisionAdmin(ReadOnlyAdmin):
 
     list_display = ["charter", "number", "signed_by", "signed_at", "sha256"]
     fields = readonly_fields = ["charter", "number", "signed_by", "signed_at", "sha256", "snapshot"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(NotificationFailure)
+class NotificationFailureAdmin(ReadOnlyAdmin):
+    """E-mails that failed for good, for the PMO to follow up."""
+
+    list_display = ["at", "entry", "error"]
+    fields = readonly_fields = ["at", "entry", "error"]
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

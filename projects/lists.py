@@ -19,7 +19,7 @@ from django import forms
 from django.db import models
 
 from lifecycle.errors import TooMuch
-from projects.forms.common import DATE_INPUT, ONE_LINE
+from projects.forms.common import DATE_INPUT, ONE_LINE, RecordForm
 from projects.models import (
     BudgetLine,
     CharterItem,
@@ -82,6 +82,7 @@ class RowList:
         return forms.inlineformset_factory(
             self.model._meta.get_field(self.parent).related_model,
             self.model,
+            form=RecordForm,
             formset=type(f"{self.model.__name__}FormSet", (ListFormSet,), {"within": self.within}),
             fields=self.fields,
             widgets=dict(self.widgets),

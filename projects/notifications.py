@@ -5,6 +5,8 @@ turned into people, and the e-mails for one audit entry.
 calls `messages_for(entry)` to build the mails, so the rules live here and the task stays thin.
 """
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMessage
@@ -14,8 +16,10 @@ from django.urls import reverse
 from lifecycle.models import AuditEntry
 from projects.events import EVENTS, Audience, Event
 from projects.formats import person
-from projects.models import Project, Sponsor
+from projects.models import NotificationFailure, Project, Sponsor
 from projects.rules import approval_authority
+
+log = logging.getLogger(__name__)
 
 
 def event_of(entry: AuditEntry) -> Event | None:
@@ -78,7 +82,10 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
         "url": settings.SITE_URL + reverse(event.page, args=[project.pk]),
     }
     body = render_to_string("projects/email/notification.txt", context)
-    return [
-        EmailMessage(subject=f"[Tollgate] {subject}", body=body, to=[recipient.email])
-        for recipient in people
-    ]
+    subject = " ".join(f"[Tollgate] {subject}".split())  # one line, whatever a title holds
+    return [EmailMessage(subject=subject, body=body, to=[recipient.email]) for recipient in people]
+
+
+def record_failure(entry: AuditEntry, error: Exception) -> None:
+    log.error("The e-mails for audit entry %s failed for good: %s", entry.pk, error)
+    NotificationFailure.objects.create(entry=entry, error=f"{type(error).__name__}: {error}")

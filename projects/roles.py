@@ -28,6 +28,7 @@ GROUP_PERMISSIONS = {
         "projects.change_membership",
         "projects.delete_membership",
         "lifecycle.view_auditentry",
+        "projects.view_notificationfailure",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import BadHeaderError, get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
@@ -35,18 +35,28 @@ def announce(entry: AuditEntry) -> None:
         enqueue(send_notification, entry.pk)
 
 
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_kwargs={"max_retries": 5},
-)
-def send_notification(entry_id: int) -> int:
-    """Send the e-mails announcing one audit entry. Returns how many were sent."""
+MAIL_RETRIES = 5
+
+
+@shared_task(bind=True, max_retries=MAIL_RETRIES)
+def send_notification(self: Task, entry_id: int) -> int:
+    """Send the e-mails announcing one audit entry; returns how many were sent. A mail server
+    that refuses is tried again with back-off; what cannot be built, or is still refused after
+    the last try, is recorded for the PMO (`NotificationFailure`), never dropped in silence."""
     entry = AuditEntry.objects.select_related("actor").get(pk=entry_id)
-    messages = notifications.messages_for(entry)
-    if not messages:
+    try:
+        messages = notifications.messages_for(entry)
+        if not messages:
+            return 0
+        return get_connection().send_messages(messages) or 0
+    except (BadHeaderError, ValueError) as error:  # trying again cannot help
+        notifications.record_failure(entry, error)
         return 0
-    return get_connection().send_messages(messages) or 0
+    except OSError as error:
+        if self.request.retries >= MAIL_RETRIES:
+            notifications.record_failure(entry, error)
+            return 0
+        raise self.retry(exc=error, countdown=2**self.request.retries) from error
 
 
 @shared_task(

@@ -5,10 +5,11 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from projects.forms.common import RecordForm
 from projects.models import Charter
 
 
-class CharterForm(forms.ModelForm):
+class CharterForm(RecordForm):
     """`version` refuses a form opened before the last save."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -9,12 +9,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from projects.forms.common import DATE_INPUT, NumberField
+from projects.forms.common import DATE_INPUT, NumberField, RecordForm
 from projects.models import Direction, Goal, Measurement
 from projects.services.definition import measurement_check
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(RecordForm):
     class Meta:
         model = Goal
         fields = Goal.FIELDS
@@ -65,7 +65,7 @@ class GoalForm(forms.ModelForm):
         return cleaned
 
 
-class MeasurementForm(forms.ModelForm):
+class MeasurementForm(RecordForm):
     class Meta:
         model = Measurement
         fields = Measurement.FIELDS

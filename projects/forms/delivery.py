@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from projects.forms.common import DATE_INPUT, NumberField
+from projects.forms.common import DATE_INPUT, NumberField, RecordForm
 from projects.models import ClosureGoal, ClosureReport, StatusReport
 
 
@@ -20,7 +20,7 @@ class PlanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class StatusReportForm(forms.ModelForm):
+class StatusReportForm(RecordForm):
     class Meta:
         model = StatusReport
         fields = StatusReport.FIELDS
@@ -54,7 +54,7 @@ class StatusReportForm(forms.ModelForm):
         return when
 
 
-class ClosureForm(forms.ModelForm):
+class ClosureForm(RecordForm):
     class Meta:
         model = ClosureReport
         fields = ClosureReport.TEXT_FIELDS
@@ -66,7 +66,7 @@ class ClosureForm(forms.ModelForm):
         self.helper.form_tag = False
 
 
-class ClosureGoalForm(forms.ModelForm):
+class ClosureGoalForm(RecordForm):
     class Meta:
         model = ClosureGoal
         fields = ClosureGoal.FIELDS

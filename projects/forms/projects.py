@@ -5,12 +5,12 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from projects.forms.common import DATE_INPUT
+from projects.forms.common import DATE_INPUT, RecordForm
 from projects.forms.proposals import SponsorChoiceField, active_sponsors
 from projects.models import Funding, Project
 
 
-class FundingForm(forms.ModelForm):
+class FundingForm(RecordForm):
     class Meta:
         model = Funding
         fields = ["amount", "source", "approved_on"]

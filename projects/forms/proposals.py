@@ -7,7 +7,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.db.models import QuerySet
 
-from projects.forms.common import DATE_INPUT
+from projects.forms.common import DATE_INPUT, LineField, RecordForm
 from projects.models import Category, Project, Proposal, Sponsor
 
 
@@ -22,11 +22,11 @@ def active_sponsors(*, besides: Any = None) -> QuerySet[Sponsor]:
     return sponsors.exclude(user=besides) if besides is not None else sponsors
 
 
-class BusinessCaseForm(forms.ModelForm):
+class BusinessCaseForm(RecordForm):
     """The case's fields are the model's (`Proposal.CASE_FIELDS`); the end-after-start check
     is the model's `clean()`. Its risks are a list: `projects.lists.RISKS`."""
 
-    title = forms.CharField(max_length=200)
+    title = LineField(max_length=200)
     category = forms.ChoiceField(choices=Category.choices)
     sponsor = SponsorChoiceField(
         queryset=Sponsor.objects.none(), help_text="Who decides on this business case."

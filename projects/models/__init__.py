@@ -25,6 +25,7 @@ from projects.models.delivery import (
     Rag,
     StatusReport,
 )
+from projects.models.notifications import NotificationFailure
 from projects.models.pdfs import PdfJob
 from projects.models.projects import (
     Category,
@@ -55,6 +56,7 @@ __all__ = [
     "Measurement",
     "Membership",
     "Milestone",
+    "NotificationFailure",
     "PdfJob",
     "Plan",
     "PlanMilestone",

@@ -87,3 +87,48 @@ def test_a_real_worker_delivers_the_sponsors_mail(celery_worker):
     assert mail["Subject"] == f"[Tollgate] Awaiting your decision: business case of {project.title}"
     assert Proposal.objects.get(pk=project.proposal.pk).state == ProposalState.SUBMITTED
     assert AuditEntry.objects.filter(action="submit").count() == 1
+
+
+def test_a_title_typed_with_a_line_break_and_a_bcc_header_stays_one_line(manager, sponsor):
+    """Issue 15, finding 2: the title is one line at input, and a subject is one line always."""
+    from projects.forms.proposals import BusinessCaseForm
+
+    form = BusinessCaseForm(
+        {
+            "title": "Printer refresh\r\nBcc: attacker@evil.example",
+            "category": "hardware",
+            "sponsor": sponsor.pk,
+        },
+        author=manager,
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["title"] == "Printer refresh Bcc: attacker@evil.example"
+    refused = BusinessCaseForm(
+        {"title": "Bell\x07 rings", "category": "hardware", "sponsor": sponsor.pk}, author=manager
+    )
+    assert "Remove the invisible control characters" in str(refused.errors)
+
+
+def test_a_subject_is_one_line_even_for_a_title_stored_before(project, manager, mailoutbox):
+    from projects.models import Project
+
+    Project.objects.filter(pk=project.pk).update(title="Printer refresh\r\nBcc: x@evil.example")
+    entry = services.proposal_submit(proposal=project.proposal, by=manager)
+
+    assert send_notification(entry.pk) == 1
+    [mail] = mailoutbox
+    assert "\n" not in mail.subject and mail.message()["Bcc"] is None
+    assert mail.subject.endswith("Printer refresh Bcc: x@evil.example")
+
+
+def test_a_mail_that_cannot_be_built_is_recorded_for_the_pmo_not_lost(project, manager, sponsor):
+    from django.contrib.auth import get_user_model
+
+    from projects.models import NotificationFailure
+
+    get_user_model().objects.filter(pk=sponsor.pk).update(email="dana@example.com\nBcc: x@evil")
+    entry = services.proposal_submit(proposal=project.proposal, by=manager)
+
+    assert send_notification(entry.pk) == 0
+    [failure] = NotificationFailure.objects.all()
+    assert failure.entry == entry and failure.error.startswith(("BadHeaderError", "ValueError"))

@@ -1,9 +1,10 @@
 """PDF jobs, as people ask for them: **Generate PDF** of a charter or a closure report.
 
 A job freezes its input when requested, so what is rendered is what was asked for. The same
-input is rendered once: asking again returns the same job. A PDF is a rendering of what the
-person may already read, so asking for one is not a write to the project: it is open to
-whoever may see the project, in every stage (closed ones included). The worker's part is
+input is rendered once: asking again returns the same job. A PDF is a rendering of what people
+may already read, so asking for one writes no record and is open in every stage (closed ones
+included) — to the project's manager, sponsor and the PMO (`may_generate_pdf`), since a render
+holds a worker; everyone who sees the project downloads it. The worker's part is
 `projects/rendering.py`.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from lifecycle.rules import require
 from projects import charter_document, closure_document, tasks
 from projects.formats import person
 from projects.models import Charter, CharterRevision, PdfJob, Project
@@ -110,6 +112,7 @@ def pdf_request(
 ) -> PdfJob:
     """The job for this exact input: reused if it exists, retried if it failed, else new and
     enqueued once the transaction commits."""
+    require(by, "may_generate_pdf", project)
     with transaction.atomic():
         job, created = PdfJob.objects.get_or_create(
             project=project,

@@ -358,7 +358,8 @@ ACTIONS = [
         "edit closure report", "closure-edit", closure, rule="may_edit_closure", data=closure_form
     ),
 ]
-# Asking for a PDF renders what the person may already read: not a write (services/pdfs.py).
+# Asking for a PDF renders what people may already read: no record changes and no audit row,
+# in every stage (services/pdfs.py); who may ask is tested in test_pdf_requests_follow_the_rule.
 READS = {"charter-pdf", "charter-revision-pdf", "closure-pdf"}
 
 
@@ -550,3 +551,27 @@ def test_every_post_route_is_in_the_table():
     from tests.security.test_permission_matrix import POST_ROUTES
 
     assert {action.route for action in ACTIONS} | READS == POST_ROUTES
+
+
+def test_pdf_requests_follow_the_rule_in_every_stage_closed_ones_included(
+    manager, sponsor, sponsor2, pmo, member
+):
+    from projects.models import PdfJob
+
+    project = build(Stage.CLOSED, manager=manager, sponsor=sponsor2, member=member)
+    url = reverse("projects:charter-pdf", args=[project.pk])
+    answers = {}
+    for role, user in {
+        "member": member,
+        "manager": manager,
+        "sponsor": sponsor2,
+        "pmo": pmo,
+    }.items():
+        before = PdfJob.objects.count()
+        status = client_for(user).post(url).status_code
+        answers[role] = (status, PdfJob.objects.count() - before)
+        assert allows(user, "may_generate_pdf", project) == (status == 302), role
+
+    assert answers["member"] == (403, 0)
+    assert answers["manager"] == (302, 1)  # the same content afterwards: the same job
+    assert answers["sponsor"] == answers["pmo"] == (302, 0)

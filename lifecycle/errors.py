@@ -8,7 +8,9 @@ Each has a stable `code` for tests and the HTTP `status` the browser gets:
 - `GateClosed` (409): a gate's criteria are unmet, with the checklist;
 - `TransitionForbidden` (403): this person may not do this to this record;
 - `CommentInvalid` (400): the comment is missing or too long; the form is shown again;
-- `TooMuch` (400): a request asks for more than a page can take (rows of a list).
+- `TooMuch` (400): a request asks for more than a page can take (rows of a list);
+- `SlowDown` (429): more requests of a costly kind than one person may make in a while; its
+  `retry_after` says in how many seconds to try again.
 """
 
 from typing import Any
@@ -63,3 +65,12 @@ class CommentInvalid(TransitionError):
 class TooMuch(TransitionError):
     code = "too_much"
     status = 400
+
+
+class SlowDown(TransitionError):
+    code = "slow_down"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -40,9 +40,12 @@ Row = dict[str, Any]
 
 class ListFormSet(forms.BaseInlineFormSet):
     """The rows of one list. A foreign key named in `within` may point only to another row of
-    the same list (a task depends on a task of the same plan), never to the row itself."""
+    the same list (a task depends on a task of the same plan), never to the row itself. All its
+    rows together hold at most `max_text` characters, so the document stays printable."""
 
     within: tuple[str, ...] = ()
+    max_text: int = 20_000
+    heading: str = ""
 
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
@@ -54,11 +57,19 @@ class ListFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
+        written = 0
         for form in self.forms:
             data = getattr(form, "cleaned_data", {})
             for name in self.within:
                 if data.get(name) and data[name].pk == form.instance.pk:
                     form.add_error(name, "A task cannot depend on itself.")
+            if data and not data.get("DELETE"):
+                written += sum(len(value) for value in data.values() if isinstance(value, str))
+        if written > self.max_text:
+            raise forms.ValidationError(
+                f"Keep “{self.heading}” under {self.max_text:,} characters in all; it has "
+                f"{written:,}. Shorten or merge rows: the document must stay printable."
+            )
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class RowList:
     widgets: Mapping[str, forms.Widget] = field(default_factory=dict)
     within: tuple[str, ...] = ()
     max_num: int = 100
+    max_text: int = 20_000  # characters in all the list's rows
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -83,7 +95,11 @@ class RowList:
             self.model._meta.get_field(self.parent).related_model,
             self.model,
             form=RecordForm,
-            formset=type(f"{self.model.__name__}FormSet", (ListFormSet,), {"within": self.within}),
+            formset=type(
+                f"{self.model.__name__}FormSet",
+                (ListFormSet,),
+                {"within": self.within, "max_text": self.max_text, "heading": self.heading},
+            ),
             fields=self.fields,
             widgets=dict(self.widgets),
             extra=0,  # the page adds rows

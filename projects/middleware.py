@@ -28,7 +28,10 @@ class RefusalMiddleware:
         match = request.resolver_match
         pk = match.kwargs.get("pk") if match else None
         back_url = reverse("projects:detail", args=[pk]) if pk else reverse("projects:home")
-        return transition_refused(request, exception, back_url=back_url)
+        response = transition_refused(request, exception, back_url=back_url)
+        if retry_after := getattr(exception, "retry_after", None):
+            response["Retry-After"] = str(retry_after)
+        return response
 
 
 class PrivateAnswersMiddleware:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -43,6 +44,12 @@ def render_job(job_id: int) -> PdfJob:
         try:
             html = pdf.render_html(TEMPLATES[job.kind], render_context(job))
             pdf.write_pdf(html, target)
+        except SoftTimeLimitExceeded:
+            return _fail(
+                job_id,
+                f"Rendering took longer than {settings.PDF_SOFT_TIME_LIMIT} s and was stopped: "
+                "the document is too long to print in one go.",
+            )
         except Exception as error:
             log.exception("PDF job %s failed", job_id)
             return _fail(job_id, f"Rendering failed: {type(error).__name__}: {error}")

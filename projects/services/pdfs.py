@@ -8,12 +8,16 @@ holds a worker; everyone who sees the project downloads it. The worker's part is
 `projects/rendering.py`.
 """
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
+from lifecycle.errors import SlowDown
 from lifecycle.rules import require
 from projects import charter_document, closure_document, tasks
 from projects.formats import person
@@ -114,6 +118,11 @@ def pdf_request(
     enqueued once the transaction commits."""
     require(by, "may_generate_pdf", project)
     with transaction.atomic():
+        known = PdfJob.objects.filter(
+            project=project, kind=kind, source_sha256=input_sha256(render_input)
+        ).first()
+        if known is None or known.status == PdfJob.Status.FAILED:
+            refuse_too_many_renders(by)
         job, created = PdfJob.objects.get_or_create(
             project=project,
             kind=kind,
@@ -129,3 +138,21 @@ def pdf_request(
         if created:
             transaction.on_commit(partial(tasks.enqueue, tasks.render_pdf, job.pk), robust=True)
     return job
+
+
+def refuse_too_many_renders(by: AbstractBaseUser) -> None:
+    """One person starts at most `PDF_REQUESTS_PER_MINUTE` renders a minute: a render holds a
+    worker for seconds, and the workers are shared by everyone."""
+    window = timezone.now() - timedelta(minutes=1)
+    recent = list(
+        PdfJob.objects.filter(requested_by=by, queued_at__gte=window)
+        .order_by("queued_at")
+        .values_list("queued_at", flat=True)
+    )
+    if len(recent) >= settings.PDF_REQUESTS_PER_MINUTE:
+        wait = max(1, int((recent[0] - window).total_seconds()) + 1)
+        raise SlowDown(
+            f"You asked for {len(recent)} PDFs in the last minute, the most one person may: "
+            f"try again in {wait} s.",
+            retry_after=wait,
+        )

@@ -249,3 +249,18 @@ def test_existing_rows_are_kept_edited_or_deleted_through_the_form(filled, manag
         (first.pk, "Kept"),
         (charter.stakeholders.last().pk, "New"),
     ]
+
+
+def test_a_charter_too_long_to_print_is_refused_at_save_with_the_figures(initiating, manager):
+    """Issue 15, finding 3: 100 deliverables of 1,000 characters once printed 978 pages."""
+    long_ones = [{"name": f"Deliverable {n}", "description": "x" * 1000} for n in range(30)]
+
+    response = client_for(manager).post(
+        url("charter-edit", initiating), charter_post(initiating.charter, deliverables=long_ones)
+    )
+
+    assert response.status_code == 200
+    assert "Keep “Major deliverables” under 20,000 characters in all; it has 30,410." in (
+        response.content.decode()
+    )
+    assert not initiating.charter.deliverables.exists()

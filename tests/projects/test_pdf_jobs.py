@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from projects import rendering, services, tasks
-from projects.models import PdfJob
+from projects.models import Charter, PdfJob
 from tests.conftest import charter_lists, charter_texts, client_for
 
 
@@ -217,3 +217,33 @@ def test_generate_pdf_answers_when_the_broker_is_down(
     assert response.status_code == 302
     assert PdfJob.objects.get().status == PdfJob.Status.QUEUED
     assert queued() == 0  # nothing reached the real broker either: the publish failed
+
+
+def test_one_person_starts_a_few_renders_a_minute_and_is_told_when_to_retry(
+    filled, manager, settings
+):
+    """Issue 15, finding 3: four save-and-generate pairs held both workers for 105 s."""
+    from django.urls import reverse
+
+    from tests.conftest import charter_texts, client_for
+
+    settings.PDF_REQUESTS_PER_MINUTE = 2
+    client = client_for(manager)
+    answers = []
+    for n in range(3):
+        charter = Charter.objects.get(pk=filled.charter.pk)
+        services.charter_update(
+            charter=charter,
+            by=manager,
+            version=charter.version,
+            lists={},
+            **charter_texts(objectives=f"Version {n}"),
+        )
+        answers.append(client.post(reverse("projects:charter-pdf", args=[filled.pk])))
+    again = client.post(reverse("projects:charter-pdf", args=[filled.pk]))
+
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert "try again in" in answers[2].content.decode()
+    assert 1 <= int(answers[2]["Retry-After"]) <= 61
+    assert PdfJob.objects.count() == 2
+    assert again.status_code == 429  # the same new content: still a new render

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -21,9 +20,12 @@ KILLS = int(os.environ.get("KILL_ROUNDS", "20"))
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_killing_the_workers_child_mid_render_loses_and_doubles_nothing(celery_worker, capsys):
+def test_killing_the_workers_child_mid_render_loses_and_doubles_nothing(
+    celery_worker, capsys, settings
+):
     """Each round: a big charter starts rendering, its process is SIGKILLed; the job is
     rendered again by the next child — exactly once more — and stored once."""
+    settings.PDF_REQUESTS_PER_MINUTE = 10 * KILLS  # one person asks for every render here
     project, manager = charter_project(stakeholders=150, milestones=80, tasks=80)
     ready = lost = doubled = 0
     for round_number in range(KILLS):

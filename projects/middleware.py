@@ -3,6 +3,7 @@ that no shared cache or browser history keeps."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -34,10 +35,11 @@ class RefusalMiddleware:
         return response
 
 
-class PrivateAnswersMiddleware:
+class AnswerHeadersMiddleware:
     """Every page, PDF and CSV export is one person's view of the portfolio: `private,
     no-store`, so neither a shared proxy nor the browser's back-button cache keeps it after
-    logout. Static files are answered before this (WhiteNoise) and stay cacheable."""
+    logout; and no page may use the camera, microphone, location or payment (Permissions-
+    Policy). Static files are answered before this (WhiteNoise) and stay cacheable."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -45,4 +47,5 @@ class PrivateAnswersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         patch_cache_control(response, private=True, no_store=True)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

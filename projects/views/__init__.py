@@ -32,6 +32,7 @@ from projects.views.delivery import (
     status_report_create,
 )
 from projects.views.projects import (
+    favicon,
     floor,
     funding_create,
     healthz,
@@ -62,6 +63,7 @@ __all__ = [
     "closure_edit",
     "closure_pdf",
     "deliverable_action",
+    "favicon",
     "floor",
     "funding_create",
     "goal_archive",

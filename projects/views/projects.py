@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from lifecycle.rules import allows, require
@@ -164,6 +165,12 @@ def floor(request: HttpRequest) -> HttpResponse:
     """The benchmark's floor: a logged-in page rendering the base template and nothing else —
     what the framework costs before any work (`make bench`, docs/benchmarks.md)."""
     return render(request, "floor.html")
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_not_required

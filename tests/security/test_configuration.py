@@ -136,3 +136,19 @@ def test_pages_pdfs_and_exports_are_never_cached(delivering, manager):
     ):
         cache_control = client.get(path)["Cache-Control"]
         assert "private" in cache_control and "no-store" in cache_control, path
+
+
+def test_every_page_carries_a_strict_content_security_policy(project, manager):
+    """Issue 15, finding 4. The browser tests fail on any console error, CSP violations too."""
+    client = Client()
+    client.force_login(manager)
+    for path in (reverse("login"), reverse("projects:home"), project.get_absolute_url()):
+        response = client.get(path)
+        policy = dict(
+            directive.strip().split(" ", 1)
+            for directive in response["Content-Security-Policy"].split(";")
+        )
+        assert policy["script-src"] == "'self'", path
+        assert policy["style-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+        assert "camera=()" in response["Permissions-Policy"]

@@ -27,6 +27,7 @@ from lifecycle.errors import (
     CommentInvalid,
     GateClosed,
     NotNow,
+    RecordChanged,
     TransitionConflict,
     TransitionForbidden,
 )
@@ -63,12 +64,16 @@ def transition_run(
     comment: str = "",
     data: Data | None = None,
     side_effect: SideEffect | None = None,
+    seen: str = "",
+    fingerprint: Callable[[Any], str] | None = None,
 ) -> AuditEntry:
     """Apply transition `name` to `instance` on behalf of `by`, or raise a TransitionError.
 
     `instance` may be stale: the row is re-read under a lock, so of two concurrent decisions
     exactly one wins and the other gets TransitionConflict ("already decided"). `data` may be
-    a function of the locked record: it runs only once every check has passed.
+    a function of the locked record: it runs only once every check has passed. `seen` is the
+    `fingerprint` of the record as the person saw it when they opened the page: if the record
+    has changed since, nothing is decided (RecordChanged, 409).
     """
     comment = comment.strip()
     with transaction.atomic():
@@ -91,6 +96,11 @@ def transition_run(
                 raise NotNow(read_only)  # a closed project, not a decision taken meanwhile
             raise TransitionConflict(
                 f"This was already decided: the {record.lower()} is now {current}."
+            )
+        if seen and fingerprint is not None and fingerprint(locked) != seen:
+            raise RecordChanged(
+                f"The {record.lower()} changed after you opened it, so nothing was decided: "
+                "look at it again, then decide."
             )
         label = fsm.custom.get("label", name)
         rule = rules.rule_of(fsm.permission)

@@ -7,11 +7,9 @@ shows it on the page and in the PDF. Dates are ISO text and money is text with t
 so the JSON — and its hash — never depends on how a page formats them.
 """
 
-import hashlib
-import json
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.db.models import Prefetch
 
@@ -204,12 +202,6 @@ def snapshot(charter: Charter) -> CharterDocument:
             for r in charter.risks.all()
         ],
     }
-
-
-def sha256(document: Any) -> str:
-    """The hash of the canonical JSON: key order and spacing never change it, content does."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def milestones_outside_timeframe(document: CharterDocument) -> list[str]:

@@ -4,6 +4,7 @@ between the version a sponsor decided on and the one resubmitted to them."""
 from dataclasses import dataclass
 from typing import Any
 
+from projects import fingerprint
 from projects.formats import person
 from projects.models import Proposal, Risk
 
@@ -42,6 +43,11 @@ def snapshot(proposal: Proposal) -> dict[str, Any]:
             for risk in proposal.risks.all()
         ],
     }
+
+
+def version(proposal: Proposal) -> str:
+    """The business case as its sponsor sees it, fingerprinted: a decision form carries it."""
+    return fingerprint.sha256(snapshot(proposal))
 
 
 @dataclass(frozen=True)

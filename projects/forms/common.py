@@ -61,10 +61,12 @@ class NumberField(forms.DecimalField):
 
 class CommentForm(forms.Form):
     """The comment box of a decision or stage action; whether it is required is the
-    transition's rule, checked by the service."""
+    transition's rule, checked by the service. `seen` is the version of the record the page
+    showed, so a decision is taken on what the person saw (or refused)."""
 
     comment = forms.CharField(
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    seen = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

@@ -9,7 +9,7 @@ from lifecycle.errors import RecordChanged
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from lifecycle.services import transition_run
-from projects import charter_document, events, tasks
+from projects import charter_document, events, fingerprint, tasks
 from projects.lists import CHARTER_LISTS, Row, by_key
 from projects.models import Charter, CharterRevision, CharterRisk, Project, Risk
 from projects.services.audit import audit
@@ -71,19 +71,36 @@ def charter_update(
     return locked
 
 
-def charter_submit(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
-    return transition_run(
-        instance=charter, name="submit", by=by, comment=comment, side_effect=tasks.announce
+def charter_version(charter: Charter) -> str:
+    """The charter as the page shows it, fingerprinted (the SHA-256 under the document)."""
+    return fingerprint.sha256(
+        charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
     )
 
 
-def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+def charter_submit(
+    *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
+    return transition_run(
+        instance=charter,
+        name="submit",
+        by=by,
+        comment=comment,
+        side_effect=tasks.announce,
+        seen=seen,
+        fingerprint=charter_version,
+    )
+
+
+def charter_sign(
+    *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
     """The sponsor signs: the working copy is frozen as an immutable revision with its SHA-256."""
     with transaction.atomic():
         Project.objects.locked(charter.project_id)
         Charter.objects.select_for_update().get(pk=charter.pk)  # what is signed is what is frozen
         document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
-        digest = charter_document.sha256(document)
+        digest = fingerprint.sha256(document)
         entry = transition_run(
             instance=charter,
             name="sign",
@@ -91,6 +108,8 @@ def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -
             comment=comment,
             data={"revision": document["revision"], "sha256": digest},
             side_effect=tasks.announce,
+            seen=seen,
+            fingerprint=lambda locked: digest,  # what the sponsor saw is what is frozen
         )
         CharterRevision.objects.create(
             charter_id=charter.pk,
@@ -102,20 +121,32 @@ def charter_sign(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -
     return entry
 
 
-def charter_return(*, charter: Charter, by: AbstractBaseUser, comment: str) -> AuditEntry:
+def charter_return(
+    *, charter: Charter, by: AbstractBaseUser, comment: str, seen: str = ""
+) -> AuditEntry:
     return transition_run(
         instance=charter,
         name="return_charter",
+        seen=seen,
+        fingerprint=charter_version,
         by=by,
         comment=comment,
         side_effect=tasks.announce,
     )
 
 
-def charter_amend(*, charter: Charter, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+def charter_amend(
+    *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
     """Reopen a signed charter as the next revision's draft; the signed one stays the baseline."""
     return transition_run(
-        instance=charter, name="amend", by=by, comment=comment, side_effect=tasks.announce
+        instance=charter,
+        name="amend",
+        by=by,
+        comment=comment,
+        side_effect=tasks.announce,
+        seen=seen,
+        fingerprint=charter_version,
     )
 
 

@@ -104,9 +104,15 @@ def _check_dependencies(plan: Plan) -> None:
 
 
 def _plan_transition(name: str) -> Any:
-    def run(*, plan: Plan, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+    def run(*, plan: Plan, by: AbstractBaseUser, comment: str = "", seen: str = "") -> AuditEntry:
         return transition_run(
-            instance=plan, name=name, by=by, comment=comment, side_effect=tasks.announce
+            instance=plan,
+            name=name,
+            by=by,
+            comment=comment,
+            side_effect=tasks.announce,
+            seen=seen,
+            fingerprint=lambda locked: str(locked.version),  # each save counts one up
         )
 
     run.__name__ = f"plan_{name}"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from lifecycle.errors import SlowDown
 from lifecycle.rules import require
-from projects import charter_document, closure_document, tasks
+from projects import charter_document, closure_document, fingerprint, tasks
 from projects.formats import person
 from projects.models import Charter, CharterRevision, PdfJob, Project
 
@@ -54,7 +54,7 @@ def charter_pdf_input(charter: Charter, revision: CharterRevision | None = None)
 
 
 def input_sha256(render_input: dict[str, Any]) -> str:
-    return charter_document.sha256(render_input)
+    return fingerprint.sha256(render_input)
 
 
 def charter_pdf_job(

@@ -92,10 +92,18 @@ def _proposal_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: fields[name] for name in Proposal.CASE_FIELDS if name in fields}
 
 
-def proposal_submit(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+def proposal_submit(
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
     """Submit for approval: first time from draft, again after changes were requested."""
     return transition_run(
-        instance=proposal, name="submit", by=by, comment=comment, side_effect=tasks.announce
+        instance=proposal,
+        name="submit",
+        by=by,
+        comment=comment,
+        side_effect=tasks.announce,
+        seen=seen,
+        fingerprint=proposal_document.version,
     )
 
 
@@ -114,7 +122,10 @@ def _decision_data(by: AbstractBaseUser) -> Any:
     return data
 
 
-def _decide(name: str, proposal: Proposal, by: AbstractBaseUser, comment: str) -> AuditEntry:
+def _decide(
+    name: str, proposal: Proposal, by: AbstractBaseUser, comment: str, seen: str
+) -> AuditEntry:
+    """A decision on the business case as the decider saw it (`seen`: its version then)."""
     return transition_run(
         instance=proposal,
         name=name,
@@ -122,34 +133,42 @@ def _decide(name: str, proposal: Proposal, by: AbstractBaseUser, comment: str) -
         comment=comment,
         data=_decision_data(by),
         side_effect=tasks.announce,
+        seen=seen,
+        fingerprint=proposal_document.version,
     )
 
 
-def proposal_approve(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+def proposal_approve(
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
     """**Approve**. Above the sponsor's own approval limit it is recorded as an endorsement and
     the business case is escalated to a sponsor whose limit covers the cost (or the PMO)."""
     proposal = Proposal.objects.select_related("project").get(pk=proposal.pk)  # its state now
     endorses = proposal.state == ProposalState.SUBMITTED and allows(
         by, "may_endorse_business_case", proposal
     )
-    return _decide("endorse" if endorses else "approve", proposal, by, comment)
+    return _decide("endorse" if endorses else "approve", proposal, by, comment, seen)
 
 
 def proposal_request_changes(
-    *, proposal: Proposal, by: AbstractBaseUser, comment: str
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str, seen: str = ""
 ) -> AuditEntry:
-    return _decide("request_changes", proposal, by, comment)
+    return _decide("request_changes", proposal, by, comment, seen)
 
 
-def proposal_reject(*, proposal: Proposal, by: AbstractBaseUser, comment: str) -> AuditEntry:
+def proposal_reject(
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str, seen: str = ""
+) -> AuditEntry:
     """Reject the business case; its project is cancelled with the sponsor's reason."""
     with transaction.atomic():
-        entry = _decide("reject", proposal, by, comment)
+        entry = _decide("reject", proposal, by, comment, seen)
         _cancel_with_business_case(proposal, by=by, comment=comment)
     return entry
 
 
-def proposal_withdraw(*, proposal: Proposal, by: AbstractBaseUser, comment: str = "") -> AuditEntry:
+def proposal_withdraw(
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
     """The manager withdraws the business case; its project is cancelled, history kept."""
     with transaction.atomic():
         entry = transition_run(

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import require
 from lifecycle.selectors import actions_for
-from projects import charter_document, lists, services
+from projects import charter_document, fingerprint, lists, services
 from projects.forms.charters import CharterForm
 from projects.forms.common import CommentForm
 from projects.lists import CHARTER_LISTS
@@ -36,7 +36,7 @@ def _charter_page(
         context |= {
             "charter": charter,
             "document": document,
-            "sha256": charter_document.sha256(document),
+            "sha256": fingerprint.sha256(document),
             "warnings": charter_document.milestones_outside_timeframe(document),
             "revisions": revisions,
             "baseline": revisions[0] if revisions else None,
@@ -81,7 +81,9 @@ def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("No such action.")
     return decide(
         request,
-        run=lambda comment: service(charter=charter, by=request.user, comment=comment),
+        run=lambda comment, seen: service(
+            charter=charter, by=request.user, comment=comment, seen=seen
+        ),
         page=lambda form, status: _charter_page(request, project, form, status),
         back_url=reverse("projects:charter", args=[project.pk]),
         done=now_is("charter"),

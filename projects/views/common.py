@@ -48,20 +48,20 @@ def record_of(project: Project, name: str) -> Any:
 def decide(
     request: HttpRequest,
     *,
-    run: Callable[[str], AuditEntry],
+    run: Callable[[str, str], AuditEntry],
     page: Callable[[CommentForm, int], HttpResponse],
     back_url: str,
     done: Callable[[AuditEntry], str],
 ) -> HttpResponse:
     """Every action posted with a comment box — a decision, a stage change, a deliverable —
-    goes through here: run it and go back with what happened (`done`), or show the page again
-    with the comment's error beside the box (400). Any other refusal rises to
-    `RefusalMiddleware` (403 or 409, with the reason)."""
+    goes through here: run it with the comment and the version the page showed, and go back
+    with what happened (`done`), or show the page again with the comment's error beside the
+    box (400). Any other refusal rises to `RefusalMiddleware` (403 or 409, with the reason)."""
     form = CommentForm(request.POST)
     if not form.is_valid():
         return page(form, 400)
     try:
-        entry = run(form.cleaned_data["comment"])
+        entry = run(form.cleaned_data["comment"], form.cleaned_data["seen"])
     except TransitionError as error:
         if not error.field:
             raise

@@ -76,7 +76,7 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("No such action.")
     return decide(
         request,
-        run=lambda comment: service(plan=plan, by=request.user, comment=comment),
+        run=lambda comment, seen: service(plan=plan, by=request.user, comment=comment, seen=seen),
         page=lambda form, status: _plan_page(request, project, form, status),
         back_url=reverse("projects:plan", args=[pk]),
         done=now_is("plan"),
@@ -140,7 +140,7 @@ def deliverable_action(
         raise Http404("No such action.")
     return decide(
         request,
-        run=lambda comment: service(deliverable=item, by=request.user, comment=comment),
+        run=lambda comment, seen: service(deliverable=item, by=request.user, comment=comment),
         page=lambda form, status: _status_page(
             request, project, StatusReportForm(), status, refused={item.pk: {action: form}}
         ),

@@ -150,7 +150,7 @@ def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
     return decide(
         request,
-        run=lambda comment: services.project_transition(
+        run=lambda comment, seen: services.project_transition(
             project=project, name=name, by=request.user, comment=comment
         ),
         page=lambda form, status: business_case_page(

@@ -91,6 +91,8 @@ def business_case_page(
         "can_decide": bool(names & {"approve", "endorse"}),
         "endorses": "endorse" in names,
         "authority": approval_authority(request.user),
+        # The version the decider sees: a decision on anything else is refused (409).
+        "seen": proposal_document.version(proposal) if names else "",
         "last_decision": decision,
         "changes": changes,
         "comment_form": comment_form or CommentForm(),
@@ -107,7 +109,9 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
     return decide(
         request,
-        run=lambda comment: service(proposal=project.proposal, by=request.user, comment=comment),
+        run=lambda comment, seen: service(
+            proposal=project.proposal, by=request.user, comment=comment, seen=seen
+        ),
         page=lambda form, status: business_case_page(request, project, form, status=status),
         back_url=project.get_absolute_url(),
         done=now_is("business case"),

@@ -15,7 +15,7 @@ from lifecycle.errors import (
 )
 from lifecycle.models import AuditEntry, RecordImmutable
 from lifecycle.stages import Stage
-from projects import charter_document, notifications, services
+from projects import charter_document, fingerprint, notifications, services
 from projects.models import Charter, CharterRevision, CharterState, Project
 from tests.conftest import charter_lists, charter_texts
 
@@ -133,7 +133,7 @@ def test_sponsor_signs_and_the_revision_is_frozen_with_its_hash(submitted_charte
     revision = CharterRevision.objects.get()
     assert (revision.number, revision.signed_by) == (1, sponsor)
     assert revision.snapshot == expected
-    assert revision.sha256 == charter_document.sha256(expected)
+    assert revision.sha256 == fingerprint.sha256(expected)
     assert entry.data == {"revision": 1, "sha256": revision.sha256}
     assert fresh(submitted_charter).state == CharterState.SIGNED
 
@@ -214,8 +214,8 @@ def test_the_hash_is_stable_and_ignores_key_order(filled):
     first = document(filled.charter)
     reordered = dict(reversed(list(first.items())))
 
-    assert charter_document.sha256(first) == charter_document.sha256(document(filled.charter))
-    assert charter_document.sha256(first) == charter_document.sha256(reordered)
+    assert fingerprint.sha256(first) == fingerprint.sha256(document(filled.charter))
+    assert fingerprint.sha256(first) == fingerprint.sha256(reordered)
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,7 @@ def test_the_hash_is_stable_and_ignores_key_order(filled):
     ],
 )
 def test_the_hash_changes_when_any_section_changes(filled, manager, change):
-    before = charter_document.sha256(document(filled.charter))
+    before = fingerprint.sha256(document(filled.charter))
     counts = {k: v for k, v in change.items() if isinstance(v, int)}
     lists = charter_lists(**counts) | {k: v for k, v in change.items() if isinstance(v, list)}
     texts = charter_texts(**{k: v for k, v in change.items() if isinstance(v, str)})
@@ -248,7 +248,7 @@ def test_the_hash_changes_when_any_section_changes(filled, manager, change):
         **texts,
     )
 
-    assert charter_document.sha256(document(filled.charter)) != before
+    assert fingerprint.sha256(document(filled.charter)) != before
 
 
 def test_milestones_outside_the_timeframe_are_flagged_not_blocked(filled, manager):

@@ -60,8 +60,13 @@ def business_case_approved(project: Any) -> Check:
     )
 
 
+def _approved(fundings: Any) -> list[Any]:
+    """Funding that counts: approved (a proposal above someone's limit does not, yet)."""
+    return [funding for funding in fundings.all() if funding.state == "approved"]
+
+
 def funding_recorded(project: Any) -> Check:
-    total = sum((funding.amount for funding in project.fundings.all()), Decimal(0))
+    total = sum((funding.amount for funding in _approved(project.fundings)), Decimal(0))
     return Check(
         "Funding recorded (an amount above zero, with its source)",
         total > 0,
@@ -247,7 +252,7 @@ def tasks_owned_and_dated(plan: Any) -> Check:
 
 def budget_within_funding(plan: Any) -> Check:
     planned = sum((line.amount for line in plan.budget_lines.all()), Decimal(0))
-    funded = sum((funding.amount for funding in plan.project.fundings.all()), Decimal(0))
+    funded = sum((funding.amount for funding in _approved(plan.project.fundings)), Decimal(0))
     return Check(
         "Planned budget within funding",
         bool(plan.budget_lines.all()) and planned <= funded,

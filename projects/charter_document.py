@@ -132,7 +132,7 @@ def _money(value: Decimal | None) -> str | None:
 def snapshot(charter: Charter) -> CharterDocument:
     project = charter.project
     proposal = project.proposal
-    fundings = list(project.fundings.all())
+    fundings = [funding for funding in project.fundings.all() if funding.is_approved]
     items = list(charter.items.all())
 
     def texts(kind: str) -> list[str]:

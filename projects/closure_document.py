@@ -106,7 +106,7 @@ def snapshot(project_id: int) -> ClosureDocument:
             "estimated_cost": f"{project.proposal.estimated_cost:.2f}"
             if project.proposal.estimated_cost is not None
             else None,
-            "funded": f"{sum((f.amount for f in project.fundings.all()), Decimal(0)):.2f}",
+            "funded": f"{project.funded:.2f}",  # approved funding, kept by the services
         },
         "last_status": {
             "date": last_report.date.isoformat(),

@@ -17,6 +17,7 @@ class Audience(StrEnum):
     NOBODY = "nobody"
     SPONSOR = "sponsor"  # the project's sponsor: something awaits their decision
     APPROVERS = "approvers"  # every sponsor whose approval limit covers the cost
+    FUNDING_APPROVERS = "funding approvers"  # the sponsor if their limit covers it, else the PMO
     MANAGER = "manager"  # the project's manager: the sponsor decided
     EVERYONE = "everyone"  # manager, sponsor and members: the stage changed
 
@@ -29,7 +30,11 @@ class Event:
 
     @property
     def awaits_decision(self) -> bool:
-        return self.audience in (Audience.SPONSOR, Audience.APPROVERS)
+        return self.audience in (
+            Audience.SPONSOR,
+            Audience.APPROVERS,
+            Audience.FUNDING_APPROVERS,
+        )
 
 
 BUSINESS_CASE_CREATED = "business_case.created"
@@ -41,6 +46,9 @@ BUSINESS_CASE_REJECTED = "business_case.rejected"
 BUSINESS_CASE_CHANGES_REQUESTED = "business_case.changes_requested"
 BUSINESS_CASE_WITHDRAWN = "business_case.withdrawn"
 FUNDING_RECORDED = "funding.recorded"
+FUNDING_PROPOSED = "funding.proposed"
+FUNDING_APPROVED = "funding.approved"
+FUNDING_REJECTED = "funding.rejected"
 SPONSOR_CHANGED = "project.sponsor_changed"
 CHARTER_EDITED = "charter.edited"
 CHARTER_SUBMITTED = "charter.submitted"
@@ -76,6 +84,9 @@ EVENTS: dict[str, Event] = {
         Event(BUSINESS_CASE_CHANGES_REQUESTED, Audience.MANAGER),
         Event(BUSINESS_CASE_WITHDRAWN, Audience.NOBODY),
         Event(FUNDING_RECORDED, Audience.MANAGER),
+        Event(FUNDING_PROPOSED, Audience.FUNDING_APPROVERS),
+        Event(FUNDING_APPROVED, Audience.MANAGER),
+        Event(FUNDING_REJECTED, Audience.MANAGER),
         Event(SPONSOR_CHANGED, Audience.SPONSOR),  # the new sponsor
         Event(STAGE_CHANGED, Audience.EVERYONE),
         Event(CHARTER_EDITED, Audience.NOBODY, _CHARTER),

@@ -6,8 +6,10 @@ calls `messages_for(entry)` to build the mails, so the rules live here and the t
 """
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -17,6 +19,7 @@ from lifecycle.models import AuditEntry
 from projects.events import EVENTS, Audience, Event
 from projects.formats import person
 from projects.models import NotificationFailure, Project, Sponsor
+from projects.roles import PMO_GROUP
 from projects.rules import approval_authority
 
 log = logging.getLogger(__name__)
@@ -31,17 +34,25 @@ def has_audience(entry: AuditEntry) -> bool:
     return event is not None and event.audience != Audience.NOBODY
 
 
-def audience(event: Event, project: Project) -> list[AbstractBaseUser]:
+def covering(amount: Decimal | None, project: Project) -> list[AbstractBaseUser]:
+    """The sponsors whose approval limit covers `amount`, its manager never among them."""
+    return [
+        sponsor.user
+        for sponsor in Sponsor.objects.select_related("user").exclude(user_id=project.manager_id)
+        if approval_authority(sponsor.user).covers(amount)
+    ]
+
+
+def audience(event: Event, project: Project, entry: AuditEntry) -> list[AbstractBaseUser]:
     match event.audience:
         case Audience.SPONSOR:
             return [project.sponsor.user]
         case Audience.APPROVERS:
-            cost = project.proposal.estimated_cost
-            return [
-                sponsor.user
-                for sponsor in Sponsor.objects.select_related("user")
-                if approval_authority(sponsor.user).covers(cost)
-            ]
+            return covering(project.proposal.estimated_cost, project)
+        case Audience.FUNDING_APPROVERS:
+            if approval_authority(project.sponsor.user).covers(Decimal(entry.data["total"])):
+                return [project.sponsor.user]
+            return list(get_user_model().objects.filter(groups__name=PMO_GROUP, is_active=True))
         case Audience.MANAGER:
             return [project.manager]
         case Audience.EVERYONE:
@@ -52,7 +63,7 @@ def audience(event: Event, project: Project) -> list[AbstractBaseUser]:
 
 def recipients_for(entry: AuditEntry, project: Project) -> list[AbstractBaseUser]:
     event = event_of(entry)
-    people = audience(event, project) if event else []
+    people = audience(event, project, entry) if event else []
     unique = {person.pk: person for person in people if person.email and person.is_active}
     unique.pop(entry.actor_id, None)  # nobody is told what they just did themselves
     return list(unique.values())

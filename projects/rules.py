@@ -138,6 +138,17 @@ def within_approval_limit(user: Any, obj: Any) -> bool:
     return approval_authority(user).covers(proposal_of(obj).estimated_cost)
 
 
+def funding_total_after(funding: Any) -> Decimal:
+    """The project's approved funding once this funding counts too."""
+    return project_of(funding).funded + funding.amount
+
+
+@fact()
+def funding_within_approval_limit(user: Any, funding: Any) -> bool:
+    """The project's funding, this one included, is within what this person approves alone."""
+    return approval_authority(user).covers(funding_total_after(funding))
+
+
 @fact(where=lambda user, at: Q(**{f"{at}proposal__state": ProposalState.ESCALATED}))
 def business_case_escalated(user: Any, obj: Any) -> bool:
     return proposal_of(obj).state == ProposalState.ESCALATED
@@ -304,6 +315,16 @@ RULEBOOK: dict[str, Rule] = {
         who=(sponsor | is_pmo) & independent,
         when=(project_open, business_case_approved),
         refusal="Funding is recorded by the project's sponsor or the PMO, never by its manager.",
+    ),
+    # Funding beyond the recorder's limit or the approved cost (asked of the funding).
+    "may_approve_funding": Rule(
+        who=(sponsor | is_pmo) & funding_within_approval_limit & independent,
+        when=(project_open,),
+        refusal=(
+            "Funding above the recorder's limit or the approved cost is approved by the "
+            "project's sponsor if their approval limit covers the project's new total, else by "
+            "the PMO — never by the person who manages the project."
+        ),
     ),
     # The stage (asked of the project); the state machine says from which stage. The gates
     # the sponsor accepts are accepted by someone other than the manager.

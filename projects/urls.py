@@ -66,6 +66,11 @@ urlpatterns = [
     path("projects/<int:pk>/closure/edit/", views.closure_edit, name="closure-edit"),
     path("projects/<int:pk>/closure/pdf/", views.closure_pdf, name="closure-pdf"),
     path("projects/<int:pk>/funding/new/", views.funding_create, name="funding-create"),
+    path(
+        "projects/<int:pk>/funding/<int:funding>/<slug:action>/",
+        views.funding_action,
+        name="funding-action",
+    ),
     path("projects/<int:pk>/sponsor/", views.sponsor_change, name="sponsor-change"),
     path("projects/<int:pk>/stage/<slug:name>/", views.stage_action, name="stage-action"),
     path("projects/<int:pk>/history/", views.project_history, name="history"),

@@ -82,7 +82,7 @@ class RiskFactory(factory.django.DjangoModelFactory):
 
 
 class FundingFactory(factory.django.DjangoModelFactory):
-    """Funding as `funding_record` leaves it: the row, and the project's running total."""
+    """Approved funding as `funding_record` leaves it: the row, and the project's total."""
 
     class Meta:
         model = Funding
@@ -91,6 +91,7 @@ class FundingFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     amount = Decimal("120000")
     source = "CC-1000 IT"
+    state = "approved"
     approved_by = factory.LazyAttribute(lambda funding: funding.project.sponsor.user)
     recorded_by = factory.LazyAttribute(lambda funding: funding.project.sponsor.user)
 

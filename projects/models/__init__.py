@@ -30,6 +30,7 @@ from projects.models.pdfs import PdfJob
 from projects.models.projects import (
     Category,
     Funding,
+    FundingState,
     Membership,
     Project,
     ProjectQuerySet,
@@ -52,6 +53,7 @@ __all__ = [
     "DeliverableState",
     "Direction",
     "Funding",
+    "FundingState",
     "Goal",
     "Measurement",
     "Membership",

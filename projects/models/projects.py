@@ -11,10 +11,12 @@ from django.db import models
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from lifecycle.machine import StageMachine
-from lifecycle.rules import rule
+from lifecycle.rules import permission, rule
 from lifecycle.selectors import gate_reads
+from projects import events
 from projects.formats import person
 
 MONEY_MAX = Decimal("10000000000")  # ten billion: anything above is a typo, not a project
@@ -180,23 +182,74 @@ class Membership(models.Model):
         return f"{self.user} on {self.project}"
 
 
-class Funding(models.Model):
-    """Money committed to a project; recorded by its sponsor or the PMO."""
+class FundingState(models.TextChoices):
+    PROPOSED = "proposed", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Funding(ProjectRecord, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """Money committed to a project; recorded by its sponsor or the PMO. Within the recorder's
+    approval limit and the approved cost it is approved as it is recorded; beyond either it
+    waits, proposed, for someone whose approval authority covers the project's new total
+    (SPEC §4, like business cases). Only approved funding counts (`Project.funded`)."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="fundings")
     amount = money_field()
     source = models.CharField("Source / cost centre", max_length=200)
     approved_on = models.DateField("Approved on", default=timezone.localdate)
+    state = FSMField(choices=FundingState.choices, default=FundingState.PROPOSED, protected=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who approved it: the recorder within their authority, else the approver.",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    audit_record = "Funding"
 
     class Meta:
         ordering = ["approved_on", "pk"]
 
     def __str__(self) -> str:
         return f"{self.amount} from {self.source}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == FundingState.APPROVED
+
+    def _decided(self, by: AbstractBaseUser) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=FundingState.PROPOSED,
+        target=FundingState.APPROVED,
+        permission=permission("may_approve_funding"),
+        custom={"label": "Approve funding", "event": events.FUNDING_APPROVED, "decision": True},
+    )
+    def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self.approved_by = by
+        self._decided(by)
+
+    @transition(
+        field=state,
+        source=FundingState.PROPOSED,
+        target=FundingState.REJECTED,
+        permission=permission("may_approve_funding"),
+        custom={
+            "label": "Reject funding",
+            "event": events.FUNDING_REJECTED,
+            "comment_required": True,
+            "decision": True,
+        },
+    )
+    def reject(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self._decided(by)

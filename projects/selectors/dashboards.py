@@ -9,11 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Model, QuerySet, Window
 from django.urls import reverse
 
-from lifecycle.rules import rule
+from lifecycle.rules import allows, rule
 from projects.models import (
     Charter,
     CharterState,
     DeliverableState,
+    Funding,
+    FundingState,
     Plan,
     PlanState,
     Project,
@@ -117,5 +119,22 @@ def awaiting_decision(user: AbstractBaseUser, limit: int = 50) -> Shortlist:
     items += [Awaiting("Charter", c.project, c.submitted_at) for c in charters]
     items += [Awaiting("Plan", p.project, p.submitted_at) for p in plans]
     items += [Awaiting(f"Deliverable: {d.name}", d.project, d.delivered_at) for d in deliverables]
+    fundings = fundings_awaiting(user, limit)
+    items += [Awaiting("Funding", f.project, f.recorded_at, f.amount) for f in fundings.rows]
     items.sort(key=lambda item: item.since or datetime.max.replace(tzinfo=UTC))
-    return Shortlist(items[:limit], sum(short.total for short in lists))
+    return Shortlist(items[:limit], sum(short.total for short in lists) + fundings.total)
+
+
+def fundings_awaiting(user: AbstractBaseUser, limit: int) -> Shortlist:
+    """Funding above its recorder's limit or the approved cost, in projects this person sees,
+    that their own authority covers (`may_approve_funding` has no queryset form: it weighs the
+    project's new total, so the few proposed ones are asked one by one)."""
+    proposed = (
+        Funding.objects.filter(
+            state=FundingState.PROPOSED, project__in=Project.objects.visible_to(user)
+        )
+        .select_related("project__manager")
+        .order_by("recorded_at", "pk")
+    )
+    rows = [funding for funding in proposed if allows(user, "may_approve_funding", funding)]
+    return Shortlist(rows[:limit], len(rows))

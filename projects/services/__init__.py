@@ -15,7 +15,10 @@ from projects.services.charters import (
 )
 from projects.services.pdfs import charter_pdf_request
 from projects.services.projects import (
+    FUNDING_ACTIONS,
+    funding_approve,
     funding_record,
+    funding_reject,
     project_sponsor_change,
     project_transition,
 )
@@ -32,6 +35,7 @@ from projects.services.proposals import (
 
 __all__ = [
     "CHARTER_ACTIONS",
+    "FUNDING_ACTIONS",
     "PROPOSAL_ACTIONS",
     "business_case_create",
     "business_case_update",
@@ -42,7 +46,9 @@ __all__ = [
     "charter_sign",
     "charter_submit",
     "charter_update",
+    "funding_approve",
     "funding_record",
+    "funding_reject",
     "project_sponsor_change",
     "project_transition",
     "proposal_approve",

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from lifecycle.errors import CommentInvalid, TransitionForbidden
 from lifecycle.models import AuditEntry
@@ -15,7 +16,8 @@ from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
 from projects.formats import person
-from projects.models import Funding, Project, Sponsor
+from projects.models import Funding, FundingState, Project, Sponsor
+from projects.rules import approval_authority
 from projects.services.audit import audit
 from projects.services.charters import charter_open
 from projects.services.delivery import closure_open, delivery_open, plan_open
@@ -31,30 +33,78 @@ def funding_record(
     source: str,
     approved_on: date,
 ) -> Funding:
-    """The sponsor (or the PMO) commits money to an approved, active project."""
+    """The sponsor (or the PMO) commits money to an approved, active project. Within their
+    approval limit and the approved cost it counts at once; beyond either it is proposed and
+    waits for someone whose authority covers the project's new total (`funding_approve`)."""
     with transaction.atomic():
         project = Project.objects.select_related("proposal").locked(project.pk)
         require(by, "may_record_funding", project)
-        Project.objects.filter(pk=project.pk).update(funded=F("funded") + amount)
+        total = project.funded + amount
+        cost = project.proposal.estimated_cost or Decimal(0)
+        counts = total <= cost and approval_authority(by).covers(total)
         funding = Funding.objects.create(
             project=project,
             amount=amount,
             source=source,
             approved_on=approved_on,
-            approved_by=project.sponsor.user,
+            state=FundingState.APPROVED if counts else FundingState.PROPOSED,
+            approved_by=by if counts else None,
+            decided_at=timezone.now() if counts else None,
             recorded_by=by,
         )
+        if counts:
+            Project.objects.filter(pk=project.pk).update(funded=F("funded") + amount)
         audit(
             subject=project,
             record="Funding",
             action="record_funding",
-            event=events.FUNDING_RECORDED,
+            event=events.FUNDING_RECORDED if counts else events.FUNDING_PROPOSED,
             label="Record funding",
+            to_state=funding.get_state_display(),
             comment=f"{amount:,.2f} from {source}",
-            data={"funding_id": funding.pk, "amount": str(amount)},
+            data={
+                "funding_id": funding.pk,
+                "amount": str(amount),
+                "total": str(total),
+                "approval_limit": approval_authority(by).recorded,
+            },
             by=by,
         )
     return funding
+
+
+def funding_approve(
+    *, funding: Funding, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
+    """**Approve funding** above the recorder's limit or the approved cost: it counts now."""
+    with transaction.atomic():
+        entry = transition_run(
+            instance=funding,
+            name="approve",
+            by=by,
+            comment=comment,
+            data=lambda locked: {"amount": str(locked.amount), "funding_id": locked.pk},
+            side_effect=tasks.announce,
+        )
+        Project.objects.filter(pk=funding.project_id).update(funded=F("funded") + funding.amount)
+    return entry
+
+
+def funding_reject(
+    *, funding: Funding, by: AbstractBaseUser, comment: str, seen: str = ""
+) -> AuditEntry:
+    """**Reject funding**: it never counts; the row and the reason stay in the history."""
+    return transition_run(
+        instance=funding,
+        name="reject",
+        by=by,
+        comment=comment,
+        data={"amount": str(funding.amount), "funding_id": funding.pk},
+        side_effect=tasks.announce,
+    )
+
+
+FUNDING_ACTIONS = {"approve": funding_approve, "reject": funding_reject}
 
 
 # -- The sponsor -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from projects.views.delivery import (
 from projects.views.projects import (
     favicon,
     floor,
+    funding_action,
     funding_create,
     healthz,
     home,
@@ -65,6 +66,7 @@ __all__ = [
     "deliverable_action",
     "favicon",
     "floor",
+    "funding_action",
     "funding_create",
     "goal_archive",
     "goal_detail",

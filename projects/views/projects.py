@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
@@ -16,7 +16,7 @@ from lifecycle.selectors import next_gate
 from projects import exports, services
 from projects.forms.projects import FundingForm, SponsorChangeForm
 from projects.models import with_gates
-from projects.rules import is_pmo, is_sponsor
+from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import awaiting_decision, shortlist
 from projects.selectors.portfolio import (
     gates_blocked_longest,
@@ -138,11 +138,39 @@ def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "may_record_funding", project)
     form = FundingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.funding_record(project=project, by=request.user, **form.cleaned_data)
-        messages.success(request, "Funding recorded.")
+        funding = services.funding_record(project=project, by=request.user, **form.cleaned_data)
+        if funding.is_approved:
+            messages.success(request, "Funding recorded.")
+        else:
+            messages.warning(
+                request,
+                "Funding recorded, awaiting approval: above your approval limit or the approved "
+                "cost, the sponsor (if their limit covers the new total) or the PMO approves it.",
+            )
         return redirect(project)
-    context = {"form": form, "project": project}
+    context = {"form": form, "project": project, "authority": approval_authority(request.user)}
     return render(request, "projects/projects/funding_form.html", context)
+
+
+@require_POST
+def funding_action(request: HttpRequest, pk: int, funding: int, action: str) -> HttpResponse:
+    """**Approve funding** or **Reject funding** above the recorder's limit or the cost."""
+    service = services.FUNDING_ACTIONS.get(action)
+    project = project_get(user=request.user, pk=pk)
+    item = get_object_or_404(project.fundings, pk=funding)
+    if service is None:
+        raise Http404("No such action.")
+    return decide(
+        request,
+        run=lambda comment, seen: service(funding=item, by=request.user, comment=comment),
+        page=lambda form, status: business_case_page(
+            request, project, status=status, refused={item.pk: {action: form}}
+        ),
+        back_url=project.get_absolute_url(),
+        done=lambda entry: (
+            f"{entry.label}: {item.amount:,.2f} from {item.source} is now {entry.to_state.lower()}."
+        ),
+    )
 
 
 @require_POST

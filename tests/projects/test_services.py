@@ -200,14 +200,14 @@ def test_sponsor_records_funding_for_an_approved_case(approved, sponsor):
 
     project = fresh(approved)
     assert project.funded == Decimal("120000")
-    assert history(project)[-1] == ("Funding", "Record funding", "")
+    assert history(project)[-1] == ("Funding", "Record funding", "Approved")
 
 
 def test_pmo_records_funding_too(approved, pmo, sponsor):
     funding = services.funding_record(
         project=approved, by=pmo, amount=Decimal("1"), source="CC", approved_on=date.today()
     )
-    assert (funding.recorded_by, funding.approved_by) == (pmo, sponsor)
+    assert (funding.recorded_by, funding.approved_by) == (pmo, pmo)  # who approved it
 
 
 @pytest.mark.parametrize("who", ["manager", "sponsor2", "member"])

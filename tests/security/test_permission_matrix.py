@@ -25,6 +25,7 @@ POST_ROUTES = {
     "business-case-edit",
     "proposal-action",
     "funding-create",
+    "funding-action",
     "sponsor-change",
     "stage-action",
     "charter-edit",
@@ -96,6 +97,7 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
             "action": "deliver",
         },
         "pdf-status": lambda: {"job": project.pdf_jobs.first().pk},
+        "funding-action": lambda: {"funding": project.fundings.first().pk, "action": "approve"},
         "pdf-download": lambda: {"job": project.pdf_jobs.first().pk},
     }
     return {"pk": project.pk} | extra.get(name, dict)()

@@ -35,6 +35,8 @@ from projects.models import (
     Charter,
     CharterState,
     DeliverableState,
+    Funding,
+    FundingState,
     Membership,
     Plan,
     PlanState,
@@ -216,6 +218,17 @@ ACTIONS = [
             "approved_on": TODAY().isoformat(),
         },
     ),
+    *[
+        Action(
+            f"{name} funding",
+            "funding-action",
+            lambda project: project.fundings.first(),
+            transitions=(name,),
+            args=("record", name),
+            arrange=set_state(Funding, state=FundingState.PROPOSED),
+        )
+        for name in ("approve", "reject")
+    ],
     Action(
         "change sponsor",
         "sponsor-change",

@@ -588,3 +588,50 @@ def test_pdf_requests_follow_the_rule_in_every_stage_closed_ones_included(
     assert answers["member"] == (403, 0)
     assert answers["manager"] == (302, 1)  # the same content afterwards: the same job
     assert answers["sponsor"] == answers["pmo"] == (302, 0)
+
+
+def test_no_action_answers_500_in_any_state_its_record_can_reach(
+    manager, manager2, sponsor, sponsor2, pmo, member
+):
+    """Issue 15: every action route, against its record in every state it can reach, as each
+    kind of person: an answer that says why (or the action), never a server error."""
+    clients = [client_for(user) for user in (manager, manager2, sponsor, sponsor2, pmo, member)]
+    records = [  # model, its states, the record, the route, its actions, the record in the URL
+        (Proposal, ProposalState, proposal, "proposal-action", PROPOSAL_ACTIONS, False),
+        (Charter, CharterState, charter, "charter-action", CHARTER_ACTIONS, False),
+        (
+            Plan,
+            PlanState,
+            plan,
+            "plan-action",
+            ("submit", "approve", "return_plan", "revise"),
+            False,
+        ),
+        (ProjectDeliverable, DeliverableState, deliverable, "deliverable-action", DELIVERY, True),
+        (Funding, FundingState, lambda p: p.fundings.first(), "funding-action", FUNDING, True),
+    ]
+    project = build(Stage.DELIVERING, manager=manager, sponsor=sponsor2, member=member)
+    answers = Counter()
+    for model, states, record_of_project, route, actions, in_url in records:
+        for state in states.values:
+            for name in actions:
+                for client in clients:
+                    with transaction.atomic():
+                        record = record_of_project(project)
+                        reachable = {"state": state}
+                        if model is Charter and state != CharterState.SIGNED:
+                            reachable["revision"] = F("revision") + 1  # after an amendment
+                        model.objects.filter(pk=record.pk).update(**reachable)
+                        args = [project.pk, record.pk, name] if in_url else [project.pk, name]
+                        url = reverse(f"projects:{route}", args=args)
+                        answers[client.post(url, {"comment": "Sweep"}).status_code] += 1
+                        transaction.set_rollback(True)
+    assert set(answers) <= {302, 400, 403, 404, 409}, answers
+    assert answers[302] and answers[409]
+
+
+PROPOSAL_ACTIONS = ("submit", "approve", "reject", "withdraw", "request_changes")
+CHARTER_ACTIONS = ("submit", "sign", "return_charter", "amend")
+PLAN_ACTIONS = ("submit", "approve", "return_plan", "revise")
+DELIVERY = ("deliver", "accept", "send_back")
+FUNDING = ("approve", "reject")

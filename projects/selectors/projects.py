@@ -1,12 +1,12 @@
 """The projects a person may see — the start of every read — and the lists of their own."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
 from lifecycle.stages import ACTIVE, Stage
-from projects.models import Project, ProjectQuerySet
+from projects.models import Funding, Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor
 
 
@@ -21,7 +21,8 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     projects = projects_visible_to(user).select_related(
         "proposal", "charter", "plan", "closure", "manager", "sponsor__user"
     )
-    return get_object_or_404(projects.prefetch_related("fundings", "proposal__risks"), pk=pk)
+    fundings = Prefetch("fundings", Funding.objects.select_related("recorded_by", "approved_by"))
+    return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
 
 
 def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:

@@ -78,18 +78,32 @@ def charter_version(charter: Charter) -> str:
     )
 
 
-def charter_submit(
-    *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
-) -> AuditEntry:
-    return transition_run(
-        instance=charter,
-        name="submit",
-        by=by,
-        comment=comment,
-        side_effect=tasks.announce,
-        seen=seen,
-        fingerprint=charter_version,
-    )
+def _charter_transition(name: str, doc: str) -> Any:
+    """A sign-off step taken on the charter as the person saw it (`seen`: its version then)."""
+
+    def run(
+        *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
+    ) -> AuditEntry:
+        return transition_run(
+            instance=charter,
+            name=name,
+            by=by,
+            comment=comment,
+            side_effect=tasks.announce,
+            seen=seen,
+            fingerprint=charter_version,
+        )
+
+    run.__name__, run.__doc__ = f"charter_{name}", doc
+    return run
+
+
+charter_submit = _charter_transition("submit", "The manager submits the charter for sign-off.")
+charter_return = _charter_transition("return_charter", "The sponsor returns it with a reason.")
+charter_amend = _charter_transition(
+    "amend",
+    "Reopen a signed charter as the next revision's draft; the signed one stays the baseline.",
+)
 
 
 def charter_sign(
@@ -119,35 +133,6 @@ def charter_sign(
             signed_by=by,
         )
     return entry
-
-
-def charter_return(
-    *, charter: Charter, by: AbstractBaseUser, comment: str, seen: str = ""
-) -> AuditEntry:
-    return transition_run(
-        instance=charter,
-        name="return_charter",
-        seen=seen,
-        fingerprint=charter_version,
-        by=by,
-        comment=comment,
-        side_effect=tasks.announce,
-    )
-
-
-def charter_amend(
-    *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
-) -> AuditEntry:
-    """Reopen a signed charter as the next revision's draft; the signed one stays the baseline."""
-    return transition_run(
-        instance=charter,
-        name="amend",
-        by=by,
-        comment=comment,
-        side_effect=tasks.announce,
-        seen=seen,
-        fingerprint=charter_version,
-    )
 
 
 CHARTER_ACTIONS = {

@@ -87,6 +87,11 @@ def business_case_page(
     context = project_context(request, project, tab="business-case") | {
         "proposal": proposal,
         "risks": proposal.risks.all(),
+        # Each funding with what this person may do to it now (Approve, Reject funding).
+        "fundings": [
+            (funding, actions_for(funding, request.user, field="state"))
+            for funding in project.fundings.all()
+        ],
         "proposal_actions": actions,
         "can_decide": bool(names & {"approve", "endorse"}),
         "endorses": "endorse" in names,

@@ -81,3 +81,22 @@ def test_beyond_the_approved_cost_the_sponsor_approves_within_their_limit(small,
     assert ">Approve funding</button>" not in client.get(small.get_absolute_url()).content.decode()
     assert Funding.objects.get(pk=funding.pk).approved_by == sponsor2
     assert Project.objects.get(pk=small.pk).funded == Decimal("48000")
+
+
+def test_the_funding_table_costs_the_same_queries_however_long(small, sponsor2, pmo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(sponsor2)
+
+    def queries() -> int:
+        client.get(small.get_absolute_url())  # the user's permissions, read once
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(small.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    fund(small, sponsor2, "10000")
+    one = queries()
+    for recorder in (sponsor2, pmo, pmo, sponsor2, pmo):
+        fund(small, recorder, "10000")  # some within, some above the cost: proposed
+    assert queries() == one

@@ -271,8 +271,21 @@ CELERY_TASK_ROUTES = {
     "projects.tasks.render_pdf": {"queue": "pdf"},
     "projects.tasks.requeue_stuck_pdfs": {"queue": "pdf"},
 }
+# Needs my action (SPEC §10): what has waited longer than REMIND_AFTER_DAYS goes into its
+# person's daily digest; after ESCALATE_AFTER_DAYS it is overdue — marked in the inbox, listed
+# on the PMO's home and in the PMO's digest. A status report is due every
+# STATUS_REPORT_EVERY_DAYS while a project is delivering.
+REMIND_AFTER_DAYS = int(os.environ.get("REMIND_AFTER_DAYS", "3"))
+ESCALATE_AFTER_DAYS = int(os.environ.get("ESCALATE_AFTER_DAYS", "7"))
+STATUS_REPORT_EVERY_DAYS = int(os.environ.get("STATUS_REPORT_EVERY_DAYS", "14"))
+# Digests go out from this hour of the day (TIME_ZONE) on; beat asks every DIGEST_CHECK_SECONDS
+# who still has one due today (each person gets at most one a day however often it asks).
+DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))
+DIGEST_CHECK_SECONDS = float(os.environ.get("DIGEST_CHECK_SECONDS", "900"))
+
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-pdfs": {"task": "projects.tasks.requeue_stuck_pdfs", "schedule": 60.0},
+    "send-digests": {"task": "projects.tasks.send_digests", "schedule": DIGEST_CHECK_SECONDS},
 }
 # PDF rendering: acks_late tasks, one message at a time per process, a fresh process once one
 # has grown past the memory ceiling (WeasyPrint keeps caches), and time limits per render.

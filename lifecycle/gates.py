@@ -332,4 +332,23 @@ def closure_complete(project: Any) -> Check:
     )
 
 
-CLOSED = Gate(title="Closing → Closed", criteria=(closure_complete,), reads=("closure__goals",))
+def no_open_amendment(project: Any) -> Check:
+    charter = getattr(project, "charter", None)
+    open_amendment = charter is not None and not charter.is_signed
+    return Check(
+        "No charter amendment left open",
+        not open_amendment,
+        detail=(
+            f"Revision {charter.revision} of the charter is {charter.get_state_display().lower()}:"
+            " sign it or discard it."
+            if open_amendment
+            else ""
+        ),
+    )
+
+
+CLOSED = Gate(
+    title="Closing → Closed",
+    criteria=(closure_complete, no_open_amendment),
+    reads=("closure__goals",),
+)

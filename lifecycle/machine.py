@@ -13,6 +13,7 @@ projects/rules.py.
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
@@ -31,6 +32,15 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     stage_entered_at = models.DateTimeField(default=timezone.now)
     # The stage left for On hold or Cancelled: Resume returns to it, the stage bar shows it.
     previous_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    # Why it was put on hold or cancelled, and by whom: shown on the project until it moves on.
+    stage_reason = models.TextField(blank=True)
+    stage_reason_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Since when every criterion of the next gate has been met (None while one is unmet),
+    # kept by every audited write (`lifecycle.services.gate_status_refresh`): inboxes find the
+    # projects ready to advance without evaluating thousands of checklists.
+    gate_ready_since = models.DateTimeField(null=True, blank=True)
 
     audit_record = "Stage"
 
@@ -56,8 +66,11 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
         """Remember that `user` decided on a record of this project (they keep reading it)."""
         raise NotImplementedError
 
-    def _enter_stage(self) -> None:
+    def _enter_stage(self, *, by: Any = None, reason: str = "") -> None:
         self.stage_entered_at = timezone.now()
+        self.gate_ready_since = None  # the next gate is another one now
+        self.stage_reason = reason
+        self.stage_reason_by = by if reason else None
 
     @transition(
         field="stage",
@@ -169,7 +182,7 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     )
     def hold(self, *, by: Any, comment: str) -> None:
         self.previous_stage = self.stage
-        self._enter_stage()
+        self._enter_stage(by=by, reason=comment)
 
     @transition(
         field="stage",
@@ -196,7 +209,7 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     def cancel(self, *, by: Any, comment: str) -> None:
         if self.stage != Stage.ON_HOLD:
             self.previous_stage = self.stage
-        self._enter_stage()
+        self._enter_stage(by=by, reason=comment)
 
     @transition(
         field="stage",
@@ -213,4 +226,4 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     )
     def cancel_with_business_case(self, *, by: Any, comment: str) -> None:
         self.previous_stage = self.stage
-        self._enter_stage()
+        self._enter_stage(by=by, reason=comment)

@@ -69,6 +69,11 @@ class AuditEntry(ImmutableModel):
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The person whose authority the actor used, when they acted as that person's deputy:
+    # the history reads "Lee Park for Dana Whitfield".
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     objects = AuditQuerySet.as_manager()

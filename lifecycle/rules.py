@@ -152,20 +152,38 @@ class Rule:
             return nothing(at)
         if not isinstance(self.who, Fact):
             raise TypeError(f"“{self.who}” has no queryset form.")
-        filters = self.who.q(user, at)
+        return self.who.q(user, at) & self.when_q(at)
+
+    def when_q(self, at: str = "") -> Q:
+        """Only the rule's conditions, as a filter: the records it may allow someone now."""
+        filters = everything(at)
         for each in self.when:
             filters &= each.q(at)
         return filters
 
 
 _RULEBOOK: dict[str, Rule] = {}
+# Whose authority a person uses when they act on a record of `subject` ("Lee Park for Dana
+# Whitfield"): declared with the rulebook, asked by the audit writer.
+ActingFor = Callable[[Any, Any], Any]
+_acting_for: list[ActingFor] = []
 
 
-def declare(rulebook: Mapping[str, Rule], *, app_label: str) -> None:
-    """Make `rulebook` the rules by those names, also as `<app_label>.<name>` permissions."""
+def declare(
+    rulebook: Mapping[str, Rule], *, app_label: str, acting_for: ActingFor | None = None
+) -> None:
+    """Make `rulebook` the rules by those names, also as `<app_label>.<name>` permissions;
+    `acting_for(user, subject)` names the person a deputy acts for, if any."""
     for name, each in rulebook.items():
         _RULEBOOK[name] = each
         rules.set_perm(f"{app_label}.{name}", rules.predicate(each.allows, name=name))
+    if acting_for is not None:
+        _acting_for[:] = [acting_for]
+
+
+def acting_for(user: Any, subject: Any) -> Any:
+    """The person whose authority `user` uses on `subject` (None: their own)."""
+    return _acting_for[0](user, subject) if _acting_for else None
 
 
 def rule(name: str) -> Rule:

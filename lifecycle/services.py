@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
+from django.utils import timezone
 from django_fsm import ConcurrentTransition, Transition, has_transition_perm
 
 from lifecycle import rules
@@ -31,7 +32,9 @@ from lifecycle.errors import (
     TransitionConflict,
     TransitionForbidden,
 )
+from lifecycle.machine import StageMachine
 from lifecycle.models import AuditEntry
+from lifecycle.selectors import next_gate
 
 COMMENT_MAX_LENGTH = 4000
 
@@ -161,8 +164,10 @@ def audit_record(
     comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write one audit row. Services call it inside their own transaction."""
-    return AuditEntry.objects.create(
+    """Write one audit row. Services call it inside their own transaction, after their
+    writes: the row names whose authority a deputy used, and the project's stored gate status
+    is brought up to date with what was just written."""
+    entry = AuditEntry.objects.create(
         subject=subject,
         record=record,
         action=action,
@@ -173,4 +178,25 @@ def audit_record(
         comment=comment,
         data=data or {},
         actor=by,
+        on_behalf_of=rules.acting_for(by, subject),
     )
+    gate_status_refresh(subject)
+    return entry
+
+
+def gate_status_refresh(subject: models.Model) -> None:
+    """Store since when every criterion of the project's next gate has been met (None while
+    one is not). Every audited write calls it, so inboxes can find the projects ready to
+    advance with one indexed query; `manage.py refresh_gates` recomputes every project (after
+    a gate's criteria change in code)."""
+    if not isinstance(subject, StageMachine):
+        return
+    manager = type(subject)._default_manager
+    fresh = manager.get(pk=subject.pk)
+    gate = next_gate(fresh)
+    ready = gate is not None and gate.ready
+    if ready == (fresh.gate_ready_since is not None):
+        subject.gate_ready_since = fresh.gate_ready_since
+        return
+    subject.gate_ready_since = timezone.now() if ready else None
+    manager.filter(pk=subject.pk).update(gate_ready_since=subject.gate_ready_since)

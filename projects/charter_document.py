@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 
 from projects.formats import person
 from projects.models import Charter, CharterItem, Funding
+from projects.models.charters import Level
 
 
 class ProjectHeading(TypedDict):
@@ -213,3 +214,38 @@ def milestones_outside_timeframe(document: CharterDocument) -> list[str]:
         if milestone["due_date"]
         and ((start and milestone["due_date"] < start) or (end and milestone["due_date"] > end))
     ]
+
+
+def sections_of(document: CharterDocument) -> tuple[dict[str, str], dict[str, list[dict]]]:
+    """The charter's texts and lists as the services store them, read back from a snapshot:
+    discarding an amendment restores the signed revision exactly."""
+    level = {label: value for value, label in Level.choices}
+
+    def on(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    texts = {
+        "purpose": document["purpose"],
+        "justification": document["justification"],
+        "objectives": document["objectives"],
+        "budget_notes": document["budget"]["notes"],
+    }
+    lists: dict[str, list[dict]] = {
+        "stakeholders": [
+            row | {"influence": level[row["influence"]], "interest": level[row["interest"]]}
+            for row in document["stakeholders"]
+        ],
+        "milestones": [row | {"due_date": on(row["due_date"])} for row in document["milestones"]],
+        "deliverables": [dict(row) for row in document["deliverables"]],
+        "tasks": [
+            row | {"start_date": on(row["start_date"]), "end_date": on(row["end_date"])}
+            for row in document["tasks"]
+        ],
+        "risks": [
+            {name: row[name] for name in ("description", "likelihood", "impact", "mitigation")}
+            for row in document["risks"]
+        ],
+    }
+    for kind in ITEM_SECTIONS:
+        lists[kind] = [{"text": text} for text in document[kind]]
+    return texts, lists

@@ -15,11 +15,13 @@ from lifecycle.stages import STAGE_CHANGED
 
 class Audience(StrEnum):
     NOBODY = "nobody"
-    SPONSOR = "sponsor"  # the project's sponsor: something awaits their decision
+    SPONSOR = "sponsor"  # the project's sponsor (and deputy): something awaits their decision
+    SPONSOR_NOTICE = "sponsor, for their information"  # e.g. a submission was recalled
     APPROVERS = "approvers"  # every sponsor whose approval limit covers the cost
     FUNDING_APPROVERS = "funding approvers"  # the sponsor if their limit covers it, else the PMO
     MANAGER = "manager"  # the project's manager: the sponsor decided
     EVERYONE = "everyone"  # manager, sponsor and members: the stage changed
+    DEPUTY = "deputy"  # the deputy named in a delegation
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ BUSINESS_CASE_APPROVED = "business_case.approved"
 BUSINESS_CASE_REJECTED = "business_case.rejected"
 BUSINESS_CASE_CHANGES_REQUESTED = "business_case.changes_requested"
 BUSINESS_CASE_WITHDRAWN = "business_case.withdrawn"
+BUSINESS_CASE_RECALLED = "business_case.recalled"
 FUNDING_RECORDED = "funding.recorded"
 FUNDING_PROPOSED = "funding.proposed"
 FUNDING_APPROVED = "funding.approved"
@@ -55,6 +58,8 @@ CHARTER_SUBMITTED = "charter.submitted"
 CHARTER_SIGNED = "charter.signed"
 CHARTER_RETURNED = "charter.returned"
 CHARTER_AMENDED = "charter.amended"
+CHARTER_RECALLED = "charter.recalled"
+CHARTER_AMENDMENT_DISCARDED = "charter.amendment_discarded"
 GOAL_SAVED = "goal.saved"
 GOAL_ARCHIVED = "goal.archived"
 MEASUREMENT_ADDED = "measurement.added"
@@ -69,6 +74,8 @@ DELIVERABLE_DELIVERED = "deliverable.delivered"
 DELIVERABLE_ACCEPTED = "deliverable.accepted"
 DELIVERABLE_SENT_BACK = "deliverable.sent_back"
 CLOSURE_EDITED = "closure.edited"
+DELEGATION_CREATED = "delegation.created"
+DELEGATION_REVOKED = "delegation.revoked"
 
 _CHARTER, _PLAN, _STATUS = "projects:charter", "projects:plan", "projects:status"
 
@@ -83,6 +90,7 @@ EVENTS: dict[str, Event] = {
         Event(BUSINESS_CASE_REJECTED, Audience.MANAGER),
         Event(BUSINESS_CASE_CHANGES_REQUESTED, Audience.MANAGER),
         Event(BUSINESS_CASE_WITHDRAWN, Audience.NOBODY),
+        Event(BUSINESS_CASE_RECALLED, Audience.SPONSOR_NOTICE),
         Event(FUNDING_RECORDED, Audience.MANAGER),
         Event(FUNDING_PROPOSED, Audience.FUNDING_APPROVERS),
         Event(FUNDING_APPROVED, Audience.MANAGER),
@@ -94,6 +102,8 @@ EVENTS: dict[str, Event] = {
         Event(CHARTER_SIGNED, Audience.MANAGER, _CHARTER),
         Event(CHARTER_RETURNED, Audience.MANAGER, _CHARTER),
         Event(CHARTER_AMENDED, Audience.NOBODY, _CHARTER),
+        Event(CHARTER_RECALLED, Audience.SPONSOR_NOTICE, _CHARTER),
+        Event(CHARTER_AMENDMENT_DISCARDED, Audience.NOBODY, _CHARTER),
         Event(GOAL_SAVED, Audience.NOBODY, "projects:goals"),
         Event(GOAL_ARCHIVED, Audience.NOBODY, "projects:goals"),
         Event(MEASUREMENT_ADDED, Audience.NOBODY, "projects:goals"),
@@ -108,5 +118,7 @@ EVENTS: dict[str, Event] = {
         Event(DELIVERABLE_ACCEPTED, Audience.MANAGER, _STATUS),
         Event(DELIVERABLE_SENT_BACK, Audience.MANAGER, _STATUS),
         Event(CLOSURE_EDITED, Audience.NOBODY, "projects:closure"),
+        Event(DELEGATION_CREATED, Audience.DEPUTY, "projects:delegations"),
+        Event(DELEGATION_REVOKED, Audience.DEPUTY, "projects:delegations"),
     )
 }

@@ -1,6 +1,6 @@
 """How Tollgate writes things people read, in one place: pages, PDFs, e-mails and CSV alike."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -12,6 +12,12 @@ def person(user: Any) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+def signed(entry: Any) -> str:
+    """Who did what an audit row records, and for whom: “Lee Park for Dana Whitfield”."""
+    name = person(entry.actor)
+    return f"{name} for {person(entry.on_behalf_of)}" if entry.on_behalf_of_id else name
 
 
 def day(value: date | str | None) -> str:
@@ -30,3 +36,34 @@ def moment(value: datetime | str | None) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return date_format(timezone.localtime(value), "j M Y, H:i T")
+
+
+def age(since: datetime | None, now: datetime | None = None) -> str:
+    """How long something has waited, the one way pages and e-mails say it: “5 hours”,
+    “12 days”, “3 weeks”, “4 months”."""
+    if since is None:
+        return ""
+    waited = max((now or timezone.now()) - since, timedelta(0))
+    days = waited.days
+    if days >= 60:
+        amount, unit = days // 30, "month"
+    elif days >= 14:
+        amount, unit = days // 7, "week"
+    elif days >= 1:
+        amount, unit = days, "day"
+    elif waited >= timedelta(hours=1):
+        amount, unit = int(waited.total_seconds() // 3600), "hour"
+    else:
+        amount, unit = max(1, int(waited.total_seconds() // 60)), "minute"
+    return f"{amount} {unit}" + ("" if amount == 1 else "s")
+
+
+def one_of(names: list[str], mid_sentence: bool = True) -> str:
+    """People who may act, as a sentence says them: “Alex Moreno or Dana Whitfield, CIO,” —
+    a title set off by commas, the closing one kept when the sentence goes on."""
+    text = ""
+    for number, name in enumerate(names):
+        text += (" or " if number else "") + name
+        if ", " in name and (mid_sentence or number < len(names) - 1):
+            text += ","
+    return text

@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
+from projects import events
 from projects.events import EVENTS, Audience, Event
-from projects.formats import person
-from projects.models import NotificationFailure, Project, Sponsor
+from projects.formats import day, person, signed
+from projects.models import Delegation, NotificationFailure, Project, Sponsor
 from projects.roles import PMO_GROUP
 from projects.rules import approval_authority
 
@@ -43,14 +44,22 @@ def covering(amount: Decimal | None, project: Project) -> list[AbstractBaseUser]
     ]
 
 
+def deputies_of(sponsor: Sponsor) -> list[AbstractBaseUser]:
+    """Whoever decides for the sponsor today: they hear what awaits the sponsor."""
+    delegations = Delegation.objects.active().filter(sponsor=sponsor).select_related("deputy")
+    return [delegation.deputy for delegation in delegations]
+
+
 def audience(event: Event, project: Project, entry: AuditEntry) -> list[AbstractBaseUser]:
     match event.audience:
-        case Audience.SPONSOR:
-            return [project.sponsor.user]
+        case Audience.SPONSOR | Audience.SPONSOR_NOTICE:
+            return [project.sponsor.user, *deputies_of(project.sponsor)]
         case Audience.APPROVERS:
             return covering(project.proposal.estimated_cost, project)
         case Audience.FUNDING_APPROVERS:
-            if approval_authority(project.sponsor.user).covers(Decimal(entry.data["total"])):
+            if approval_authority(project.sponsor.user, project).covers(
+                Decimal(entry.data["total"])
+            ):
                 return [project.sponsor.user]
             return list(get_user_model().objects.filter(groups__name=PMO_GROUP, is_active=True))
         case Audience.MANAGER:
@@ -73,6 +82,8 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
     event = event_of(entry)
     if event is None:
         return []
+    if event.audience == Audience.DEPUTY:
+        return delegation_messages(entry)
     project = Project.objects.select_related("manager", "sponsor__user", "proposal").get(
         pk=entry.subject_id
     )
@@ -87,7 +98,7 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
         subject = f"{entry.record} for {project.title}: {entry.label}"
     context = {
         "entry": entry,
-        "actor": person(entry.actor),
+        "actor": signed(entry),
         "project": project,
         "awaits_decision": event.awaits_decision,
         "url": settings.SITE_URL + reverse(event.page, args=[project.pk]),
@@ -95,6 +106,35 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
     body = render_to_string("projects/email/notification.txt", context)
     subject = " ".join(f"[Tollgate] {subject}".split())  # one line, whatever a title holds
     return [EmailMessage(subject=subject, body=body, to=[recipient.email]) for recipient in people]
+
+
+def delegation_messages(entry: AuditEntry) -> list[EmailMessage]:
+    """The deputy hears that they were named, or that the delegation was revoked."""
+    delegation = Delegation.objects.select_related("sponsor__user", "deputy").get(
+        pk=entry.subject_id
+    )
+    deputy = delegation.deputy
+    if not deputy.email or not deputy.is_active or deputy.pk == entry.actor_id:
+        return []
+    sponsor = person(delegation.sponsor.user)
+    span = f"from {day(delegation.starts_on)} to {day(delegation.ends_on)}"
+    if entry.event == events.DELEGATION_REVOKED:
+        subject = f"You are no longer deputy for {sponsor}"
+    else:
+        subject = f"You are deputy for {sponsor} {span}"
+    body = render_to_string(
+        "projects/email/delegation.txt",
+        {
+            "entry": entry,
+            "actor": signed(entry),
+            "delegation": delegation,
+            "sponsor": sponsor,
+            "span": span,
+            "revoked": entry.event == events.DELEGATION_REVOKED,
+            "url": settings.SITE_URL + reverse("projects:delegations"),
+        },
+    )
+    return [EmailMessage(subject=f"[Tollgate] {subject}", body=body, to=[deputy.email])]
 
 
 def record_failure(entry: AuditEntry, error: Exception) -> None:

@@ -20,7 +20,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.utils import timezone
 from rules import always_allow
 
 from lifecycle.rules import (
@@ -34,7 +35,7 @@ from lifecycle.rules import (
     rule_of,
 )
 from lifecycle.stages import ACTIVE, Stage
-from projects.models import Membership, Project, Proposal, ProposalState
+from projects.models import Delegation, Membership, Project, Proposal, ProposalState, Sponsor
 
 # Measurements are taken from Defining until the project closes; status is reported from
 # Planning until then.
@@ -84,8 +85,58 @@ def is_project_manager(user: Any, obj: Any) -> bool:
 
 
 @fact(where=lambda user, at: Q(**{f"{at}sponsor_id": user.pk}))
-def is_project_sponsor(user: Any, obj: Any) -> bool:
+def is_named_sponsor(user: Any, obj: Any) -> bool:
+    """The sponsor the project names (not a deputy)."""
     return project_of(obj).sponsor_id == user.pk
+
+
+# -- Deputies ----------------------------------------------------------------------------------
+
+
+def delegators(user: Any) -> dict[int, Decimal | None]:
+    """The sponsors `user` deputises for today, by user id, with their approval limits (None is
+    unlimited). Read once per person object and day: a request's many questions cost one
+    query."""
+    today = timezone.localdate()
+    cached = user.__dict__.get("_delegators")
+    if cached is None or cached[0] != today:
+        rows = Delegation.objects.active(today).filter(deputy_id=user.pk)
+        cached = (today, dict(rows.values_list("sponsor_id", "sponsor__approval_limit")))
+        user.__dict__["_delegators"] = cached
+    return cached[1]
+
+
+def _deputising(user: Any, at: str) -> Q:
+    deputised = Delegation.objects.active().filter(deputy_id=user.pk).values("sponsor_id")
+    return Q(**{f"{at}sponsor_id__in": deputised})
+
+
+@fact(where=_deputising)
+def is_deputy_sponsor(user: Any, obj: Any) -> bool:
+    """The sponsor's deputy today: sees and decides the sponsor's items (SPEC §10)."""
+    return project_of(obj).sponsor_id in delegators(user)
+
+
+# Who acts as the project's sponsor: the sponsor it names, or their deputy during a delegation.
+is_project_sponsor = is_named_sponsor | is_deputy_sponsor
+
+
+def acting_for(user: Any, subject: Any) -> Any:
+    """Whose authority `user` used on `subject`, when it was not their own: the sponsor they
+    deputise for on that sponsor's project, or — deciding an escalated business case above
+    their own limit — the sponsor whose limit they hold as deputy. None otherwise."""
+    if not isinstance(subject, Project) or subject.sponsor_id == user.pk:
+        return None
+    deputised = delegators(user)
+    if subject.sponsor_id in deputised:
+        return subject.sponsor.user
+    cost = subject.proposal.estimated_cost
+    if not deputised or own_authority(user).covers(cost):
+        return None
+    for sponsor_id, limit in deputised.items():
+        if _limit_authority(limit).covers(cost):
+            return Sponsor.objects.select_related("user").get(pk=sponsor_id).user
+    return None
 
 
 def _memberships(user: Any) -> Any:
@@ -103,39 +154,97 @@ def is_project_member(user: Any, obj: Any) -> bool:
 
 @dataclass(frozen=True)
 class Authority:
-    """What one person may approve alone: `covers(cost)` for one business case, `where(field)`
-    for a queryset, `recorded` is the limit a decision writes down."""
+    """What one person may approve alone: `covers(cost)` for one amount, `where(field)` as a
+    filter (`plus`: a field added to it first, such as the funding a project has already);
+    `recorded` is the limit a decision writes down."""
 
-    covers: Callable[[Decimal | None], bool]
-    where: Callable[[str], Q]
-    recorded: str | None
+    limit: Decimal | None  # None: unlimited
+    approves: bool = True  # False: approves nothing at all
+    recorded: str | None = None
+
+    def covers(self, cost: Decimal | None) -> bool:
+        if not self.approves:
+            return False
+        return self.limit is None or (cost is not None and cost <= self.limit)
+
+    def where(self, field: str, *, plus: str = "") -> Q:
+        if not self.approves:
+            return nothing()
+        if self.limit is None:
+            return everything()
+        bound = Value(self.limit) - F(plus) if plus else self.limit
+        return Q(**{f"{field}__lte": bound})
 
 
-def approval_authority(user: Any) -> Authority:
-    """The one place an approval limit is compared. A sponsor approves up to their limit
-    (blank is unlimited); the PMO decides on the organisation's authority; others approve
-    nothing."""
+NO_AUTHORITY = Authority(limit=Decimal(0), approves=False)
+PMO_AUTHORITY = Authority(limit=None)
+
+
+def _limit_authority(limit: Decimal | None) -> Authority:
+    """A sponsor's limit as an authority: up to it, or everything when it is blank."""
+    return Authority(limit=limit, recorded="unlimited" if limit is None else f"{limit:.2f}")
+
+
+def own_authority(user: Any) -> Authority:
+    """A person's own authority: the PMO decides on the organisation's; a sponsor up to their
+    limit (blank is unlimited); others approve nothing."""
     if _is_pmo(user):
-        return Authority(covers=lambda cost: True, where=lambda field: everything(), recorded=None)
+        return PMO_AUTHORITY
     sponsor = getattr(user, "sponsor_profile", None)
-    if sponsor is None:
-        return Authority(covers=lambda cost: False, where=lambda field: nothing(), recorded=None)
-    limit = sponsor.approval_limit
-    if limit is None:
-        return Authority(
-            covers=lambda cost: True, where=lambda field: everything(), recorded="unlimited"
-        )
-    return Authority(
-        covers=lambda cost: cost is not None and cost <= limit,
-        where=lambda field: Q(**{f"{field}__lte": limit}),
-        recorded=f"{limit:.2f}",
-    )
+    return NO_AUTHORITY if sponsor is None else _limit_authority(sponsor.approval_limit)
 
 
-@fact(where=lambda user, at: approval_authority(user).where(f"{at}proposal__estimated_cost"))
+def _highest(limits: list[Decimal | None]) -> Decimal | None:
+    return None if None in limits else max(limits)  # type: ignore[type-var]
+
+
+def approval_authority(user: Any, project: Project | None = None) -> Authority:
+    """The one place an approval limit is compared. On a project a person decides by the
+    authority in which they act there: its sponsor by their own limit; the sponsor's deputy
+    by the sponsor's limit (SPEC §10: "within the sponsor's limit"); anyone else — deciding an
+    escalated business case — by the highest of their own limit and the limits of the sponsors
+    they deputise for, since a deputy sees the sponsor's items. The PMO decides on the
+    organisation's authority. Without a project: the person's highest authority."""
+    own = own_authority(user)
+    if own is PMO_AUTHORITY:
+        return own
+    deputised = delegators(user)
+    if project is not None and project.sponsor_id == user.pk:
+        return own
+    if project is not None and project.sponsor_id in deputised:
+        return _limit_authority(deputised[project.sponsor_id])
+    if not deputised:
+        return own
+    mine = [own.limit] if own.approves else []
+    return _limit_authority(_highest([*mine, *deputised.values()]))
+
+
+def _within_authority(columns: Callable[[str], tuple[str, str]]) -> Callable[[Any, str], Q]:
+    """`approval_authority(user, project).where(...)` as one filter over many projects: each
+    capacity a person acts in, for the projects where they act in it. `columns(at)` names the
+    amount compared and what is added to it, for a queryset whose project is at `at`."""
+
+    def where(user: Any, at: str) -> Q:
+        own = own_authority(user)
+        deputised = delegators(user)
+        column, plus = columns(at)
+        if own is PMO_AUTHORITY or not deputised:
+            return own.where(column, plus=plus)
+        sponsor = f"{at}sponsor_id"
+        filters = Q(**{sponsor: user.pk}) & own.where(column, plus=plus)
+        for sponsor_id, limit in deputised.items():
+            filters |= Q(**{sponsor: sponsor_id}) & _limit_authority(limit).where(column, plus=plus)
+        elsewhere = ~Q(**{sponsor: user.pk}) & ~Q(**{f"{sponsor}__in": list(deputised)})
+        return filters | (elsewhere & approval_authority(user).where(column, plus=plus))
+
+    return where
+
+
+@fact(where=_within_authority(lambda at: (f"{at}proposal__estimated_cost", "")))
 def within_approval_limit(user: Any, obj: Any) -> bool:
     """The business case's estimated cost is within what this person may approve alone."""
-    return approval_authority(user).covers(proposal_of(obj).estimated_cost)
+    project = project_of(obj)
+    return approval_authority(user, project).covers(proposal_of(obj).estimated_cost)
 
 
 def funding_total_after(funding: Any) -> Decimal:
@@ -143,15 +252,32 @@ def funding_total_after(funding: Any) -> Decimal:
     return project_of(funding).funded + funding.amount
 
 
-@fact()
+# Asked of a funding (its project at "project__"): its amount plus what the project has.
+@fact(where=_within_authority(lambda at: ("amount", f"{at}funded")))
 def funding_within_approval_limit(user: Any, funding: Any) -> bool:
     """The project's funding, this one included, is within what this person approves alone."""
-    return approval_authority(user).covers(funding_total_after(funding))
+    return approval_authority(user, project_of(funding)).covers(funding_total_after(funding))
 
 
 @fact(where=lambda user, at: Q(**{f"{at}proposal__state": ProposalState.ESCALATED}))
 def business_case_escalated(user: Any, obj: Any) -> bool:
     return proposal_of(obj).state == ProposalState.ESCALATED
+
+
+@fact(where=lambda user, at: ~Q(**{f"{at}proposal__endorsed_by_id": user.pk}))
+def did_not_endorse(user: Any, obj: Any) -> bool:
+    """Four eyes: whoever endorsed a business case above their limit does not also approve it
+    (a deputy may hold two limits)."""
+    return proposal_of(obj).endorsed_by_id != user.pk
+
+
+# -- Delegations (asked of a sponsor's profile, or of a delegation) -----------------------------
+
+
+@fact()
+def is_the_sponsor(user: Any, obj: Sponsor | Delegation) -> bool:
+    sponsor_id = obj.pk if isinstance(obj, Sponsor) else obj.sponsor_id
+    return sponsor_id == user.pk
 
 
 # -- When: the stage and the record's own state --------------------------------------------------
@@ -200,7 +326,7 @@ def never_submitted(proposal: Proposal) -> str:
     return "Once a business case was submitted, its sponsor is changed by the PMO."
 
 
-@condition()
+@condition(where=lambda at: Q(**{f"{at}proposal__state": ProposalState.APPROVED}))
 def business_case_approved(project: Project) -> str:
     if project.proposal.is_approved:
         return ""
@@ -226,9 +352,19 @@ def plan_editable(plan: Any) -> str:
     return f"The plan is {plan.get_state_display().lower()}: revise it to edit it."
 
 
-@condition()
+# Asked of a goal: the filter is on the goal itself.
+@condition(where=lambda at: Q(archived_at__isnull=True))
 def goal_active(goal: Any) -> str:
     return "This goal is archived: it is kept as it was." if goal.archived else ""
+
+
+@condition()
+def delegation_in_force(delegation: Delegation) -> str:
+    if delegation.revoked_at:
+        return "This delegation was revoked already."
+    if delegation.ends_on < timezone.localdate():
+        return "This delegation has ended by itself."
+    return ""
 
 
 # -- Advancing: whoever may take the forward transition out of the current stage -------------------
@@ -258,7 +394,10 @@ manager, sponsor = is_project_manager, is_project_sponsor
 # Separation of duties: nobody decides, funds or signs what they manage (a person may hold
 # every role at once: a manager with a sponsor profile in the PMO).
 independent = ~is_project_manager
-SPONSOR_DECIDES = "The project's sponsor decides this, never the person who manages the project."
+SPONSOR_DECIDES = (
+    "The project's sponsor (or their deputy during a delegation) decides this, never the "
+    "person who manages the project."
+)
 ABOVE_THE_LIMIT = (
     "A sponsor whose approval limit covers the cost, or the PMO, decides this — never the "
     "person who manages the project."
@@ -303,7 +442,15 @@ RULEBOOK: dict[str, Rule] = {
         who=sponsor & independent, when=(identifying,), refusal=SPONSOR_DECIDES
     ),
     "may_decide_escalated_business_case": Rule(
-        who=within_approval_limit & independent, when=(identifying,), refusal=ABOVE_THE_LIMIT
+        who=within_approval_limit & independent & did_not_endorse,
+        when=(identifying,),
+        refusal=ABOVE_THE_LIMIT,
+    ),
+    # Taking a submission back before anyone decided on it (asked of the business case).
+    "may_recall_business_case": Rule(
+        who=manager,
+        when=(identifying,),
+        refusal="The project's manager recalls its business case.",
     ),
     # The project's sponsor and its funding (asked of the project).
     "may_change_sponsor": Rule(
@@ -354,6 +501,14 @@ RULEBOOK: dict[str, Rule] = {
         who=sponsor & independent, when=(project_open,), refusal=SPONSOR_DECIDES
     ),
     "may_amend_charter": Rule(who=manager, when=(project_open,)),
+    "may_recall_charter": Rule(
+        who=manager, when=(project_open,), refusal="The project's manager recalls its charter."
+    ),
+    "may_discard_amendment": Rule(
+        who=manager,
+        when=(project_open,),
+        refusal="The project's manager discards an amendment of its charter.",
+    ),
     # Goals and scope (asked of the project, or of the goal).
     "may_add_goal": Rule(
         who=manager,
@@ -421,6 +576,21 @@ RULEBOOK: dict[str, Rule] = {
         when=(in_stage(Stage.CLOSING),),
         refusal="The project's manager writes its closure report.",
     ),
+    # What waits longer than ESCALATE_AFTER_DAYS anywhere (asked of nothing).
+    "may_see_overdue": Rule(
+        who=is_pmo, refusal="The PMO sees what is overdue across the portfolio."
+    ),
+    # Delegation (asked of the sponsor's profile; revoking, of the delegation): the sponsor
+    # names their own deputy, the PMO names one for any sponsor.
+    "may_delegate": Rule(
+        who=is_the_sponsor | is_pmo,
+        refusal="A sponsor names their own deputy; the PMO may name one for any sponsor.",
+    ),
+    "may_revoke_delegation": Rule(
+        who=is_the_sponsor | is_pmo,
+        when=(delegation_in_force,),
+        refusal="The sponsor who named the deputy, or the PMO, revokes a delegation.",
+    ),
 }
 
-declare(RULEBOOK, app_label="projects")
+declare(RULEBOOK, app_label="projects", acting_for=acting_for)

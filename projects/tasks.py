@@ -15,7 +15,7 @@ from django.core.mail import BadHeaderError, get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
-from projects import notifications, rendering
+from projects import digests, notifications, rendering
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +81,13 @@ def requeue_stuck_pdfs() -> int:
     for job_id in stuck:
         enqueue(render_pdf, job_id)
     return len(stuck)
+
+
+@shared_task(bind=True, max_retries=MAIL_RETRIES)
+def send_digests(self: Task) -> int:
+    """Beat runs this every DIGEST_CHECK_SECONDS: today's digests still due go out (each
+    person's once a day, however often it runs); a refusing mail server retries it."""
+    try:
+        return digests.send_due()
+    except OSError as error:
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error

@@ -7,6 +7,16 @@ app_name = "projects"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("needs-my-action/", views.inbox, name="inbox"),
+    path("needs-my-action/count/", views.inbox_count, name="inbox-count"),
+    path("needs-my-action/overdue/", views.overdue_panel, name="overdue-panel"),
+    path("profile/", views.profile, name="profile"),
+    path("delegations/", views.delegation_list, name="delegations"),
+    path(
+        "delegations/<int:delegation>/revoke/",
+        views.delegation_revoke,
+        name="delegation-revoke",
+    ),
     path("projects/", views.portfolio, name="portfolio"),
     path("projects/export.csv", views.portfolio_csv, name="portfolio-csv"),
     path("projects/risks/", views.portfolio_heat_map, name="portfolio-heat-map"),

@@ -57,7 +57,15 @@ def database_url() -> str:
 
 
 @contextmanager
-def running_worker(tmp_dir: Path, broker_url: str | None = None) -> Iterator[Worker]:
+def running_worker(
+    tmp_dir: Path,
+    broker_url: str | None = None,
+    *,
+    beat: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[Worker]:
+    """A worker process; with `beat`, celery beat runs inside it on the project's schedule;
+    `env` adds settings (e.g. how often the schedule fires)."""
     broker_url = broker_url or settings.CELERY_BROKER_URL
     redis.Redis.from_url(broker_url).flushdb()  # no stale messages
     mail_dir = tmp_dir / "mail"
@@ -70,11 +78,14 @@ def running_worker(tmp_dir: Path, broker_url: str | None = None) -> Iterator[Wor
         "CONN_MAX_AGE": "0",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": broker_url,
+        **(env or {}),
     }
     name = f"test-{os.getpid()}@localhost"
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", name]
     command += ["--queues", "email,pdf", "--concurrency", "1", "--loglevel", "INFO"]
     command += ["--without-gossip", "--without-mingle"]
+    if beat:
+        command += ["--beat", "--schedule", str(tmp_dir / "beat-schedule")]
     with log.open("w") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:

@@ -28,6 +28,7 @@ class GoalForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["reading_every_days"].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -45,8 +46,17 @@ class GoalForm(RecordForm):
                 Div("due_date", css_class="col-md-3"),
                 css_class="row",
             ),
-            "owner",
+            Div(
+                Div("owner", css_class="col-md-8"),
+                Div("reading_every_days", css_class="col-md-4"),
+                css_class="row",
+            ),
         )
+
+    def clean_reading_every_days(self) -> int:
+        """Left empty, a reading is due every week (the field's default)."""
+        value = self.cleaned_data["reading_every_days"]
+        return Goal._meta.get_field("reading_every_days").default if value is None else value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

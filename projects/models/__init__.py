@@ -25,8 +25,9 @@ from projects.models.delivery import (
     Rag,
     StatusReport,
 )
-from projects.models.notifications import NotificationFailure
+from projects.models.notifications import Digest, NotificationFailure
 from projects.models.pdfs import PdfJob
+from projects.models.people import Delegation, Profile
 from projects.models.projects import (
     Category,
     Funding,
@@ -49,8 +50,10 @@ __all__ = [
     "CharterState",
     "ClosureGoal",
     "ClosureReport",
+    "Delegation",
     "Deliverable",
     "DeliverableState",
+    "Digest",
     "Direction",
     "Funding",
     "FundingState",
@@ -64,6 +67,7 @@ __all__ = [
     "PlanMilestone",
     "PlanState",
     "PlanTask",
+    "Profile",
     "Project",
     "ProjectDeliverable",
     "ProjectQuerySet",

@@ -18,7 +18,7 @@ from lifecycle import gates
 from lifecycle.models import ImmutableModel
 from lifecycle.rules import permission
 from projects import events
-from projects.models.projects import Project, ProjectRecord, check_ends_after_start
+from projects.models.projects import Project, ProjectRecord, SentBack, check_ends_after_start
 from projects.models.proposals import RiskFields, risk_scores_constraint
 
 
@@ -29,7 +29,13 @@ class CharterState(models.TextChoices):
     RETURNED = "returned", "Returned"
 
 
-class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
+def has_signed_baseline(charter: "Charter") -> bool:
+    """The working copy is an amendment: an earlier revision was signed and stays the
+    baseline (revision 1 is the first draft; `amend` counts up)."""
+    return charter.revision > 1
+
+
+class Charter(ProjectRecord, ConcurrentTransitionMixin, SentBack):
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="charter")
     purpose = models.TextField("Purpose", max_length=4000, blank=True)
     justification = models.TextField("Justification", max_length=4000, blank=True)
@@ -88,6 +94,7 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     )
     def sign(self, *, by: AbstractBaseUser, comment: str) -> None:
         """The service freezes the revision in the same transaction."""
+        self._clear_sent_back()
 
     @transition(
         field=state,
@@ -102,7 +109,17 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         },
     )
     def return_charter(self, *, by: AbstractBaseUser, comment: str) -> None:
-        pass
+        self._send_back(by, comment)
+
+    @transition(
+        field=state,
+        source=CharterState.SUBMITTED,
+        target=CharterState.DRAFT,
+        permission=permission("may_recall_charter"),
+        custom={"label": "Recall", "event": events.CHARTER_RECALLED},
+    )
+    def recall(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The manager takes the charter back before the sponsor decided on it."""
 
     @transition(
         field=state,
@@ -113,6 +130,19 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     )
     def amend(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.revision += 1
+
+    @transition(
+        field=state,
+        source=[CharterState.DRAFT, CharterState.RETURNED],
+        target=CharterState.SIGNED,
+        conditions=[has_signed_baseline],
+        permission=permission("may_discard_amendment"),
+        custom={"label": "Discard amendment", "event": events.CHARTER_AMENDMENT_DISCARDED},
+    )
+    def discard_amendment(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """Back to the signed baseline: the service restores its sections from the revision."""
+        self.revision -= 1
+        self._clear_sent_back()
 
 
 class CharterRevision(ImmutableModel):

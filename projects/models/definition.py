@@ -1,5 +1,6 @@
 """The Definition stage: measurable goals with their measurements, and the scope."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -45,6 +46,19 @@ class Goal(models.Model):
     start_date = models.DateField("Start", null=True, blank=True)
     due_date = models.DateField("Due", null=True, blank=True)
     owner = models.CharField(max_length=120, blank=True, help_text="Who answers for it.")
+    reading_every_days = models.PositiveSmallIntegerField(
+        "Reading every (days)",
+        default=7,
+        validators=[
+            MinValueValidator(1, "Take a reading at least every day."),
+            MaxValueValidator(366, "Take a reading at least once a year."),
+        ],
+        help_text="How often a measurement is due; a late one is in the manager's inbox.",
+    )
+    # When the next reading is due (the last one, or the start, plus the cadence; None once
+    # a reading on or after the due date is in): kept by the services, so inboxes find late
+    # readings with one indexed query.
+    reading_due_on = models.DateField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -58,10 +72,12 @@ class Goal(models.Model):
         "start_date",
         "due_date",
         "owner",
+        "reading_every_days",
     )
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["reading_due_on"])]  # late readings
 
     def __str__(self) -> str:
         return self.statement
@@ -69,6 +85,15 @@ class Goal(models.Model):
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    def next_reading_due(self, last_reading: date | None) -> date | None:
+        """When a reading is due after `last_reading` (the date of the latest one, if any):
+        every `reading_every_days` from the start; none once the final reading — on or after
+        the due date — is in."""
+        if last_reading and self.due_date and last_reading >= self.due_date:
+            return None
+        since = last_reading or self.start_date or timezone.localdate(self.created_at)
+        return since + timedelta(days=self.reading_every_days)
 
 
 class Measurement(models.Model):

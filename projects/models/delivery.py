@@ -14,7 +14,13 @@ from lifecycle import gates
 from lifecycle.rules import permission
 from projects import events
 from projects.models.definition import Goal, value_field
-from projects.models.projects import Project, ProjectRecord, check_ends_after_start, money_field
+from projects.models.projects import (
+    Project,
+    ProjectRecord,
+    SentBack,
+    check_ends_after_start,
+    money_field,
+)
 
 # -- Planning --------------------------------------------------------------------------------
 
@@ -25,7 +31,7 @@ class PlanState(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
-class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
+class Plan(ProjectRecord, ConcurrentTransitionMixin, SentBack):
     """The refined work plan: tasks with owners, dates and dependencies, dated milestones and
     planned budget lines. Starts from the charter when the project enters Planning."""
 
@@ -37,6 +43,7 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    updated_at = models.DateTimeField(auto_now=True)
 
     audit_record = "Plan"
 
@@ -89,6 +96,7 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.approved_at = timezone.now()
         self.approved_by = by
+        self._clear_sent_back()
 
     @transition(
         field=state,
@@ -103,7 +111,7 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, models.Model):
         },
     )
     def return_plan(self, *, by: AbstractBaseUser, comment: str) -> None:
-        pass
+        self._send_back(by, comment)
 
     @transition(
         field=state,
@@ -230,7 +238,7 @@ class DeliverableState(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
 
 
-class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model):
+class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, SentBack):
     """A deliverable being delivered: taken from the charter when delivery starts, marked
     delivered by the manager, accepted (or sent back) by the sponsor."""
 
@@ -280,6 +288,7 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
     def accept(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.accepted_at = timezone.now()
         self.accepted_by = by
+        self._clear_sent_back()
 
     @transition(
         field=state,
@@ -295,6 +304,7 @@ class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, models.Model)
     )
     def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
         self.delivered_at = None
+        self._send_back(by, comment)
 
 
 # -- Closing ---------------------------------------------------------------------------------

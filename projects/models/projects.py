@@ -158,6 +158,28 @@ class ProjectRecord:
         return self.project
 
 
+class SentBack(models.Model):
+    """A record its decider may send back with a reason (a returned charter or plan, a
+    deliverable sent back): the reason stays on the record, beside its state, until the next
+    decision on it."""
+
+    sent_back_at = models.DateTimeField(null=True, blank=True)
+    sent_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_back_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    def _send_back(self, by: AbstractBaseUser, reason: str) -> None:
+        self.sent_back_at, self.sent_back_by, self.sent_back_reason = timezone.now(), by, reason
+
+    def _clear_sent_back(self) -> None:
+        """The next decision replaces the last send-back."""
+        self.sent_back_at, self.sent_back_by, self.sent_back_reason = None, None, ""
+
+
 class Membership(models.Model):
     """Who reads the project beside its manager and sponsor: stakeholders, team members, and
     whoever decided on one of its records (an approver above the sponsor's limit)."""

@@ -213,6 +213,17 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=ProposalState.SUBMITTED,
+        target=ProposalState.DRAFT,
+        permission=permission("may_recall_business_case"),
+        custom={"label": "Recall", "event": events.BUSINESS_CASE_RECALLED},
+    )
+    def recall(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The manager takes a business case back before anyone decided on it: a draft again,
+        to correct and submit once more (submissions still count in `revision`)."""
+
+    @transition(
+        field=state,
         source=[ProposalState.DRAFT, ProposalState.CHANGES_REQUESTED],
         target=ProposalState.WITHDRAWN,
         permission=permission("may_withdraw_business_case"),

@@ -19,7 +19,14 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     # One project: its current gate reads only what it needs, lazily; lists prefetch instead
     # (`with_gates`), since there every gate of every row is evaluated.
     projects = projects_visible_to(user).select_related(
-        "proposal", "charter", "plan", "closure", "manager", "sponsor__user"
+        "proposal__decided_by",
+        "proposal__endorsed_by",
+        "charter__sent_back_by",
+        "plan__sent_back_by",
+        "closure",
+        "manager",
+        "sponsor__user",
+        "stage_reason_by",
     )
     fundings = Prefetch("fundings", Funding.objects.select_related("recorded_by", "approved_by"))
     return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
@@ -44,4 +51,4 @@ def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
 
 
 def history_of(project: Project) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.for_subject(project).select_related("actor")
+    return AuditEntry.objects.for_subject(project).select_related("actor", "on_behalf_of")

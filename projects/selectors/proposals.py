@@ -9,7 +9,7 @@ def last_decision(proposal: Proposal) -> AuditEntry | None:
     return (
         AuditEntry.objects.for_subject(proposal.project)
         .filter(record="Business case", action__in=DECISIONS)
-        .select_related("actor")
+        .select_related("actor", "on_behalf_of")
         .order_by("-at", "-pk")
         .first()
     )

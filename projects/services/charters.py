@@ -104,6 +104,38 @@ charter_amend = _charter_transition(
     "amend",
     "Reopen a signed charter as the next revision's draft; the signed one stays the baseline.",
 )
+charter_recall = _charter_transition(
+    "recall", "The manager takes the charter back before the sponsor decided on it."
+)
+
+
+def charter_discard_amendment(
+    *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
+    """Give up an amendment: the working copy is the signed baseline again, every section as
+    the sponsor signed it. What was discarded is kept in the history's audit row."""
+    with transaction.atomic():
+        Project.objects.locked(charter.project_id)
+        Charter.objects.select_for_update().get(pk=charter.pk)
+        discarded = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
+        entry = transition_run(
+            instance=charter,
+            name="discard_amendment",
+            by=by,
+            comment=comment,
+            data={"revision": discarded["revision"], "discarded": discarded},
+            side_effect=tasks.announce,
+        )
+        locked = Charter.objects.get(pk=charter.pk)
+        baseline = locked.revisions.get(number=locked.revision)
+        texts, lists = charter_document.sections_of(baseline.snapshot)
+        for name, value in texts.items():
+            setattr(locked, name, value)
+        for spec in CHARTER_LISTS:
+            spec.store(lists[spec.key], locked)
+        locked.version += 1
+        locked.save()
+    return entry
 
 
 def charter_sign(
@@ -140,4 +172,6 @@ CHARTER_ACTIONS = {
     "sign": charter_sign,
     "return_charter": charter_return,
     "amend": charter_amend,
+    "recall": charter_recall,
+    "discard_amendment": charter_discard_amendment,
 }

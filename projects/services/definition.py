@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from lifecycle.rules import require
@@ -36,6 +37,7 @@ def goal_save(
                 setattr(goal, name, fields[name])
             goal.save()
             label = "Edited"
+        reading_schedule(goal)
         audit(
             subject=project,
             record="Goal",
@@ -47,6 +49,14 @@ def goal_save(
             by=by,
         )
     return goal
+
+
+def reading_schedule(goal: Goal) -> None:
+    """When the goal's next reading is due, from its latest reading and its cadence (stored on
+    the goal for inboxes: `Goal.reading_due_on`)."""
+    last = goal.measurements.aggregate(last=Max("date"))["last"]
+    goal.reading_due_on = goal.next_reading_due(last)
+    Goal.objects.filter(pk=goal.pk).update(reading_due_on=goal.reading_due_on)
 
 
 def goal_archive(*, goal: Goal, by: AbstractBaseUser, comment: str = "") -> Goal:
@@ -94,6 +104,7 @@ def measurement_add(
         measurement = Measurement.objects.create(
             goal=goal, date=date, value=value, note=note, recorded_by=by
         )
+        reading_schedule(goal)
         audit(
             subject=project,
             record="Goal",

@@ -12,11 +12,12 @@ from django.utils import timezone
 from lifecycle.errors import CommentInvalid, TransitionForbidden
 from lifecycle.models import AuditEntry
 from lifecycle.rules import require
-from lifecycle.services import transition_run
+from lifecycle.selectors import next_gate
+from lifecycle.services import gate_status_refresh, transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
 from projects.formats import person
-from projects.models import Funding, FundingState, Project, Sponsor
+from projects.models import Funding, FundingState, Project, Sponsor, with_gates
 from projects.rules import approval_authority
 from projects.services.audit import audit
 from projects.services.charters import charter_open
@@ -41,7 +42,7 @@ def funding_record(
         require(by, "may_record_funding", project)
         total = project.funded + amount
         cost = project.proposal.estimated_cost or Decimal(0)
-        counts = total <= cost and approval_authority(by).covers(total)
+        counts = total <= cost and approval_authority(by, project).covers(total)
         funding = Funding.objects.create(
             project=project,
             amount=amount,
@@ -66,7 +67,7 @@ def funding_record(
                 "funding_id": funding.pk,
                 "amount": str(amount),
                 "total": str(total),
-                "approval_limit": approval_authority(by).recorded,
+                "approval_limit": approval_authority(by, project).recorded,
             },
             by=by,
         )
@@ -166,6 +167,7 @@ def project_transition(
         project = Project.objects.select_related("proposal").get(pk=project.pk)
         if project.stage in STAGE_RECORDS:
             STAGE_RECORDS[project.stage](project)
+            gate_status_refresh(project)  # the records the new stage starts with count too
     return entry
 
 
@@ -176,3 +178,26 @@ STAGE_RECORDS = {
     Stage.DELIVERING: delivery_open,
     Stage.CLOSING: closure_open,
 }
+
+
+def gate_statuses_refresh(batch: int = 500) -> int:
+    """Recompute every project's stored gate status (`Project.gate_ready_since`) from its
+    gate's criteria, a batch at a time; returns how many changed. Audited writes keep it up
+    to date on their own: this is for data written around the services (a bulk load) and after
+    a gate's criteria change in code (`manage.py refresh_gates`)."""
+    changed = 0
+    now = timezone.now()
+    ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        projects = with_gates(list(Project.objects.for_gates().filter(pk__in=chunk)))
+        stale = []
+        for project in projects:
+            gate = next_gate(project)
+            ready = gate is not None and gate.ready
+            if ready != (project.gate_ready_since is not None):
+                project.gate_ready_since = now if ready else None
+                stale.append(project)
+        Project.objects.bulk_update(stale, ["gate_ready_since"])
+        changed += len(stale)
+    return changed

@@ -114,7 +114,7 @@ def _decision_data(by: AbstractBaseUser) -> Any:
     def data(proposal: Proposal) -> dict[str, Any]:
         cost = proposal.estimated_cost
         return {
-            "approval_limit": approval_authority(by).recorded,
+            "approval_limit": approval_authority(by, proposal.project).recorded,
             "estimated_cost": f"{cost:.2f}" if cost is not None else None,
             "snapshot": proposal_document.snapshot(proposal),
         }
@@ -182,6 +182,16 @@ def proposal_withdraw(
     return entry
 
 
+def proposal_recall(
+    *, proposal: Proposal, by: AbstractBaseUser, comment: str = "", seen: str = ""
+) -> AuditEntry:
+    """**Recall**: the manager takes a submitted business case back before anyone decided on
+    it (a decision taken meanwhile answers "already decided"); the sponsor is told."""
+    return transition_run(
+        instance=proposal, name="recall", by=by, comment=comment, side_effect=tasks.announce
+    )
+
+
 def _cancel_with_business_case(proposal: Proposal, *, by: AbstractBaseUser, comment: str) -> None:
     project = Project.objects.select_related("proposal").get(pk=proposal.project_id)
     reason = comment or f"The business case was {project.proposal.get_state_display().lower()}."
@@ -201,4 +211,5 @@ PROPOSAL_ACTIONS = {
     "request_changes": proposal_request_changes,
     "reject": proposal_reject,
     "withdraw": proposal_withdraw,
+    "recall": proposal_recall,
 }

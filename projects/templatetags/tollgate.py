@@ -17,6 +17,9 @@ register = template.Library()
 register.filter("person", formats.person)
 register.filter("day", formats.day)
 register.filter("moment", formats.moment)
+register.filter("signed", formats.signed)
+register.filter("age", formats.age)
+register.filter("one_of", formats.one_of)
 
 
 @register.simple_tag(takes_context=True)

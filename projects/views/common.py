@@ -13,16 +13,24 @@ from lifecycle.models import AuditEntry
 from lifecycle.selectors import actions_for, next_gate, stage_bar
 from projects.forms.common import CommentForm
 from projects.models import Project
+from projects.selectors.inbox import waiting_on
+
+# What waits on the project that the Actions card offers as a button of its own.
+ON_THE_CARD = {"advance", "on_hold", "funding_to_record"}
 
 
 def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:
-    """What every tab of the project page shows above the tab: stage bar, gate, actions."""
+    """What every tab of the project page shows above the tab: stage bar, gate, actions, and
+    what waits on the project — this person's next steps, and who holds the rest."""
+    steps = waiting_on(project, request.user)
     return {
         "project": project,
         "tab": tab,
         "stage_bar": stage_bar(project),
         "gate": next_gate(project),
         "stage_actions": actions_for(project, request.user),
+        "my_steps": [s for s in steps if s.mine and s.item.wait.key not in ON_THE_CARD],
+        "their_steps": [s for s in steps if not s.mine],
         "tabs": [
             ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),
             ("charter", "Charter", reverse("projects:charter", args=[project.pk])),

@@ -102,7 +102,7 @@ def _status_page(
     to show again with its error."""
     deliverables = [
         (deliverable, actions_for(deliverable, request.user, field="state"))
-        for deliverable in project.deliverables.all()
+        for deliverable in project.deliverables.select_related("accepted_by", "sent_back_by")
     ]
     context = project_context(request, project, tab="status") | {
         "reports": project.status_reports.all(),

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -17,7 +18,8 @@ from projects import exports, services
 from projects.forms.projects import FundingForm, SponsorChangeForm
 from projects.models import with_gates
 from projects.rules import approval_authority, is_pmo, is_sponsor
-from projects.selectors.dashboards import awaiting_decision, shortlist
+from projects.selectors.dashboards import shortlist
+from projects.selectors.inbox import needs_action, overdue_everywhere
 from projects.selectors.portfolio import (
     gates_blocked_longest,
     portfolio_board,
@@ -43,11 +45,14 @@ PORTFOLIO_PAGE_SIZE = 50
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Role-aware: a user who is several things sees each section that applies."""
+    """Role-aware: what waits for this person first (decisions, then work), then each
+    section that applies to someone who is several things."""
     user = request.user
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {
+        "inbox": needs_action(user, HOME_LIST_LIMIT),
+        "decides": is_sponsor.test(user) or is_pmo.test(user),
+    }
     if is_sponsor.test(user):
-        context["awaiting"] = awaiting_decision(user, HOME_LIST_LIMIT)
         sponsored = shortlist(projects_sponsored_by(user), HOME_LIST_LIMIT)
         context["sponsored"] = [
             (project, next_gate(project)) for project in with_gates(sponsored.rows)
@@ -60,12 +65,20 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_pmo.test(user):
         context["by_stage"] = portfolio_by_stage(user)
         context["blocked"] = gates_blocked_longest(user)
-
-    if not context:
+    if not (context["decides"] or "managed" in context):
         context["followed"] = projects_visible_to(user).select_related("sponsor__user", "manager")[
             :HOME_LIST_LIMIT
         ]
     return render(request, "projects/projects/home.html", context)
+
+
+def overdue_panel(request: HttpRequest) -> HttpResponse:
+    """The PMO's list of what waits longer than ESCALATE_AFTER_DAYS anywhere, loaded by htmx
+    after the home page (it looks at every project)."""
+    require(request.user, "may_see_overdue")
+    rows, total = overdue_everywhere(HOME_LIST_LIMIT)
+    context = {"rows": rows, "total": total, "days": settings.ESCALATE_AFTER_DAYS}
+    return render(request, "projects/inbox/_overdue_panel.html", context)
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
@@ -148,7 +161,11 @@ def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
                 "cost, the sponsor (if their limit covers the new total) or the PMO approves it.",
             )
         return redirect(project)
-    context = {"form": form, "project": project, "authority": approval_authority(request.user)}
+    context = {
+        "form": form,
+        "project": project,
+        "authority": approval_authority(request.user, project),
+    }
     return render(request, "projects/projects/funding_form.html", context)
 
 

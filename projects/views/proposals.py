@@ -95,7 +95,7 @@ def business_case_page(
         "proposal_actions": actions,
         "can_decide": bool(names & {"approve", "endorse"}),
         "endorses": "endorse" in names,
-        "authority": approval_authority(request.user),
+        "authority": approval_authority(request.user, project),
         # The version the decider sees: a decision on anything else is refused (409).
         "seen": proposal_document.version(proposal) if names else "",
         "last_decision": decision,

@@ -11,7 +11,7 @@ from lifecycle.models import AuditEntry
 from lifecycle.stages import Stage
 from projects import notifications, services
 from projects.models import Project, Proposal, ProposalState
-from projects.selectors.dashboards import awaiting_decision
+from projects.selectors.inbox import needs_action
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, SponsorFactory, UserFactory
 
@@ -54,9 +54,7 @@ def test_above_the_limit_approval_becomes_an_endorsement(big_case, sponsor2, spo
 
 def test_a_sponsor_whose_limit_covers_it_then_approves(big_case, sponsor2, sponsor):
     services.proposal_approve(proposal=big_case.proposal, by=sponsor2)
-    assert [item.record for item in awaiting_decision(sponsor).rows] == [
-        "Business case (escalated)"
-    ]
+    assert [item.wait.key for item in needs_action(sponsor).decisions] == ["escalated"]
     assert Project.objects.visible_to(sponsor).filter(pk=big_case.pk).exists()
 
     entry = services.proposal_approve(proposal=big_case.proposal, by=sponsor)

@@ -11,7 +11,7 @@ from lifecycle.errors import CommentInvalid, GateClosed, NotNow, TransitionForbi
 from lifecycle.stages import Stage
 from projects import notifications, services
 from projects.models import DeliverableState, Plan, PlanState, Project
-from projects.selectors.dashboards import awaiting_decision
+from projects.selectors.inbox import needs_action
 from projects.services import definition, delivery
 from tests.conftest import plan_lists
 
@@ -91,7 +91,7 @@ def test_the_sponsor_approves_the_plan_and_opens_delivery(planning, manager, spo
     )
 
     delivery.plan_submit(plan=planning.plan, by=manager)
-    assert [item.record for item in awaiting_decision(sponsor).rows] == ["Plan"]
+    assert [item.what for item in needs_action(sponsor).decisions] == ["Plan to approve"]
     with pytest.raises(TransitionForbidden):
         delivery.plan_approve(plan=planning.plan, by=manager)
     entry = delivery.plan_approve(plan=planning.plan, by=sponsor)
@@ -140,8 +140,8 @@ def test_the_sponsor_accepts_what_the_manager_delivered(delivering, manager, spo
     with pytest.raises(TransitionForbidden):
         delivery.deliverable_deliver(deliverable=deliverable, by=sponsor)
     delivery.deliverable_deliver(deliverable=deliverable, by=manager)
-    assert [item.record for item in awaiting_decision(sponsor).rows] == [
-        "Deliverable: Deliverable 0"
+    assert [item.what for item in needs_action(sponsor).decisions] == [
+        "Deliverable to accept: Deliverable 0"
     ]
     for wrong in (manager, sponsor2):
         with pytest.raises(TransitionForbidden):

@@ -96,6 +96,7 @@ def test_the_funding_table_costs_the_same_queries_however_long(small, sponsor2, 
         return len(captured)
 
     fund(small, sponsor2, "10000")
+    fund(small, sponsor2, "40000")  # above the cost: proposed, waiting for an approver
     one = queries()
     for recorder in (sponsor2, pmo, pmo, sponsor2, pmo):
         fund(small, recorder, "10000")  # some within, some above the cost: proposed

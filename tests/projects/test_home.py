@@ -34,11 +34,12 @@ def test_manager_sees_the_next_gate_and_what_is_missing(approved, manager):
     assert "Business case approved by the sponsor" not in page  # met, so not missing
 
 
-def test_pmo_sees_the_portfolio_by_stage(project, pmo):
+def test_pmo_sees_the_portfolio_by_stage_and_what_awaits_their_decision(project, pmo):
     page = client_for(pmo).get(reverse("projects:home")).content.decode()
 
     assert "Portfolio by stage" in page
-    assert "Awaiting my decision" not in page
+    assert "Awaiting my decision" in page  # escalations above every sponsor's limit (issue 16)
+    assert "Overdue across the portfolio" in page
 
 
 def test_viewer_sees_the_projects_they_follow(project, member):

@@ -199,6 +199,7 @@ ACTIONS = [
     ),
     proposal_action("submit", ("submit",), ProposalState.DRAFT, 120000),
     proposal_action("withdraw", ("withdraw",), ProposalState.DRAFT, 120000),
+    proposal_action("recall", ("recall",), ProposalState.SUBMITTED, 120000),
     # Project sponsor: Lee Park, limit 50,000; above it their Approve is an endorsement.
     proposal_action("approve", ("approve", "endorse"), ProposalState.SUBMITTED, 40000),
     proposal_action("approve", ("approve", "endorse"), ProposalState.SUBMITTED, 120000),
@@ -295,6 +296,23 @@ ACTIONS = [
         transitions=("amend",),
         args=("amend",),
         arrange=set_state(Charter, state=CharterState.SIGNED),
+    ),
+    Action(
+        "recall charter",
+        "charter-action",
+        charter,
+        transitions=("recall",),
+        args=("recall",),
+        arrange=set_state(Charter, state=CharterState.SUBMITTED),
+    ),
+    Action(
+        "discard amendment",
+        "charter-action",
+        charter,
+        transitions=("discard_amendment",),
+        args=("discard_amendment",),
+        # An amendment of the signed revision 1 (Identifying has no charter yet).
+        arrange=set_state(Charter, state=CharterState.DRAFT, revision=2),
     ),
     Action("add goal", "goal-create", itself, rule="may_add_goal", data=goal_form),
     Action(
@@ -630,8 +648,8 @@ def test_no_action_answers_500_in_any_state_its_record_can_reach(
     assert answers[302] and answers[409]
 
 
-PROPOSAL_ACTIONS = ("submit", "approve", "reject", "withdraw", "request_changes")
-CHARTER_ACTIONS = ("submit", "sign", "return_charter", "amend")
+PROPOSAL_ACTIONS = ("submit", "approve", "reject", "withdraw", "request_changes", "recall")
+CHARTER_ACTIONS = ("submit", "sign", "return_charter", "amend", "recall", "discard_amendment")
 PLAN_ACTIONS = ("submit", "approve", "return_plan", "revise")
 DELIVERY = ("deliver", "accept", "send_back")
 FUNDING = ("approve", "reject")

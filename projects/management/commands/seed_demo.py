@@ -4,10 +4,12 @@ the demo has a real history. Idempotent: what exists already is left alone.
 Never for production: refuses to run with DEBUG off unless --force is given.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -17,12 +19,14 @@ from django.utils import timezone
 
 from projects import services
 from projects.formats import person
-from projects.models import Charter, Membership, Plan, Project, Risk, Sponsor
+from projects.models import Charter, Delegation, Membership, Plan, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
 from projects.services import definition, delivery
+from projects.services import delegations as deputies
 
 User = get_user_model()
 PASSWORD = "demo-pass-2026"
+Step = Callable[[Project], object]
 
 PEOPLE = [
     # username, first, last, group
@@ -37,10 +41,13 @@ SPONSORS = {
     "sponsor": ("CIO", "Information Technology", Decimal("250000")),
     "sponsor2": ("Head of Infrastructure", "Infrastructure", Decimal("50000")),
 }
-# Each project: who writes it, who sponsors it, and how far its business case has come.
+# Each project: who writes it, who sponsors it, how far its business case has come, and over
+# which days: its story starts `days[0]` days ago and its last step — what waits now — happens
+# `days[1]` days ago, so the demo shows ages, reminders and an overdue item at once.
 PROJECTS: list[dict[str, Any]] = [
     {
         "title": "Customer portal redesign",
+        "days": (9, 4),
         "category": "software",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -57,6 +64,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Premium plan conversion analytics",
+        "days": (4, 1),
         "category": "analytics",
         "manager": "manager2",
         "sponsor": "sponsor",
@@ -69,6 +77,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Data centre core switch replacement",
+        "days": (16, 9),
         "category": "network",
         "manager": "manager",
         "sponsor": "sponsor2",
@@ -81,6 +90,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Laptop fleet refresh",
+        "days": (2, 2),
         "category": "hardware",
         "manager": "manager2",
         "sponsor": "sponsor2",
@@ -93,6 +103,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Warehouse Wi-Fi upgrade",
+        "days": (40, 5),
         "category": "network",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -110,6 +121,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Master data clean-up",
+        "days": (70, 2),
         "category": "data",
         "manager": "manager2",
         "sponsor": "sponsor",
@@ -136,6 +148,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Sales forecasting dashboard",
+        "days": (12, 3),
         "category": "analytics",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -148,6 +161,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Legacy CRM migration",
+        "days": (15, 6),
         "category": "software",
         "manager": "manager2",
         "sponsor": "sponsor",
@@ -160,6 +174,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Branch office VPN",
+        "days": (30, 20),
         "category": "network",
         "manager": "manager",
         "sponsor": "sponsor2",
@@ -172,6 +187,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Document archive digitisation",
+        "days": (35, 25),
         "category": "data",
         "manager": "manager2",
         "sponsor": "sponsor",
@@ -184,6 +200,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "HR self-service app",
+        "days": (12, 12),
         "category": "software",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -196,6 +213,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Online store relaunch",
+        "days": (60, 1),
         "category": "software",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -256,6 +274,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "ERP reporting upgrade",
+        "days": (120, 3),
         "category": "data",
         "manager": "manager2",
         "sponsor": "sponsor",
@@ -274,14 +293,16 @@ PROJECTS: list[dict[str, Any]] = [
                 "direction": "decrease",
                 "baseline": Decimal("4"),
                 "target": Decimal("1"),
-                "started_days_ago": 60,
-                "due_in_days": 30,
-                "readings": [(45, "4"), (15, "3")],
+                "started_days_ago": 20,
+                "due_in_days": 150,
+                "reading_every_days": 14,
+                "readings": [(18, "4"), (4, "3.5")],
             }
         ],
     },
     {
         "title": "Service desk telephony",
+        "days": (150, 30),
         "category": "network",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -308,6 +329,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Campus network refresh",
+        "days": (6, 2),
         "category": "network",
         "manager": "manager",
         "sponsor": "sponsor2",
@@ -320,6 +342,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Branch firewall replacement",
+        "days": (10, 5),
         "category": "network",
         "manager": "manager2",
         "sponsor": "sponsor2",
@@ -332,6 +355,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Intranet search upgrade",
+        "days": (14, 3),
         "category": "software",
         "manager": "manager",
         "sponsor": "sponsor",
@@ -344,6 +368,7 @@ PROJECTS: list[dict[str, Any]] = [
     },
     {
         "title": "Server room UPS upgrade",
+        "days": (45, 14),
         "category": "hardware",
         "manager": "manager2",
         "sponsor": "sponsor2",
@@ -388,6 +413,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._people()
             created = [self._project(spec, users) for spec in PROJECTS]
+            self._delegation(users)
         made = sum(1 for project in created if project)
         self.stdout.write(f"Demo data ready: {made} new projects, {len(PROJECTS) - made} kept.")
 
@@ -418,8 +444,25 @@ class Command(BaseCommand):
         return users
 
     def _project(self, spec: dict[str, Any], users: dict[str, Any]) -> Project | None:
+        """Play the project's story through the services with the clock set back: it starts
+        `days[0]` days ago and its last step happens `days[1]` days ago, the steps between
+        spread evenly — so its history, and what waits now, carry real ages."""
         if Project.objects.filter(title=spec["title"]).exists():
             return None
+        manager, sponsor_user = users[spec["manager"]], users[spec["sponsor"]]
+        steps = self._story(spec, manager, sponsor_user, users["pmo"])
+        started, waiting = spec["days"]
+        now = timezone.now()
+        start, end = now - timedelta(days=started), now - timedelta(days=waiting)
+        gap = (end - start) / max(len(steps), 1)
+        with time_machine.travel(start, tick=False) as clock:
+            project = self._create(spec, users)
+            for number, step in enumerate(steps, start=1):
+                clock.move_to(start + gap * number)
+                step(Project.objects.select_related("proposal").get(pk=project.pk))
+        return project
+
+    def _create(self, spec: dict[str, Any], users: dict[str, Any]) -> Project:
         manager, sponsor_user = users[spec["manager"]], users[spec["sponsor"]]
         today = timezone.localdate()
         project = services.business_case_create(
@@ -438,109 +481,167 @@ class Command(BaseCommand):
         )
         for username in spec.get("members", []):
             Membership.objects.create(project=project, user=users[username])
-        self._advance(project, spec, manager, sponsor_user, users["pmo"])
         return project
 
-    def _advance(self, project: Project, spec: dict, manager: Any, sponsor: Any, pmo: Any) -> None:
+    def _story(self, spec: dict, manager: Any, sponsor: Any, pmo: Any) -> list[Step]:
+        """The steps that bring a new business case to where `spec["until"]` says, in order."""
         until = spec["until"]
-        if until == "draft":
-            return
-        services.proposal_submit(proposal=project.proposal, by=manager)
-        if until == "submitted":
-            return
-        if until == "escalated":
-            services.proposal_approve(
-                proposal=project.proposal, by=sponsor, comment="Endorsed: needed this year."
-            )
-            return
-        if until == "resubmitted":
-            services.proposal_request_changes(
-                proposal=project.proposal,
-                by=sponsor,
-                comment="Please cost the licence for three years, not one.",
-            )
-            services.business_case_update(
-                proposal=project.proposal,
-                by=manager,
-                risks=[
-                    {"id": risk.pk} | {name: getattr(risk, name) for name in Risk.FIELDS}
-                    for risk in project.proposal.risks.all()
-                ]
-                + [
-                    {
-                        "description": "Licence price rises after year one",
-                        "likelihood": 2,
-                        "impact": 3,
-                        "mitigation": "Three-year price lock in the contract.",
-                    }
-                ],
-                estimated_cost=Decimal("78000"),
-                benefits="Less time lost searching; one licence for three years.",
-            )
+
+        def submit(project: Project) -> None:
             services.proposal_submit(proposal=project.proposal, by=manager)
-            return
+
+        def request_changes(comment: str) -> Step:
+            return lambda project: services.proposal_request_changes(
+                proposal=project.proposal, by=sponsor, comment=comment
+            )
+
+        if until == "draft":
+            return []
+        if until == "submitted":
+            return [submit]
+        if until == "escalated":
+            return [
+                submit,
+                lambda project: services.proposal_approve(
+                    proposal=project.proposal, by=sponsor, comment="Endorsed: needed this year."
+                ),
+            ]
+        if until == "resubmitted":
+            return [
+                submit,
+                request_changes("Please cost the licence for three years, not one."),
+                lambda project: self._revise(project, manager),
+                submit,
+            ]
         if until == "withdrawn":
-            services.proposal_request_changes(
-                proposal=project.proposal, by=sponsor, comment="Compare with a cloud archive."
-            )
-            services.proposal_withdraw(
-                proposal=project.proposal, by=manager, comment="The lease was extended."
-            )
-            return
+            return [
+                submit,
+                request_changes("Compare with a cloud archive."),
+                lambda project: services.proposal_withdraw(
+                    proposal=project.proposal, by=manager, comment="The lease was extended."
+                ),
+            ]
         if until == "rejected":
-            services.proposal_reject(
-                proposal=project.proposal,
-                by=sponsor,
-                comment="Covered by the group network programme next year.",
-            )
-            return
+            return [
+                submit,
+                lambda project: services.proposal_reject(
+                    proposal=project.proposal,
+                    by=sponsor,
+                    comment="Covered by the group network programme next year.",
+                ),
+            ]
         if until == "changes_requested":
-            services.proposal_request_changes(
-                proposal=project.proposal,
-                by=sponsor,
-                comment="Please add the licence savings per year and a data-migration risk.",
-            )
-            return
-        services.proposal_approve(proposal=project.proposal, by=sponsor, comment="Go ahead.")
+            return [
+                submit,
+                request_changes(
+                    "Please add the licence savings per year and a data-migration risk."
+                ),
+            ]
+        steps: list[Step] = [
+            submit,
+            lambda project: services.proposal_approve(
+                proposal=project.proposal, by=sponsor, comment="Go ahead."
+            ),
+        ]
         if "funding" in spec:
             amount, source = spec["funding"]
-            services.funding_record(
-                project=project,
-                by=sponsor,
-                amount=Decimal(amount),
-                source=source,
-                approved_on=timezone.localdate(),
+            steps.append(
+                lambda project: services.funding_record(
+                    project=project,
+                    by=sponsor,
+                    amount=Decimal(amount),
+                    source=source,
+                    approved_on=timezone.localdate(),
+                )
             )
         if until == "approved":
-            return
-        services.project_transition(project=project, name="advance_to_initiating", by=manager)
+            return steps
+        steps.append(self._transition("advance_to_initiating", manager))
         if until == "on_hold":
-            services.project_transition(
-                project=project, name="hold", by=pmo, comment="Waiting for the structural survey."
+            steps.append(
+                self._transition("hold", pmo, comment="Waiting for the structural survey.")
             )
-            return
-        charter = self._charter(project, manager)
-        services.charter_submit(charter=charter, by=manager)
+            return steps
+        steps += [
+            lambda project: self._charter(project, manager),
+            lambda project: services.charter_submit(charter=project.charter, by=manager),
+        ]
         if until == "charter_submitted":
-            return
-        services.charter_sign(charter=charter, by=sponsor, comment="Signed.")
-        services.project_transition(project=project, name="advance_to_defining", by=sponsor)
-        self._definition(project, manager, spec)
+            return steps
+        steps += [
+            lambda project: services.charter_sign(
+                charter=project.charter, by=sponsor, comment="Signed."
+            ),
+            self._transition("advance_to_defining", sponsor),
+            lambda project: self._definition(project, manager, spec),
+        ]
         if until == "defining_with_goals":
-            return
-        services.project_transition(project=project, name="advance_to_planning", by=manager)
-        self._plan(project, manager)
+            return steps
+        steps += [
+            self._transition("advance_to_planning", manager),
+            lambda project: self._plan(project, manager),
+        ]
         if until == "plan_submitted":
-            return
-        plan = Plan.objects.get(project=project)
-        delivery.plan_approve(plan=plan, by=sponsor, comment="Approved.")
-        services.project_transition(project=project, name="advance_to_delivering", by=sponsor)
-        self._deliver(project, manager, sponsor, accept_all=until == "closed")
+            return steps
+        steps += [
+            lambda project: delivery.plan_approve(
+                plan=Plan.objects.get(project=project), by=sponsor, comment="Approved."
+            ),
+            self._transition("advance_to_delivering", sponsor),
+            lambda project: self._deliver(project, manager, sponsor, accept_all=until == "closed"),
+        ]
         if until == "delivering":
+            return steps
+        return [
+            *steps,
+            self._transition("advance_to_closing", sponsor),
+            lambda project: self._close(project, manager),
+            self._transition("advance_to_closed", manager),
+        ]
+
+    def _transition(self, name: str, by: Any, comment: str = "") -> Step:
+        return lambda project: services.project_transition(
+            project=project, name=name, by=by, comment=comment
+        )
+
+    def _revise(self, project: Project, manager: Any) -> None:
+        """The manager answers a request for changes: a risk added, the cost and benefits
+        restated."""
+        services.business_case_update(
+            proposal=project.proposal,
+            by=manager,
+            risks=[
+                {"id": risk.pk} | {name: getattr(risk, name) for name in Risk.FIELDS}
+                for risk in project.proposal.risks.all()
+            ]
+            + [
+                {
+                    "description": "Licence price rises after year one",
+                    "likelihood": 2,
+                    "impact": 3,
+                    "mitigation": "Three-year price lock in the contract.",
+                }
+            ],
+            estimated_cost=Decimal("78000"),
+            benefits="Less time lost searching; one licence for three years.",
+        )
+
+    def _delegation(self, users: dict[str, Any]) -> None:
+        """Dana Whitfield is on leave: Lee Park decides for her, from two days ago for two
+        weeks (once: a delegation of hers that exists already is kept)."""
+        dana, lee = users["sponsor"], users["sponsor2"]
+        if Delegation.objects.filter(sponsor_id=dana.pk).exists():
             return
-        services.project_transition(project=project, name="advance_to_closing", by=sponsor)
-        self._close(project, manager)
-        services.project_transition(project=project, name="advance_to_closed", by=manager)
+        with time_machine.travel(timezone.now() - timedelta(days=2), tick=False):
+            today = timezone.localdate()
+            deputies.delegation_create(
+                sponsor=dana.sponsor_profile,
+                deputy=lee,
+                starts_on=today,
+                ends_on=today + timedelta(days=14),
+                note="Annual leave",
+                by=dana,
+            )
 
     def _charter(self, project: Project, manager: Any) -> Charter:
         """A charter filled out the way a manager would, starting from the business case."""
@@ -691,7 +792,8 @@ class Command(BaseCommand):
         delivery.plan_submit(plan=plan, by=manager)
 
     def _deliver(self, project: Project, manager: Any, sponsor: Any, *, accept_all: bool) -> None:
-        """Two status reports; every deliverable delivered, the first (or all) accepted."""
+        """Two status reports; every deliverable delivered, the first (or all) accepted, the
+        last (unless all are accepted) sent back with a reason."""
         today = timezone.localdate()
         for days_ago, rag, summary in (
             (14, ("green", "green", "green"), "Build started on plan."),
@@ -707,11 +809,18 @@ class Command(BaseCommand):
                 summary=summary,
                 next_steps="User acceptance tests with finance.",
             )
-        for n, deliverable in enumerate(project.deliverables.all()):
+        deliverables = list(project.deliverables.all())
+        for n, deliverable in enumerate(deliverables):
             delivery.deliverable_deliver(deliverable=deliverable, by=manager)
             if accept_all or n == 0:
                 delivery.deliverable_accept(
                     deliverable=deliverable, by=sponsor, comment="Accepted."
+                )
+            elif n == len(deliverables) - 1:
+                delivery.deliverable_send_back(
+                    deliverable=deliverable,
+                    by=sponsor,
+                    comment="The runbooks for the month-end jobs are missing.",
                 )
 
     def _close(self, project: Project, manager: Any) -> None:

@@ -1,0 +1,90 @@
+"""People beyond their role: their preferences, and the deputies who decide for a sponsor on
+leave."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from projects.models.projects import Sponsor
+
+
+class Profile(models.Model):
+    """What a person chooses for themselves (created when first saved; absent means the
+    defaults)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    digest = models.BooleanField(
+        "Daily digest e-mail",
+        default=True,
+        help_text="Once a day, what has waited for you longer than a few days.",
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class DelegationQuerySet(models.QuerySet):
+    def active(self, on: date | None = None) -> "DelegationQuerySet":
+        """In force on `on` (today): started, not ended, not revoked."""
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True)
+
+
+class Delegation(models.Model):
+    """A sponsor names a deputy for a date range (say, their leave): during it the deputy sees
+    the sponsor's items and decides them within the sponsor's approval limit, recorded as
+    "Lee Park for Dana Whitfield". Delegations end by themselves; revoking one keeps it."""
+
+    sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="delegations")
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deputising"
+    )
+    starts_on = models.DateField("From")
+    ends_on = models.DateField("Until", help_text="The last day the deputy decides.")
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. “Annual leave”.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = DelegationQuerySet.as_manager()
+
+    audit_record = "Delegation"
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        indexes = [
+            models.Index(fields=["deputy", "starts_on", "ends_on"]),
+            models.Index(fields=["sponsor", "starts_on", "ends_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="delegation_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~Q(deputy=F("sponsor")), name="delegation_to_someone_else"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deputy} for {self.sponsor.user} from {self.starts_on} to {self.ends_on}"
+
+    @property
+    def status(self) -> str:
+        today = timezone.localdate()
+        if self.revoked_at:
+            return "Revoked"
+        if self.ends_on < today:
+            return "Ended"
+        if self.starts_on > today:
+            return "Upcoming"
+        return "Active"

@@ -1,0 +1,84 @@
+"""Needs my action, the person's profile, and deputies."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lifecycle.rules import allows
+from projects.formats import person
+from projects.forms.people import DelegationForm, ProfileForm
+from projects.models import Profile
+from projects.rules import is_pmo
+from projects.selectors.inbox import needs_action, needs_action_count
+from projects.selectors.people import delegation_get, delegations_visible_to
+from projects.services import delegations as deputies
+from projects.services.profiles import profile_update
+
+INBOX_LIMIT = 100
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """**Needs my action**: everything waiting for this person, oldest first."""
+    context = {
+        "inbox": needs_action(request.user, INBOX_LIMIT),
+        "limit": INBOX_LIMIT,
+        "remind_after": settings.REMIND_AFTER_DAYS,
+        "escalate_after": settings.ESCALATE_AFTER_DAYS,
+    }
+    return render(request, "projects/inbox/inbox.html", context)
+
+
+def inbox_count(request: HttpRequest) -> HttpResponse:
+    """The count beside **Needs my action** in the navigation, loaded after the page."""
+    context = {"count": needs_action_count(request.user)}
+    return render(request, "projects/inbox/_count.html", context)
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own choices: the daily digest, on or off."""
+    instance = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+    # Unticking the only box posts nothing of the form: a POST is bound even when empty.
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Profile saved.")
+        return redirect("projects:profile")
+    context = {"form": form, "remind_after": settings.REMIND_AFTER_DAYS}
+    return render(request, "projects/people/profile.html", context)
+
+
+def delegation_list(request: HttpRequest) -> HttpResponse:
+    """Deputies: a sponsor names theirs for a date range, the PMO anyone's; listed for the
+    sponsor, the deputy and the PMO, revocable until they end."""
+    user = request.user
+    own = getattr(user, "sponsor_profile", None)
+    may_name = is_pmo.test(user) or (own is not None and allows(user, "may_delegate", own))
+    form = None
+    if may_name:
+        fixed = None if is_pmo.test(user) else own
+        form = DelegationForm(request.POST or None, sponsor_fixed=fixed)
+        if request.method == "POST" and form.is_valid():
+            try:
+                delegation = deputies.delegation_create(by=user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"{person(delegation.deputy)} decides for {person(delegation.sponsor.user)} "
+                    "during those days.",
+                )
+                return redirect("projects:delegations")
+    context = {"form": form, "delegations": delegations_visible_to(user)}
+    return render(request, "projects/people/delegations.html", context)
+
+
+@require_POST
+def delegation_revoke(request: HttpRequest, delegation: int) -> HttpResponse:
+    record = delegation_get(user=request.user, pk=delegation)
+    deputies.delegation_revoke(delegation=record, by=request.user)
+    messages.success(request, f"Delegation to {person(record.deputy)} revoked.")
+    return redirect("projects:delegations")

@@ -1,0 +1,306 @@
+"""Needs my action (issue 16): what waits for each person, since when and why, from the rules;
+the project page says who holds the ball; pages keep their query count as data grows."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from lifecycle.stages import Stage
+from projects import services
+from projects.models import Goal, Project, Proposal, ProposalState
+from projects.selectors.inbox import WAITS, needs_action, needs_action_count, waiting_on
+from projects.services import definition, delivery
+from tests.conftest import client_for, smart_goal
+from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
+
+
+def kinds(user) -> list[str]:
+    return [item.wait.key for item in needs_action(user).items]
+
+
+def page(user, name: str, *args) -> str:
+    response = client_for(user).get(reverse(f"projects:{name}", args=args))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_submitted_business_case_waits_for_its_sponsor_and_nobody_else(
+    submitted, sponsor, sponsor2, manager, member, pmo
+):
+    assert kinds(sponsor) == ["business_case"]
+    assert [kinds(someone) for someone in (sponsor2, manager, member, pmo)] == [[], [], [], []]
+    inbox = page(sponsor, "inbox")
+    assert "Business case to decide" in inbox and "Customer portal redesign" in inbox
+    assert "Alex Moreno" in inbox  # who waits for it
+
+
+def test_the_pmo_finds_an_escalated_business_case_and_decides_it(project, sponsor2, pmo, manager):
+    Project.objects.filter(pk=project.pk).update(sponsor=sponsor2.sponsor_profile)
+    Proposal.objects.filter(project=project).update(estimated_cost=Decimal("120000"))
+    proposal = Proposal.objects.get(project=project)
+    services.proposal_submit(proposal=proposal, by=manager)
+    services.proposal_approve(proposal=proposal, by=sponsor2, comment="Needed this year")
+
+    assert kinds(pmo) == ["escalated"]
+    assert kinds(sponsor2) == []  # the endorser does not approve what they endorsed
+    home = page(pmo, "home")
+    assert "Awaiting my decision" in home and "Escalated business case to decide" in home
+    services.proposal_approve(proposal=proposal, by=pmo)
+    assert kinds(pmo) == []
+
+
+def test_a_returned_charter_waits_for_its_manager_with_the_reason(filled, manager, sponsor):
+    services.charter_submit(charter=filled.charter, by=manager)
+    assert kinds(sponsor) == ["charter"]
+    services.charter_return(
+        charter=filled.charter, by=sponsor, comment="Add the warehouse staff as stakeholders."
+    )
+
+    [item] = needs_action(manager).items
+    assert (item.wait.key, item.reason, item.reason_by) == (
+        "charter_returned",
+        "Add the warehouse staff as stakeholders.",
+        sponsor,
+    )
+    assert "Add the warehouse staff as stakeholders." in page(manager, "inbox")
+    charter_tab = page(manager, "charter", filled.pk)
+    assert "Returned</strong> by Dana Whitfield" in charter_tab
+    assert "Add the warehouse staff as stakeholders." in charter_tab
+
+    services.charter_submit(charter=filled.charter, by=manager)  # the reason stays until…
+    assert "Add the warehouse staff" in page(sponsor, "charter", filled.pk)
+    services.charter_sign(charter=filled.charter, by=sponsor)  # …the next decision
+    assert "Add the warehouse staff" not in page(sponsor, "charter", filled.pk)
+
+
+def test_reasons_show_where_people_act(delivering, manager, sponsor):
+    deliverable = delivering.deliverables.get()
+    delivery.deliverable_deliver(deliverable=deliverable, by=manager)
+    delivery.deliverable_send_back(deliverable=deliverable, by=sponsor, comment="No test report.")
+    assert "No test report." in page(manager, "status", delivering.pk)
+    assert "Deliverable sent back: Deliverable 0" in page(manager, "inbox")
+
+    services.project_transition(
+        project=delivering, name="hold", by=sponsor, comment="Budget freeze until March."
+    )
+    header = page(manager, "detail", delivering.pk)
+    assert "On hold</strong> since" in header and "Budget freeze until March." in header
+    assert kinds(sponsor) == ["on_hold"]
+    services.project_transition(project=delivering, name="resume", by=sponsor)
+    assert "Budget freeze" not in page(manager, "detail", delivering.pk)
+
+
+def test_a_returned_plan_shows_its_reason_on_the_plan_tab(planning, manager, sponsor):
+    from tests.conftest import plan_lists
+
+    plan = planning.plan
+    delivery.plan_update(plan=plan, by=manager, version=plan.version, lists=plan_lists())
+    delivery.plan_submit(plan=plan, by=manager)
+    delivery.plan_return(plan=plan, by=sponsor, comment="Add a contingency line.")
+
+    [item] = [i for i in needs_action(manager).items if i.wait.key == "plan_returned"]
+    assert (item.reason, item.reason_by) == ("Add a contingency line.", sponsor)
+    assert "Add a contingency line." in page(manager, "plan", planning.pk)
+
+
+def test_the_actions_card_says_who_holds_the_ball(delivering, manager, sponsor, member):
+    for deliverable in delivering.deliverables.all():
+        delivery.deliverable_deliver(deliverable=deliverable, by=manager)
+        delivery.deliverable_accept(deliverable=deliverable, by=sponsor)
+    delivery.status_report_add(
+        project=delivering,
+        by=manager,
+        date=timezone.localdate(),
+        schedule="green",
+        budget="green",
+        scope="green",
+        summary="Done",
+    )
+
+    waiting = "Waiting for Dana Whitfield, CIO, to advance to Closing"
+    assert waiting in page(manager, "detail", delivering.pk)
+    assert waiting in page(member, "detail", delivering.pk)
+    sponsor_page = page(sponsor, "detail", delivering.pk)
+    assert waiting not in sponsor_page and ">Advance to Closing</button>" in sponsor_page
+    assert kinds(sponsor) == ["advance"]
+    assert "No action of yours is needed here." not in sponsor_page
+
+
+def test_a_manager_is_told_to_fill_the_charter(initiating, manager, sponsor):
+    card = page(manager, "detail", initiating.pk)
+    assert "Your next steps" in card and "Charter to fill out and submit for sign-off" in card
+    assert "Waiting for Alex Moreno to complete the charter and submit it for sign-off" in page(
+        sponsor, "detail", initiating.pk
+    )
+
+
+def test_a_closed_or_cancelled_project_leaves_nobody_waiting(submitted, sponsor, manager):
+    services.project_transition(project=submitted, name="cancel", by=sponsor, comment="Merged")
+    assert kinds(sponsor) == kinds(manager) == []
+    assert "Nothing waits: the project is cancelled." in page(manager, "detail", submitted.pk)
+
+
+def test_goals_without_a_reading_for_longer_than_their_cadence(defining, manager, sponsor):
+    goal = definition.goal_save(
+        project=defining, by=manager, **smart_goal(reading_every_days=7)
+    )  # started 30 days ago, no reading yet: due 23 days ago
+    [item] = [i for i in needs_action(manager).items if i.wait.key == "reading"]
+    assert item.overdue and item.what.startswith("Reading due: Attract 1,000 visitors")
+    assert "reading" not in kinds(sponsor)  # the manager's to take
+
+    definition.measurement_add(
+        goal=goal, by=manager, date=timezone.localdate(), value=Decimal("300")
+    )
+    assert "reading" not in kinds(manager)
+    assert Goal.objects.get(pk=goal.pk).reading_due_on == timezone.localdate() + timedelta(days=7)
+
+
+def test_a_status_report_is_due_every_fortnight_while_delivering(delivering, manager, settings):
+    assert "status_report" not in kinds(manager)  # delivery began today
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert "status_report" in kinds(manager)
+        delivery.status_report_add(
+            project=delivering,
+            by=manager,
+            date=timezone.localdate(),
+            schedule="green",
+            budget="green",
+            scope="green",
+            summary="Build on track",
+        )
+        assert "status_report" not in kinds(manager)
+
+
+def test_ages_reminders_and_overdue_items(submitted, sponsor, settings):
+    settings.REMIND_AFTER_DAYS, settings.ESCALATE_AFTER_DAYS = 3, 7
+    Proposal.objects.filter(project=submitted).update(
+        submitted_at=timezone.now() - timedelta(days=8)
+    )
+    [item] = needs_action(sponsor).items
+    assert (item.reminded, item.overdue) == (True, True)
+    inbox = page(sponsor, "inbox")
+    assert "8 days" in inbox and "Overdue" in inbox
+    assert "Business case to decide" in page(sponsor, "home")
+
+
+def test_the_count_beside_needs_my_action(submitted, sponsor, manager):
+    assert needs_action_count(sponsor) == 1
+    assert ">1<" in page(sponsor, "inbox-count")
+    assert page(manager, "inbox-count").strip() == ""
+
+
+def test_recall_empties_the_sponsors_inbox(submitted, manager, sponsor):
+    services.proposal_recall(proposal=submitted.proposal, by=manager)
+    assert kinds(sponsor) == []
+    assert kinds(manager) == ["business_case_draft"]
+
+
+def test_sql_lists_and_the_project_page_agree_on_what_waits(
+    manager, manager2, sponsor, sponsor2, pmo, member
+):
+    """Each kind's filter and its test for one record say the same: the inbox (SQL) and the
+    project page (Python) list the same items for everyone, over projects in every state."""
+    built = [_in_stage(stage, manager, sponsor) for stage in Stage.values]
+    built += _half_way(manager, sponsor)
+    people = [manager, manager2, sponsor, sponsor2, pmo, member]
+    for user in people:
+        from_sql = {(i.wait.key, i.project.pk, i.record.pk) for i in needs_action(user).items}
+        from_pages = {
+            (step.item.wait.key, project.pk, step.item.record.pk)
+            for project in built
+            for step in waiting_on(Project.objects.get(pk=project.pk), user)
+            if step.mine
+        }
+        assert from_sql == from_pages, user.username
+    assert {key for key, *_ in _all_items(people)} >= {
+        "business_case",
+        "advance",
+        "charter_draft",
+        "definition",
+        "plan_draft",
+        "closure",
+        "on_hold",
+    }
+
+
+def _half_way(manager, sponsor) -> list[Project]:
+    """Projects just entered a stage, its work not done: a charter to fill, goals to define,
+    a plan to write."""
+    from tests.security.test_rulebook import build
+
+    member = UserFactory()
+    fresh = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
+    Proposal.objects.filter(project=fresh).update(state=ProposalState.APPROVED)
+    FundingFactory(project=fresh)
+    services.project_transition(project=fresh, name="advance_to_initiating", by=manager)
+    signed = build(Stage.INITIATING, manager=manager, sponsor=sponsor, member=member)
+    services.project_transition(project=signed, name="advance_to_defining", by=sponsor)
+    defined = build(Stage.DEFINING, manager=manager, sponsor=sponsor, member=member)
+    services.project_transition(project=defined, name="advance_to_planning", by=manager)
+    return [fresh, signed, defined]
+
+
+def _all_items(people) -> set:
+    return {(i.wait.key, i.project.pk) for user in people for i in needs_action(user).items}
+
+
+def _in_stage(stage: str, manager, sponsor) -> Project:
+    """A project moved to `stage` through the services (a submitted case in Identifying)."""
+    from tests.security.test_rulebook import build
+
+    if stage == Stage.IDENTIFYING:
+        project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
+        services.proposal_submit(proposal=project.proposal, by=manager)
+        return project
+    member = UserFactory()
+    project = build(stage, manager=manager, sponsor=sponsor, member=member)
+    if stage == Stage.CLOSING:  # a closure report still to write
+        Project.objects.filter(pk=project.pk).update(gate_ready_since=None)
+        project.closure.__class__.objects.filter(pk=project.closure.pk).update(lessons_learned="")
+    return project
+
+
+def test_every_kind_is_declared_with_a_rule_that_filters(db):
+    from lifecycle.rules import rule
+
+    for wait in WAITS:
+        rule(wait.rule).q(SponsorFactory().user, wait.at)  # no "has no queryset form"
+
+
+@pytest.mark.parametrize("name", ["home", "inbox"])
+@pytest.mark.parametrize("who", ["sponsor", "manager", "pmo"])
+def test_home_and_inbox_keep_their_query_count_as_data_grows(
+    name, who, manager, sponsor, pmo, request
+):
+    user = request.getfixturevalue(who)
+    client = client_for(user)
+
+    def grow(count: int) -> None:
+        for project in ProjectFactory.create_batch(
+            count, manager=manager, sponsor=sponsor.sponsor_profile
+        ):
+            services.proposal_submit(proposal=project.proposal, by=manager)
+        for project in ProjectFactory.create_batch(
+            count, manager=manager, sponsor=sponsor.sponsor_profile
+        ):
+            Proposal.objects.filter(project=project).update(
+                state=ProposalState.CHANGES_REQUESTED, decided_by=sponsor
+            )
+            FundingFactory(project=project)
+
+    def queries() -> int:
+        client.get(reverse(f"projects:{name}"))  # the user's permissions, read once
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(f"projects:{name}")).status_code == 200
+        return len(captured)
+
+    grow(2)
+    small = queries()
+    grow(25)
+    assert queries() == small, who

@@ -70,13 +70,27 @@ def gate_reads(projects: list[Any]) -> set[str]:
     }
 
 
+def other_conditions_hold(instance: Any, fsm: Transition) -> bool:
+    """A transition's conditions besides its gate (say, a charter amendment to discard):
+    unlike a gate's, they are not a checklist to complete, so the action is not offered."""
+    gate = fsm.custom.get("gate")
+    return all(
+        condition(instance)
+        for condition in fsm.conditions
+        if gate is None or condition != gate.is_open
+    )
+
+
 def actions_for(instance: Any, user: Any, *, field: str = "stage") -> list[Action]:
     """The transitions of `field` that `user` may take now, gate met or not (the page shows
-    the checklist and the server refuses until it is met). Automatic ones are left out."""
+    the checklist and the server refuses until it is met). Automatic ones are left out, and
+    so are those whose other conditions do not hold."""
     return [
         _action(instance, fsm)
         for fsm in _from_current_state(instance, field)
-        if fsm.custom.get("kind") != "automatic" and fsm.has_perm(instance, user)
+        if fsm.custom.get("kind") != "automatic"
+        and fsm.has_perm(instance, user)
+        and other_conditions_hold(instance, fsm)
     ]
 
 

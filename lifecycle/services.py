@@ -11,7 +11,8 @@ Models taking part provide:
   `add_decider`, see `lifecycle.machine.StageMachine`);
 - `audit_record`, the name of the record in the history ("Stage", "Business case").
 Transitions declare in `custom`: `label`, `event` (the namespaced name it announces),
-`gate`, `comment_required`, and `decision` (the person taking it keeps reading the project).
+`gate`, `comment_required`, `decision` (the person taking it keeps reading the project), and
+`not_now`: what a refusal says when a condition other than the gate does not hold.
 """
 
 from collections.abc import Callable
@@ -34,7 +35,7 @@ from lifecycle.errors import (
 )
 from lifecycle.machine import StageMachine
 from lifecycle.models import AuditEntry
-from lifecycle.selectors import next_gate
+from lifecycle.selectors import next_gate, other_conditions_hold
 
 COMMENT_MAX_LENGTH = 4000
 
@@ -111,6 +112,8 @@ def transition_run(
             raise refusal
         if not fsm.has_perm(locked, by):
             raise TransitionForbidden(f"You may not “{label}” here.")
+        if not other_conditions_hold(locked, fsm):
+            raise NotNow(fsm.custom.get("not_now", f"“{label}” is not possible now."))
         gate = fsm.custom.get("gate")
         if gate is not None and (unmet := gate.unmet(locked)):
             raise GateClosed(

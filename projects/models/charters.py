@@ -137,7 +137,12 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, SentBack):
         target=CharterState.SIGNED,
         conditions=[has_signed_baseline],
         permission=permission("may_discard_amendment"),
-        custom={"label": "Discard amendment", "event": events.CHARTER_AMENDMENT_DISCARDED},
+        custom={
+            "label": "Discard amendment",
+            "event": events.CHARTER_AMENDMENT_DISCARDED,
+            "not_now": "This is the charter's first draft: there is no signed revision to go "
+            "back to.",
+        },
     )
     def discard_amendment(self, *, by: AbstractBaseUser, comment: str) -> None:
         """Back to the signed baseline: the service restores its sections from the revision."""

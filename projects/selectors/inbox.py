@@ -86,7 +86,8 @@ class Wait:
     decision: bool = False  # a decision (Awaiting my decision) rather than work to do
     named: Fact | None = None  # to whom, among those the rule allows, it is assigned
     reason: Callable[[Any], tuple[str, Any]] | None = None  # why it was sent back, by whom
-    waits: Callable[[Any], Any] = lambda record: project_of(record).manager  # who waits for it
+    note: Callable[[Any], str] = lambda record: ""  # what else the person should know
+    waits: Callable[[Any], Any] = lambda record: project_of(record).manager  # who waits on it
     amount: Callable[[Any], Decimal | None] = lambda record: None
     others: str = ""  # who else may act, when the rule reaches beyond the project's people
     offset: Callable[[], timedelta] = timedelta  # `since` is `order` plus this
@@ -132,6 +133,11 @@ class Wait:
 
 def _page(name: str) -> Callable[[Any], str]:
     return lambda record: reverse(f"projects:{name}", args=[project_of(record).pk])
+
+
+def _sponsor(record: Any) -> Any:
+    """Who waits for the manager's work: the project's sponsor."""
+    return project_of(record).sponsor.user
 
 
 def _sent_back(record: Any) -> tuple[str, Any]:
@@ -204,8 +210,8 @@ def _funding_to_record_test(project: Project, today: date) -> bool:
     )
 
 
-def _escalated_by(proposal: Proposal) -> tuple[str, Any]:
-    return "Endorsed above the sponsor's approval limit.", proposal.endorsed_by
+def _escalated_by(proposal: Proposal) -> str:
+    return f"Endorsed by {person(proposal.endorsed_by)}, above their approval limit."
 
 
 WAITS: tuple[Wait, ...] = (
@@ -238,7 +244,7 @@ WAITS: tuple[Wait, ...] = (
         page=_page("detail"),
         sides=(DECIDER,),
         decision=True,
-        reason=_escalated_by,
+        note=_escalated_by,
         amount=lambda p: p.estimated_cost,
         others="a sponsor whose approval limit covers its cost, or the PMO",
         related=("endorsed_by",),
@@ -364,6 +370,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("decided_at"),
         page=_page("detail"),
         sides=(MANAGER,),
+        waits=lambda p: p.decided_by,
         reason=lambda p: (p.decision_comment, p.decided_by),
         related=("decided_by",),
     ),
@@ -379,6 +386,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("updated_at"),
         page=_page("detail"),
         sides=(MANAGER,),
+        waits=_sponsor,
     ),
     Wait(
         key="charter_returned",
@@ -392,6 +400,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("sent_back_at"),
         page=_page("charter"),
         sides=(MANAGER,),
+        waits=lambda record: record.sent_back_by,
         reason=_sent_back,
         related=("sent_back_by",),
     ),
@@ -411,6 +420,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("updated_at"),
         page=_page("charter"),
         sides=(MANAGER,),
+        waits=_sponsor,
     ),
     Wait(
         key="definition",
@@ -424,6 +434,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("stage_entered_at"),
         page=_page("goals"),
         sides=(MANAGER,),
+        waits=_sponsor,
     ),
     Wait(
         key="plan_returned",
@@ -437,6 +448,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("sent_back_at"),
         page=_page("plan"),
         sides=(MANAGER,),
+        waits=lambda record: record.sent_back_by,
         reason=_sent_back,
         related=("sent_back_by",),
     ),
@@ -452,6 +464,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("updated_at"),
         page=_page("plan"),
         sides=(MANAGER,),
+        waits=_sponsor,
     ),
     Wait(
         key="deliverable_returned",
@@ -465,6 +478,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("sent_back_at"),
         page=_page("status"),
         sides=(MANAGER,),
+        waits=lambda record: record.sent_back_by,
         reason=_sent_back,
         related=("sent_back_by",),
     ),
@@ -481,6 +495,7 @@ WAITS: tuple[Wait, ...] = (
         offset=_report_every,
         page=_page("status"),
         sides=(MANAGER,),
+        waits=_sponsor,
         annotate=lambda queryset: queryset.annotate(last_report=LAST_REPORT),
     ),
     Wait(
@@ -495,6 +510,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("reading_due_on"),
         page=lambda g: reverse("projects:goal", args=[g.project_id, g.pk]),
         sides=(MANAGER,),
+        waits=_sponsor,
         named=is_project_manager,
     ),
     Wait(
@@ -509,6 +525,7 @@ WAITS: tuple[Wait, ...] = (
         order=F("stage_entered_at"),
         page=_page("closure"),
         sides=(MANAGER,),
+        waits=_sponsor,
     ),
 )
 WAITS_BY_KEY = {wait.key: wait for wait in WAITS}
@@ -556,6 +573,10 @@ class Item:
     @property
     def reason_by(self) -> Any:
         return self.wait.reason(self.record)[1] if self.wait.reason else None
+
+    @property
+    def note(self) -> str:
+        return self.wait.note(self.record)
 
     @property
     def waits(self) -> Any:

@@ -67,6 +67,13 @@ class Person:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
+    def screenshots(self, name: str) -> None:
+        """The page at 1280 and at 375 pixels (a phone), then back to 1280."""
+        self.screenshot(name)
+        self.page.set_viewport_size({"width": 375, "height": 800})
+        self.screenshot(f"{name}-375")
+        self.page.set_viewport_size({"width": 1280, "height": 900})
+
     def close(self) -> None:
         self.context.close()
 
@@ -107,3 +114,17 @@ ACCESSIBILITY = """() => {
 
 def accessibility_problems(page: object) -> list[str]:
     return page.evaluate(ACCESSIBILITY)
+
+
+def axe_violations(page: object) -> list[str]:
+    """Serious and critical violations axe-core finds on the page (the bundled axe-core, run
+    in the page by axe-playwright-python)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + ", ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in found
+        if violation["impact"] in ("serious", "critical")
+    ]

@@ -268,7 +268,7 @@ def test_an_escalated_business_case_is_approved_and_the_approver_lands_on_it(
 
     dana = person("sponsor")
     waiting = dana.page.get_by_role("region", name="Awaiting my decision")
-    expect(waiting).to_contain_text("Business case (escalated)")
+    expect(waiting).to_contain_text("Escalated business case to decide")
     follow(dana.page, waiting.get_by_role("link", name="Campus network refresh"))
     with dana.page.expect_navigation() as landed:
         dana.page.get_by_role("button", name="Approve").click()

@@ -4,7 +4,7 @@ discards a draft amendment of a signed charter; a project never closes with a dr
 import pytest
 from django.urls import reverse
 
-from lifecycle.errors import GateClosed, TransitionConflict, TransitionForbidden
+from lifecycle.errors import GateClosed, NotNow, TransitionConflict, TransitionForbidden
 from lifecycle.models import AuditEntry
 from projects import charter_document, fingerprint, notifications, services
 from projects.models import Charter, CharterState, Proposal, ProposalState
@@ -85,8 +85,10 @@ def test_discarding_an_amendment_restores_the_signed_revision(amended, manager):
 
 
 def test_a_first_draft_cannot_be_discarded(filled, manager):
-    with pytest.raises(TransitionForbidden):
+    with pytest.raises(NotNow, match="first draft: there is no signed revision"):
         services.charter_discard_amendment(charter=filled.charter, by=manager)
+    page = client_for(manager).get(reverse("projects:charter", args=[filled.pk]))
+    assert "Discard amendment" not in page.content.decode()
 
 
 def test_a_project_does_not_close_with_an_amendment_open(closing, manager):

@@ -304,3 +304,14 @@ def test_home_and_inbox_keep_their_query_count_as_data_grows(
     small = queries()
     grow(25)
     assert queries() == small, who
+
+
+def test_the_new_pages_need_a_login_and_the_overdue_list_is_the_pmos(manager, sponsor, pmo):
+    from django.test import Client
+
+    for name in ("inbox", "inbox-count", "overdue-panel", "profile", "delegations"):
+        response = Client().get(reverse(f"projects:{name}"))
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+    assert client_for(sponsor).get(reverse("projects:overdue-panel")).status_code == 403
+    assert client_for(manager).get(reverse("projects:overdue-panel")).status_code == 403
+    assert "Nothing has waited more than 7 days." in page(pmo, "overdue-panel")

@@ -163,9 +163,10 @@ class Rule:
 
 
 _RULEBOOK: dict[str, Rule] = {}
-# Whose authority a person uses when they act on a record of `subject` ("Lee Park for Dana
-# Whitfield"): declared with the rulebook, asked by the audit writer.
-ActingFor = Callable[[Any, Any], Any]
+# Whose authority a person uses when a rule allows them something only as someone's deputy
+# ("Lee Park for Dana Whitfield"): declared with the rulebook, asked by the transition service
+# (and a service whose rule a deputy may meet) before it writes the audit row.
+ActingFor = Callable[[Any, Rule, Any], Any]
 _acting_for: list[ActingFor] = []
 
 
@@ -173,7 +174,7 @@ def declare(
     rulebook: Mapping[str, Rule], *, app_label: str, acting_for: ActingFor | None = None
 ) -> None:
     """Make `rulebook` the rules by those names, also as `<app_label>.<name>` permissions;
-    `acting_for(user, subject)` names the person a deputy acts for, if any."""
+    `acting_for(user, rule, record)` names the person a deputy acts for, if any."""
     for name, each in rulebook.items():
         _RULEBOOK[name] = each
         rules.set_perm(f"{app_label}.{name}", rules.predicate(each.allows, name=name))
@@ -181,9 +182,11 @@ def declare(
         _acting_for[:] = [acting_for]
 
 
-def acting_for(user: Any, subject: Any) -> Any:
-    """The person whose authority `user` uses on `subject` (None: their own)."""
-    return _acting_for[0](user, subject) if _acting_for else None
+def acting_for(user: Any, rule: Rule | str, record: Any) -> Any:
+    """The person whose authority `user` uses to meet `rule` on `record` (None: their own)."""
+    if isinstance(rule, str):
+        rule = _RULEBOOK[rule]
+    return _acting_for[0](user, rule, record) if _acting_for else None
 
 
 def rule(name: str) -> Rule:

@@ -129,6 +129,7 @@ def transition_run(
             raise TransitionForbidden(f"You may not “{label}” here.")
 
         recorded = data(locked) if callable(data) else data
+        on_behalf_of = rules.acting_for(by, rule, locked) if rule is not None else None
         method(by=by, comment=comment)
         try:
             locked.save()
@@ -147,6 +148,7 @@ def transition_run(
             comment=comment,
             data=recorded,
             by=by,
+            on_behalf_of=on_behalf_of,
         )
         if side_effect is not None:
             # robust: a broker that is down is logged, never turned into an error page.
@@ -166,10 +168,11 @@ def audit_record(
     to_state: str = "",
     comment: str = "",
     data: dict[str, Any] | None = None,
+    on_behalf_of: AbstractBaseUser | None = None,
 ) -> AuditEntry:
     """Write one audit row. Services call it inside their own transaction, after their
-    writes: the row names whose authority a deputy used, and the project's stored gate status
-    is brought up to date with what was just written."""
+    writes (`on_behalf_of`: whose authority a deputy used, `rules.acting_for`); the project's
+    stored gate status is brought up to date with what was just written."""
     entry = AuditEntry.objects.create(
         subject=subject,
         record=record,
@@ -181,7 +184,7 @@ def audit_record(
         comment=comment,
         data=data or {},
         actor=by,
-        on_behalf_of=rules.acting_for(by, subject),
+        on_behalf_of=on_behalf_of,
     )
     gate_status_refresh(subject)
     return entry

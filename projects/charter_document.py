@@ -232,7 +232,11 @@ def sections_of(document: CharterDocument) -> tuple[dict[str, str], dict[str, li
     }
     lists: dict[str, list[dict]] = {
         "stakeholders": [
-            row | {"influence": level[row["influence"]], "interest": level[row["interest"]]}
+            row
+            | {
+                "influence": level.get(row["influence"], Level.MEDIUM),
+                "interest": level.get(row["interest"], Level.MEDIUM),
+            }
             for row in document["stakeholders"]
         ],
         "milestones": [row | {"due_date": on(row["due_date"])} for row in document["milestones"]],

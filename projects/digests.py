@@ -105,17 +105,24 @@ def digest_send(user: AbstractBaseUser, today: date) -> bool:
 def send_due(now: datetime | None = None) -> int:
     """Every digest due now (from DIGEST_HOUR on): returns how many mails went out. A mail
     server that refuses one is logged and the others still go; then the error is raised, so
-    the task is retried for those left."""
+    the task is retried for those left. A digest that cannot be built or sent for another
+    reason (an address the mail library refuses) is logged and kept with its error; the
+    others still go."""
     now = timezone.localtime(now)
     if now.hour < settings.DIGEST_HOUR:
         return 0
-    sent, failed = 0, None
+    sent, refused = 0, None
     for user in people_due(now.date()):
         try:
             sent += digest_send(user, now.date())
         except OSError as error:
             log.warning("The digest for %s was refused: %s", user, error)
-            failed = error
-    if failed is not None:
-        raise failed
+            refused = error
+        except Exception as error:
+            log.exception("The digest for %s could not be sent", user)
+            Digest.objects.filter(user=user, day=now.date(), sent_at__isnull=True).update(
+                error=f"{type(error).__name__}: {error}"
+            )
+    if refused is not None:
+        raise refused
     return sent

@@ -13,7 +13,8 @@ answers everywhere (the mechanism is `lifecycle/rules.py`):
 Each rule says which record it is asked about (a project, a business case, a charter…).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
@@ -106,6 +107,20 @@ def delegators(user: Any) -> dict[int, Decimal | None]:
     return cached[1]
 
 
+def read_delegators(users: Iterable[Any]) -> None:
+    """What each of `users` deputises for today, read in one query (a list that asks the rules
+    of many people: the PMO's overdue items and who holds them)."""
+    today = timezone.localdate()
+    found: dict[int, dict[int, Decimal | None]] = {user.pk: {} for user in users}
+    rows = Delegation.objects.active(today).filter(deputy_id__in=found)
+    for deputy_id, sponsor_id, limit in rows.values_list(
+        "deputy_id", "sponsor_id", "sponsor__approval_limit"
+    ):
+        found[deputy_id][sponsor_id] = limit
+    for user in users:
+        user.__dict__["_delegators"] = (today, found[user.pk])
+
+
 def _deputising(user: Any, at: str) -> Q:
     deputised = Delegation.objects.active().filter(deputy_id=user.pk).values("sponsor_id")
     return Q(**{f"{at}sponsor_id__in": deputised})
@@ -121,18 +136,36 @@ def is_deputy_sponsor(user: Any, obj: Any) -> bool:
 is_project_sponsor = is_named_sponsor | is_deputy_sponsor
 
 
-def acting_for(user: Any, subject: Any) -> Any:
-    """Whose authority `user` used on `subject`, when it was not their own: the sponsor they
-    deputise for on that sponsor's project, or — deciding an escalated business case above
-    their own limit — the sponsor whose limit they hold as deputy. None otherwise."""
-    if not isinstance(subject, Project) or subject.sponsor_id == user.pk:
-        return None
+@contextmanager
+def own_capacity(user: Any) -> Iterator[None]:
+    """Ask the rules as if `user` deputised for nobody: what their own roles and limit allow."""
+    saved = user.__dict__.get("_delegators")
+    user.__dict__["_delegators"] = (timezone.localdate(), {})
+    try:
+        yield
+    finally:
+        if saved is None:
+            del user.__dict__["_delegators"]
+        else:
+            user.__dict__["_delegators"] = saved
+
+
+def acting_for(user: Any, rule: Rule, record: Any) -> Any:
+    """Whose authority `user` uses to meet `rule` on `record`: None when their own roles and
+    limit allow it (a manager editing their own project, a sponsor deciding their own); else
+    the sponsor they deputise for — the project's own, or, deciding an escalated business case,
+    the sponsor whose limit covers its cost. The audit row records it: "Lee Park for Dana
+    Whitfield"."""
     deputised = delegators(user)
-    if subject.sponsor_id in deputised:
-        return subject.sponsor.user
-    cost = subject.proposal.estimated_cost
-    if not deputised or own_authority(user).covers(cost):
+    if not deputised:
         return None
+    with own_capacity(user):
+        if rule.allows(user, record):
+            return None
+    project = project_of(record)
+    if project.sponsor_id in deputised:
+        return project.sponsor.user
+    cost = proposal_of(record).estimated_cost
     for sponsor_id, limit in deputised.items():
         if _limit_authority(limit).covers(cost):
             return Sponsor.objects.select_related("user").get(pk=sponsor_id).user
@@ -201,22 +234,25 @@ def _highest(limits: list[Decimal | None]) -> Decimal | None:
 def approval_authority(user: Any, project: Project | None = None) -> Authority:
     """The one place an approval limit is compared. On a project a person decides by the
     authority in which they act there: its sponsor by their own limit; the sponsor's deputy
-    by the sponsor's limit (SPEC §10: "within the sponsor's limit"); anyone else — deciding an
-    escalated business case — by the highest of their own limit and the limits of the sponsors
-    they deputise for, since a deputy sees the sponsor's items. The PMO decides on the
-    organisation's authority. Without a project: the person's highest authority."""
+    by the sponsor's limit (SPEC §10: "within the sponsor's limit"), or, on an escalated
+    business case, by the highest limit they hold; anyone else — deciding an escalated case —
+    by the highest of their own limit and those of the sponsors they deputise for (a deputy
+    sees the sponsor's items). The PMO decides on the organisation's authority. Without a
+    project: the highest authority the person holds."""
     own = own_authority(user)
-    if own is PMO_AUTHORITY:
-        return own
     deputised = delegators(user)
-    if project is not None and project.sponsor_id == user.pk:
+    if own is PMO_AUTHORITY or not deputised:
         return own
-    if project is not None and project.sponsor_id in deputised:
+    highest = _limit_authority(
+        _highest([*([own.limit] if own.approves else []), *deputised.values()])
+    )
+    if project is None:
+        return highest
+    if project.sponsor_id == user.pk:
+        return own
+    if project.sponsor_id in deputised and project.proposal.state != ProposalState.ESCALATED:
         return _limit_authority(deputised[project.sponsor_id])
-    if not deputised:
-        return own
-    mine = [own.limit] if own.approves else []
-    return _limit_authority(_highest([*mine, *deputised.values()]))
+    return highest
 
 
 def _within_authority(columns: Callable[[str], tuple[str, str]]) -> Callable[[Any, str], Q]:
@@ -230,12 +266,17 @@ def _within_authority(columns: Callable[[str], tuple[str, str]]) -> Callable[[An
         column, plus = columns(at)
         if own is PMO_AUTHORITY or not deputised:
             return own.where(column, plus=plus)
+        highest = approval_authority(user).where(column, plus=plus)
         sponsor = f"{at}sponsor_id"
+        escalated = Q(**{f"{at}proposal__state": ProposalState.ESCALATED})
         filters = Q(**{sponsor: user.pk}) & own.where(column, plus=plus)
         for sponsor_id, limit in deputised.items():
-            filters |= Q(**{sponsor: sponsor_id}) & _limit_authority(limit).where(column, plus=plus)
+            as_sponsor = _limit_authority(limit).where(column, plus=plus)
+            filters |= Q(**{sponsor: sponsor_id}) & (
+                (escalated & highest) | (~escalated & as_sponsor)
+            )
         elsewhere = ~Q(**{sponsor: user.pk}) & ~Q(**{f"{sponsor}__in": list(deputised)})
-        return filters | (elsewhere & approval_authority(user).where(column, plus=plus))
+        return filters | (elsewhere & highest)
 
     return where
 
@@ -484,7 +525,11 @@ RULEBOOK: dict[str, Rule] = {
     "may_advance": Rule(who=takes_next_gate),
     "may_hold_project": Rule(who=sponsor | is_pmo),
     "may_resume_project": Rule(who=sponsor | is_pmo),
-    "may_cancel_project": Rule(who=sponsor | is_pmo),
+    # Cancelling is for good: the sponsor it names, not a deputy, or the PMO.
+    "may_cancel_project": Rule(
+        who=is_named_sponsor | is_pmo,
+        refusal="The project's sponsor or the PMO cancels a project (a deputy does not).",
+    ),
     # Not asked for by name: it follows a rejection or a withdrawal, each with its own rule.
     "may_cancel_with_business_case": Rule(who=always_allow),
     # The charter (asked of the charter).

@@ -173,9 +173,21 @@ def business_cases(projects: list[Project]) -> None:
             "approved_by_id",
             "recorded_by_id",
             "recorded_at",
+            "state",
+            "decided_at",
         ),
         (
-            (p.pk, 200_000, "CC-BENCH", today, p.sponsor_id, p.sponsor_id, timezone.now())
+            (
+                p.pk,
+                200_000,
+                "CC-BENCH",
+                today,
+                p.sponsor_id,
+                p.sponsor_id,
+                timezone.now(),
+                "approved",
+                timezone.now(),
+            )
             for p in projects
             if p.stage != "identifying"
         ),

@@ -22,11 +22,12 @@ def reasons_and_readings(apps, schema_editor):
     except ContentType.DoesNotExist:
         return  # a fresh database: nothing to fill in
 
-    def last(project_id, record, actions):
+    def last(project_id, record, actions, **data):
         return (
             AuditEntry.objects.filter(
                 subject_type=project_type, subject_id=project_id, record=record, action__in=actions
             )
+            .filter(**{f"data__{key}": value for key, value in data.items()})
             .order_by("-at", "-pk")
             .first()
         )
@@ -47,8 +48,8 @@ def reasons_and_readings(apps, schema_editor):
                 row.sent_back_reason = entry.comment
                 row.save(update_fields=["sent_back_at", "sent_back_by", "sent_back_reason"])
     for row in apps.get_model("projects", "ProjectDeliverable").objects.filter(state="pending"):
-        entry = last(row.project_id, "Deliverable", ["accept", "send_back"])
-        if entry and entry.action == "send_back" and entry.data.get("deliverable") == row.name:
+        entry = last(row.project_id, "Deliverable", ["accept", "send_back"], deliverable=row.name)
+        if entry and entry.action == "send_back":
             row.sent_back_at, row.sent_back_by_id = entry.at, entry.actor_id
             row.sent_back_reason = entry.comment
             row.save(update_fields=["sent_back_at", "sent_back_by", "sent_back_reason"])

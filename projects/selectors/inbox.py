@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
     Count,
     DateField,
+    DateTimeField,
     F,
     Model,
     OuterRef,
@@ -59,6 +60,7 @@ from projects.rules import (
     is_project_sponsor,
     is_sponsor,
     project_of,
+    read_delegators,
 )
 
 # Who can ever have a kind of item: asked in Python first, so a person who cannot costs no
@@ -491,7 +493,7 @@ WAITS: tuple[Wait, ...] = (
         what=lambda p: "Status report due",
         doing=lambda p: "write a status report",
         since=_report_due,
-        order=Cast(REPORT_BASE, DateField()),
+        order=Cast(REPORT_BASE, DateTimeField()),
         offset=_report_every,
         page=_page("status"),
         sides=(MANAGER,),
@@ -507,7 +509,7 @@ WAITS: tuple[Wait, ...] = (
         what=lambda g: f"Reading due: {g.statement}",
         doing=lambda g: f"add a measurement to “{g.statement}”",
         since=lambda g: _midnight(g.reading_due_on),
-        order=F("reading_due_on"),
+        order=Cast("reading_due_on", DateTimeField()),
         page=lambda g: reverse("projects:goal", args=[g.project_id, g.pk]),
         sides=(MANAGER,),
         waits=_sponsor,
@@ -588,7 +590,7 @@ class Item:
 
     def older_than(self, days: int) -> bool:
         since = self.since
-        return since is not None and since <= timezone.now() - timedelta(days=days)
+        return since is not None and since < timezone.now() - timedelta(days=days)
 
     @property
     def overdue(self) -> bool:
@@ -704,14 +706,24 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     items: list[Item] = []
     total = 0
     for wait in WAITS:
-        queryset = wait.older_than(wait.everywhere(today), cutoff).annotate(
-            total=Window(Count("pk"))
-        )
-        rows = list(queryset[:limit])
+        people = [f"{wait.at}manager__sponsor_profile", f"{wait.at}sponsor__user__sponsor_profile"]
+        queryset = wait.older_than(wait.everywhere(today), cutoff).select_related(*people)
+        rows = list(queryset.annotate(total=Window(Count("pk")))[:limit])
         total += rows[0].total if rows else 0
         items += [Item(wait, record) for record in rows]
     ordered = _oldest_first(items)[:limit]
+    _one_object_per_person(item.project for item in ordered)
     return [Overdue(item, holders_of(item.wait, item.record)) for item in ordered], total
+
+
+def _one_object_per_person(projects: Iterable[Project]) -> None:
+    """The rows' managers and sponsors as one object per person, their delegations read at
+    once: asking the rules who holds each row costs the same for 5 rows or 50."""
+    people: dict[int, Any] = {}
+    for project in projects:
+        project.manager = people.setdefault(project.manager_id, project.manager)
+        project.sponsor.user = people.setdefault(project.sponsor.user_id, project.sponsor.user)
+    read_delegators(people.values())
 
 
 # -- One project: who holds the ball --------------------------------------------------------------
@@ -722,7 +734,7 @@ RECORDS: dict[type[Model], Callable[[Project], list[Any]]] = {
     Charter: lambda project: [c] if (c := getattr(project, "charter", None)) else [],
     Plan: lambda project: [p] if (p := getattr(project, "plan", None)) else [],
     Funding: lambda project: list(project.fundings.all()),
-    ProjectDeliverable: lambda project: list(project.deliverables.all()),
+    ProjectDeliverable: lambda project: list(project.deliverables.select_related("sent_back_by")),
     Goal: lambda project: list(project.goals.all()),
 }
 

@@ -125,6 +125,8 @@ def charter_discard_amendment(
             comment=comment,
             data={"revision": discarded["revision"], "discarded": discarded},
             side_effect=tasks.announce,
+            seen=seen,
+            fingerprint=charter_version,  # edits saved since the page was opened: refused
         )
         locked = Charter.objects.get(pk=charter.pk)
         baseline = locked.revisions.get(number=locked.revision)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lifecycle.errors import CommentInvalid, TransitionForbidden
 from lifecycle.models import AuditEntry
-from lifecycle.rules import require
+from lifecycle.rules import acting_for, require
 from lifecycle.selectors import next_gate
 from lifecycle.services import gate_status_refresh, transition_run
 from lifecycle.stages import Stage
@@ -70,6 +70,7 @@ def funding_record(
                 "approval_limit": approval_authority(by, project).recorded,
             },
             by=by,
+            on_behalf_of=acting_for(by, "may_record_funding", project),
         )
     return funding
 
@@ -190,14 +191,16 @@ def gate_statuses_refresh(batch: int = 500) -> int:
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        projects = with_gates(list(Project.objects.for_gates().filter(pk__in=chunk)))
-        stale = []
-        for project in projects:
-            gate = next_gate(project)
-            ready = gate is not None and gate.ready
-            if ready != (project.gate_ready_since is not None):
-                project.gate_ready_since = now if ready else None
-                stale.append(project)
-        Project.objects.bulk_update(stale, ["gate_ready_since"])
+        with transaction.atomic():  # locked: a write meanwhile waits, then refreshes its own
+            locked = Project.objects.for_gates().select_for_update(of=("self",))
+            projects = with_gates(list(locked.filter(pk__in=chunk).order_by("pk")))
+            stale = []
+            for project in projects:
+                gate = next_gate(project)
+                ready = gate is not None and gate.ready
+                if ready != (project.gate_ready_since is not None):
+                    project.gate_ready_since = now if ready else None
+                    stale.append(project)
+            Project.objects.bulk_update(stale, ["gate_ready_since"])
         changed += len(stale)
     return changed

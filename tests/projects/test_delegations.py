@@ -216,3 +216,47 @@ def test_the_deputies_page(sponsor, sponsor2, manager, pmo):
     assert client_for(sponsor2).post(revoke).status_code == 403  # the deputy does not revoke
     assert client_for(pmo).post(revoke).status_code == 302
     assert Delegation.objects.get().revoked_by == pmo
+
+
+def test_what_a_deputy_does_with_their_own_roles_is_recorded_as_theirs(sponsor, sponsor2):
+    """Lee Park manages a project Dana Whitfield sponsors; as her deputy his own edits of its
+    business case are still his, not "for Dana Whitfield"."""
+    theirs = ProjectFactory(manager=sponsor2, sponsor=sponsor.sponsor_profile)
+    name_deputy(sponsor, sponsor2)
+    lee = fresh(sponsor2)
+
+    entry = services.proposal_submit(proposal=theirs.proposal, by=lee)
+    assert (entry.actor, entry.on_behalf_of) == (sponsor2, None)
+
+
+def test_a_deputy_does_not_cancel_the_sponsors_project(big_case, sponsor, sponsor2):
+    name_deputy(sponsor, sponsor2)
+    with pytest.raises(TransitionForbidden, match="a deputy does not"):
+        services.project_transition(
+            project=big_case, name="cancel", by=fresh(sponsor2), comment="Not needed"
+        )
+    hold = services.project_transition(
+        project=big_case, name="hold", by=fresh(sponsor2), comment="Waiting for the budget"
+    )
+    assert hold.on_behalf_of == sponsor  # holding is the sponsor's, and so the deputy's
+
+
+def test_on_the_sponsors_escalated_case_a_deputy_decides_by_the_highest_limit_they_hold(
+    project, sponsor, sponsor2, manager
+):
+    """Lee Park's project (limit 50,000), escalated above it; Dana Whitfield (250,000) is his
+    deputy this week: as an approver of escalations she holds her own limit."""
+    Project.objects.filter(pk=project.pk).update(sponsor=sponsor2.sponsor_profile)
+    Proposal.objects.filter(project=project).update(estimated_cost=Decimal("120000"))
+    services.proposal_submit(proposal=Proposal.objects.get(project=project), by=manager)
+    services.proposal_approve(proposal=Proposal.objects.get(project=project), by=sponsor2)
+    name_deputy(sponsor2, sponsor)
+
+    dana = fresh(sponsor)
+    assert [i.wait.key for i in needs_action(dana).items] == ["escalated"]
+    entry = services.proposal_approve(proposal=Proposal.objects.get(project=project), by=dana)
+    assert (entry.label, entry.on_behalf_of, entry.data["approval_limit"]) == (
+        "Approve",
+        None,  # her own authority, not Lee Park's
+        "250000.00",
+    )

@@ -155,3 +155,11 @@ def test_a_real_worker_with_beat_sends_one_digest_per_person_per_day(
     assert log.count("projects.tasks.send_digests") >= 10  # it ran, and ran again
     assert Digest.objects.filter(sent_at__isnull=False, items__gt=0).count() == 3
     assert set(Digest.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_digest_that_cannot_be_sent_does_not_stop_the_others(waiting, sponsor, sponsor2):
+    type(sponsor).objects.filter(pk=sponsor.pk).update(email="dana@example.com\nBcc: x@y.z")
+
+    assert digests.send_due() == 2  # Lee Park's and the PMO's
+    assert sponsor2.email in {message.to[0] for message in mail.outbox}
+    assert "Error" in Digest.objects.get(user=sponsor).error

@@ -315,3 +315,30 @@ def test_the_new_pages_need_a_login_and_the_overdue_list_is_the_pmos(manager, sp
     assert client_for(sponsor).get(reverse("projects:overdue-panel")).status_code == 403
     assert client_for(manager).get(reverse("projects:overdue-panel")).status_code == 403
     assert "Nothing has waited more than 7 days." in page(pmo, "overdue-panel")
+
+
+def test_the_pmos_overdue_list_costs_the_same_for_few_or_many_rows(
+    manager, manager2, sponsor, sponsor2, pmo, settings
+):
+    def overdue(count: int, manager, sponsor) -> None:
+        with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+            for project in ProjectFactory.create_batch(
+                count, manager=manager, sponsor=sponsor.sponsor_profile
+            ):
+                services.proposal_submit(proposal=project.proposal, by=manager)
+
+    client = client_for(pmo)
+
+    def queries() -> int:
+        client.get(reverse("projects:overdue-panel"))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("projects:overdue-panel")).status_code == 200
+        return len(captured)
+
+    overdue(2, manager, sponsor)
+    overdue(2, manager2, sponsor2)
+    few = queries()
+    overdue(20, manager, sponsor)
+    overdue(20, manager2, sponsor2)
+    assert queries() == few
+    assert "The 10 oldest of 44 overdue items." in page(pmo, "overdue-panel")

@@ -112,3 +112,21 @@ def test_a_project_does_not_close_with_an_amendment_open(closing, manager):
 
     services.charter_discard_amendment(charter=closing.charter, by=manager)
     services.project_transition(project=closing, name="advance_to_closed", by=manager)
+
+
+def test_a_discard_from_a_page_opened_before_an_edit_changes_nothing(amended, manager):
+    from lifecycle.errors import RecordChanged
+    from projects.services.charters import charter_version
+
+    charter = Charter.objects.get(project=amended)
+    seen = charter_version(charter)
+    services.charter_update(
+        charter=charter,
+        by=manager,
+        version=charter.version,
+        lists=charter_lists(stakeholders=5),
+        **charter_texts(purpose="Edited in another tab"),
+    )
+    with pytest.raises(RecordChanged):
+        services.charter_discard_amendment(charter=charter, by=manager, seen=seen)
+    assert Charter.objects.get(pk=charter.pk).state == CharterState.DRAFT

@@ -101,32 +101,31 @@ class Wait:
         """The path from the record to its project."""
         return "" if self.model is Project else "project__"
 
-    def records(self, user: AbstractBaseUser, today: date) -> QuerySet:
-        """The records of this kind waiting for `user`, oldest first."""
-        queryset = self.annotate(self.model.objects.all()).filter(self.waiting(today))
-        queryset = queryset.filter(rule(self.rule).q(user, self.at))
+    def waiting_for(self, user: AbstractBaseUser, today: date) -> QuerySet:
+        """The records of this kind waiting for `user`, oldest first (a narrow query: the
+        rows to show are read afterwards, `read`)."""
+        queryset = self._waiting(today).filter(rule(self.rule).q(user, self.at))
         if self.named is not None:
             queryset = queryset.filter(self.named.q(user, self.at))
-        return self._shaped(queryset)
+        return queryset
 
-    def everywhere(self, today: date) -> QuerySet:
+    def waiting_anywhere(self, today: date) -> QuerySet:
         """The records of this kind waiting for anyone, in projects that allow it now."""
-        queryset = self.annotate(self.model.objects.all())
-        queryset = queryset.filter(self.waiting(today), rule(self.rule).when_q(self.at))
-        return self._shaped(queryset)
+        return self._waiting(today).filter(rule(self.rule).when_q(self.at))
 
     def older_than(self, queryset: QuerySet, moment: datetime) -> QuerySet:
         return queryset.filter(waiting_since__lt=moment - self.offset())
 
-    def _shaped(self, queryset: QuerySet) -> QuerySet:
+    def _waiting(self, today: date) -> QuerySet:
+        queryset = self.annotate(self.model.objects.all()).filter(self.waiting(today))
+        return queryset.alias(waiting_since=self.order).order_by("waiting_since", "pk")
+
+    @property
+    def reads(self) -> list[str]:
+        """What a row of this kind shows besides the record: its project and people."""
         project = self.at
-        related = [f"{project}manager", f"{project}sponsor__user", *self.related]
-        if project:
-            related.append("project")
-        return (
-            queryset.alias(waiting_since=self.order)
-            .select_related(*related)
-            .order_by("waiting_since", "pk")
+        return [f"{project}manager", f"{project}sponsor__user", *self.related] + (
+            ["project"] if project else []
         )
 
 
@@ -653,26 +652,57 @@ def kinds_for(user: AbstractBaseUser) -> list[Wait]:
 
 def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     """Everything waiting for `user`, oldest first: each kind's oldest `limit` (all of them
-    when None), one query per kind (a window counts the rest), merged; the decisions and the
-    work to do each show their oldest `limit`."""
+    when None) — a narrow query per kind for the ids and how many there are (a window), then
+    the rows to show, one query per kind of record — merged; the decisions and the work to do
+    each show their oldest `limit`."""
     today = timezone.localdate()
-    items: list[Item] = []
+    found: list[tuple[Wait, int]] = []
     total = decisions_total = 0
-    deputised = delegators(user)
     for wait in kinds_for(user):
-        queryset = wait.records(user, today).annotate(total=Window(Count("pk")))
-        rows = list(queryset[:limit] if limit else queryset)
-        count = rows[0].total if rows else 0
+        ids, count = _first(wait.waiting_for(user, today), limit)
+        found += [(wait, pk) for pk in ids]
         total += count
         decisions_total += count if wait.decision else 0
-        items += [Item(wait, record, _for_whom(record, user, deputised)) for record in rows]
+    deputised = delegators(user)
+    items = [
+        Item(wait, record, _for_whom(record, user, deputised)) for wait, record in _read(found)
+    ]
     return Inbox(_oldest_first(items), total, decisions_total, limit)
 
 
 def needs_action_count(user: AbstractBaseUser) -> int:
-    """How many items wait for `user` (the count beside **Needs my action**)."""
+    """How many items wait for `user` (the count beside **Needs my action**): one query."""
     today = timezone.localdate()
-    return sum(wait.records(user, today).count() for wait in kinds_for(user))
+    counted = [
+        wait.waiting_for(user, today).order_by().values_list("pk") for wait in kinds_for(user)
+    ]
+    if not counted:
+        return 0
+    return counted[0].union(*counted[1:], all=True).count()
+
+
+def _first(queryset: QuerySet, limit: int | None) -> tuple[list[int], int]:
+    """The ids of the first `limit` rows (all when None) and how many rows there are."""
+    counted = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+    rows = list(counted[:limit] if limit else counted)
+    return [pk for pk, _ in rows], rows[0][1] if rows else 0
+
+
+def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tuple[Wait, Any]]:
+    """The records behind (kind, id) pairs with what their rows show: one query per model."""
+    by_model: dict[type[Model], list[tuple[Wait, int]]] = {}
+    for wait, pk in found:
+        by_model.setdefault(wait.model, []).append((wait, pk))
+    records: dict[tuple[type[Model], int], Any] = {}
+    for model, pairs in by_model.items():
+        reads = sorted({path for wait, _ in pairs for path in wait.reads})
+        at = pairs[0][0].at
+        queryset = model.objects.select_related(*reads, *(f"{at}{path}" for path in also))
+        if model is Project:
+            queryset = queryset.annotate(last_report=LAST_REPORT)
+        for record in queryset.filter(pk__in={pk for _, pk in pairs}):
+            records[model, record.pk] = record
+    return [(wait, records[wait.model, pk]) for wait, pk in found]
 
 
 def _for_whom(record: Any, user: AbstractBaseUser, deputised: dict[int, Any]) -> str:
@@ -703,15 +733,15 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     each with who holds it: for the PMO's home and digest."""
     today = timezone.localdate()
     cutoff = timezone.now() - timedelta(days=settings.ESCALATE_AFTER_DAYS)
-    items: list[Item] = []
+    found: list[tuple[Wait, int]] = []
     total = 0
     for wait in WAITS:
-        people = [f"{wait.at}manager__sponsor_profile", f"{wait.at}sponsor__user__sponsor_profile"]
-        queryset = wait.older_than(wait.everywhere(today), cutoff).select_related(*people)
-        rows = list(queryset.annotate(total=Window(Count("pk")))[:limit])
-        total += rows[0].total if rows else 0
-        items += [Item(wait, record) for record in rows]
-    ordered = _oldest_first(items)[:limit]
+        ids, count = _first(wait.older_than(wait.waiting_anywhere(today), cutoff), limit)
+        found += [(wait, pk) for pk in ids]
+        total += count
+    people = ("manager__sponsor_profile", "sponsor__user__sponsor_profile")
+    ordered = _oldest_first(Item(wait, record) for wait, record in _read(found, also=people))
+    ordered = ordered[:limit]
     _one_object_per_person(item.project for item in ordered)
     return [Overdue(item, holders_of(item.wait, item.record)) for item in ordered], total
 

@@ -132,6 +132,7 @@ def test_a_deputy_decides_during_a_delegation_and_history_names_both(
     # Dana Whitfield goes on leave and names Lee Park her deputy.
     dana = person("sponsor")
     page = dana.page
+    follow(page, page.get_by_role("link", name="Needs my action"))
     follow(page, page.get_by_role("link", name="Deputies"))
     page.get_by_label("Deputy").select_option(label="Lee Park, Head of Infrastructure")
     page.get_by_label("Until").fill((timezone.localdate() + timedelta(days=10)).isoformat())

@@ -56,7 +56,14 @@ class Fact(rules.Predicate):
 
     def _joined(self, other: Any, combined: "Fact", op: Callable[[Q, Q], Q]) -> "Fact":
         if self.where is not None and getattr(other, "where", None) is not None:
-            combined.where = lambda user, at: op(self.q(user, at), other.q(user, at))
+
+            def where(user: Any, at: str) -> Q:
+                left = self.q(user, at)
+                if op is operator.or_ and left == everything(at):
+                    return left  # everything already (the PMO): the rest cannot add a row
+                return op(left, other.q(user, at))
+
+            combined.where = where
         return combined
 
     def __and__(self, other: Any) -> "Fact":

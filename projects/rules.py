@@ -101,8 +101,11 @@ def delegators(user: Any) -> dict[int, Decimal | None]:
     today = timezone.localdate()
     cached = user.__dict__.get("_delegators")
     if cached is None or cached[0] != today:
-        rows = Delegation.objects.active(today).filter(deputy_id=user.pk)
-        cached = (today, dict(rows.values_list("sponsor_id", "sponsor__approval_limit")))
+        found: dict[int, Decimal | None] = {}
+        if getattr(user, "sponsor_profile", None) is not None:  # deputies are sponsors
+            rows = Delegation.objects.active(today).filter(deputy_id=user.pk)
+            found = dict(rows.values_list("sponsor_id", "sponsor__approval_limit"))
+        cached = (today, found)
         user.__dict__["_delegators"] = cached
     return cached[1]
 
@@ -112,7 +115,9 @@ def read_delegators(users: Iterable[Any]) -> None:
     of many people: the PMO's overdue items and who holds them)."""
     today = timezone.localdate()
     found: dict[int, dict[int, Decimal | None]] = {user.pk: {} for user in users}
-    rows = Delegation.objects.active(today).filter(deputy_id__in=found)
+    rows = Delegation.objects.active(today).filter(
+        deputy_id__in=found, deputy__sponsor_profile__isnull=False
+    )
     for deputy_id, sponsor_id, limit in rows.values_list(
         "deputy_id", "sponsor_id", "sponsor__approval_limit"
     ):
@@ -122,7 +127,11 @@ def read_delegators(users: Iterable[Any]) -> None:
 
 
 def _deputising(user: Any, at: str) -> Q:
-    deputised = Delegation.objects.active().filter(deputy_id=user.pk).values("sponsor_id")
+    deputised = (
+        Delegation.objects.active()
+        .filter(deputy_id=user.pk, deputy__sponsor_profile__isnull=False)
+        .values("sponsor_id")
+    )
     return Q(**{f"{at}sponsor_id__in": deputised})
 
 

@@ -17,7 +17,7 @@ from projects.selectors.people import delegation_get, delegations_visible_to
 from projects.services import delegations as deputies
 from projects.services.profiles import profile_update
 
-INBOX_LIMIT = 100
+INBOX_LIMIT = 50
 
 
 def inbox(request: HttpRequest) -> HttpResponse:

@@ -14,8 +14,9 @@ from django.utils import timezone
 from lifecycle.stages import Stage
 from projects import services
 from projects.models import Goal, Project, Proposal, ProposalState
-from projects.selectors.inbox import WAITS, needs_action, needs_action_count, waiting_on
+from projects.selectors.inbox import needs_action, needs_action_count, waiting_on
 from projects.services import definition, delivery
+from projects.waiting import WAITS
 from tests.conftest import client_for, smart_goal
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 

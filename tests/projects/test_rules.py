@@ -29,7 +29,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def people(manager, manager2, sponsor, sponsor2, pmo, member, viewer):
+    """Everyone a rule can tell apart, with two deputies: Lee Park (50,000) decides for Dana
+    Whitfield (250,000) this week, and Dana for the CEO (unlimited)."""
+    from django.utils import timezone
+
+    from projects.services.delegations import delegation_create
+
     unlimited = SponsorFactory(user=UserFactory(username="ceo"), approval_limit=None).user
+    today = timezone.localdate()
+    for delegating, deputy in ((sponsor, sponsor2), (unlimited, sponsor)):
+        delegation_create(
+            sponsor=delegating.sponsor_profile,
+            deputy=deputy,
+            starts_on=today,
+            ends_on=today,
+            by=delegating,
+        )
     return [manager, manager2, sponsor, sponsor2, pmo, member, viewer, unlimited]
 
 

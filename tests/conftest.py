@@ -286,23 +286,30 @@ def delivering(planning, manager, sponsor) -> Project:
     return Project.objects.get(pk=planning.pk)
 
 
+def all_delivered(project: Project, manager, sponsor) -> None:
+    """Every deliverable delivered and accepted, and a status report of today's."""
+    from projects.services import delivery
+
+    for deliverable in project.deliverables.all():
+        delivery.deliverable_deliver(deliverable=deliverable, by=manager)
+        delivery.deliverable_accept(deliverable=deliverable, by=sponsor)
+    report_status(project, manager, budget="amber")
+
+
+def report_status(project: Project, manager, **changes):
+    """A status report as a manager writes it: today's, green, "On track"."""
+    from projects.services import delivery
+
+    report = {"date": timezone.localdate(), "schedule": "green", "budget": "green"}
+    report |= {"scope": "green", "summary": "On track"} | changes
+    return delivery.status_report_add(project=project, by=manager, **report)
+
+
 @pytest.fixture
 def closing(delivering, manager, sponsor) -> Project:
     """Every deliverable accepted, one status report: advanced to Closing."""
     from projects import services
-    from projects.services import delivery
 
-    for deliverable in delivering.deliverables.all():
-        delivery.deliverable_deliver(deliverable=deliverable, by=manager)
-        delivery.deliverable_accept(deliverable=deliverable, by=sponsor)
-    delivery.status_report_add(
-        project=delivering,
-        by=manager,
-        date=timezone.localdate(),
-        schedule="green",
-        budget="amber",
-        scope="green",
-        summary="On track",
-    )
+    all_delivered(delivering, manager, sponsor)
     services.project_transition(project=delivering, name="advance_to_closing", by=sponsor)
     return Project.objects.get(pk=delivering.pk)

@@ -17,7 +17,7 @@ from projects.models import Goal, Project, Proposal, ProposalState
 from projects.selectors.inbox import needs_action, needs_action_count, waiting_on
 from projects.services import definition, delivery
 from projects.waiting import WAITS
-from tests.conftest import client_for, smart_goal
+from tests.conftest import all_delivered, client_for, report_status, smart_goal
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 
 
@@ -111,18 +111,7 @@ def test_a_returned_plan_shows_its_reason_on_the_plan_tab(planning, manager, spo
 
 
 def test_the_actions_card_says_who_holds_the_ball(delivering, manager, sponsor, member):
-    for deliverable in delivering.deliverables.all():
-        delivery.deliverable_deliver(deliverable=deliverable, by=manager)
-        delivery.deliverable_accept(deliverable=deliverable, by=sponsor)
-    delivery.status_report_add(
-        project=delivering,
-        by=manager,
-        date=timezone.localdate(),
-        schedule="green",
-        budget="green",
-        scope="green",
-        summary="Done",
-    )
+    all_delivered(delivering, manager, sponsor)
 
     waiting = "Waiting for Dana Whitfield, CIO, to advance to Closing"
     assert waiting in page(manager, "detail", delivering.pk)
@@ -166,15 +155,7 @@ def test_a_status_report_is_due_every_fortnight_while_delivering(delivering, man
     assert "status_report" not in kinds(manager)  # delivery began today
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         assert "status_report" in kinds(manager)
-        delivery.status_report_add(
-            project=delivering,
-            by=manager,
-            date=timezone.localdate(),
-            schedule="green",
-            budget="green",
-            scope="green",
-            summary="Build on track",
-        )
+        report_status(delivering, manager, summary="Build on track")
         assert "status_report" not in kinds(manager)
 
 

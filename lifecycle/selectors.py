@@ -59,6 +59,12 @@ def next_gate(project: Any) -> Action | None:
     return None
 
 
+def next_gate_met(project: Any) -> bool:
+    """Every criterion of the project's next gate holds (False when no gate is ahead)."""
+    gate = next_gate(project)
+    return gate is not None and gate.ready
+
+
 def gate_reads(projects: list[Any]) -> set[str]:
     """What the next gates of these projects read: the relations a list should prefetch."""
     return {

@@ -35,7 +35,7 @@ from lifecycle.errors import (
 )
 from lifecycle.machine import StageMachine
 from lifecycle.models import AuditEntry
-from lifecycle.selectors import next_gate, other_conditions_hold
+from lifecycle.selectors import next_gate_met, other_conditions_hold
 
 COMMENT_MAX_LENGTH = 4000
 
@@ -199,8 +199,7 @@ def gate_status_refresh(subject: models.Model) -> None:
         return
     manager = type(subject)._default_manager
     fresh = manager.get(pk=subject.pk)
-    gate = next_gate(fresh)
-    ready = gate is not None and gate.ready
+    ready = next_gate_met(fresh)
     if ready == (fresh.gate_ready_since is not None):
         subject.gate_ready_since = fresh.gate_ready_since
         return

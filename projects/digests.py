@@ -21,11 +21,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from lifecycle.rules import allows
 from projects.models import Digest
-from projects.rules import is_pmo
 from projects.selectors.inbox import overdue_everywhere, reminders_for
 
 log = logging.getLogger(__name__)
+# A digest lists the oldest items; a longer list is read in Needs my action, not in a mail.
+DIGEST_LIMIT = 25
 
 
 def people_due(today: date) -> QuerySet:
@@ -44,8 +46,8 @@ def people_due(today: date) -> QuerySet:
 
 def digest_message(user: AbstractBaseUser) -> tuple[EmailMessage | None, int]:
     """The mail for `user` now, and how many items it lists (None, 0: nothing to say)."""
-    items = reminders_for(user)
-    overdue, overdue_total = overdue_everywhere() if is_pmo.test(user) else ([], 0)
+    items = reminders_for(user, DIGEST_LIMIT)
+    overdue, overdue_total = overdue_everywhere() if allows(user, "may_see_overdue") else ([], 0)
     count = len(items) + overdue_total
     if not count:
         return None, 0
@@ -53,6 +55,7 @@ def digest_message(user: AbstractBaseUser) -> tuple[EmailMessage | None, int]:
         "projects/email/digest.txt",
         {
             "items": items,
+            "limit": DIGEST_LIMIT,
             "overdue": overdue,
             "overdue_total": overdue_total,
             "remind_after": settings.REMIND_AFTER_DAYS,

@@ -636,6 +636,9 @@ RULEBOOK: dict[str, Rule] = {
     ),
     # Delegation (asked of the sponsor's profile; revoking, of the delegation): the sponsor
     # names their own deputy, the PMO names one for any sponsor.
+    "may_name_deputies": Rule(
+        who=is_sponsor | is_pmo, refusal="Sponsors and the PMO name deputies."
+    ),
     "may_delegate": Rule(
         who=is_the_sponsor | is_pmo,
         refusal="A sponsor names their own deputy; the PMO may name one for any sponsor.",

@@ -65,6 +65,7 @@ class Wait:
     page: Callable[[Any], str]  # where to act on it
     sides: tuple[str, ...]  # who can ever have it: DECIDER, MANAGER, SPONSOR
     decision: bool = False  # a decision (Awaiting my decision) rather than work to do
+    on_the_card: bool = False  # its action is a button of the project's Actions card
     named: Fact | None = None  # to whom, among those the rule allows, it is assigned
     reason: Callable[[Any], tuple[str, Any]] | None = None  # why it was sent back, by whom
     note: Callable[[Any], str] = lambda record: ""  # what else the person should know
@@ -292,6 +293,7 @@ WAITS: tuple[Wait, ...] = (
     # The sponsor's work.
     Wait(
         key="funding_to_record",
+        on_the_card=True,
         model=Project,
         rule="may_record_funding",
         waiting=_funding_to_record,
@@ -307,6 +309,7 @@ WAITS: tuple[Wait, ...] = (
     ),
     Wait(
         key="on_hold",
+        on_the_card=True,
         model=Project,
         rule="may_resume_project",
         waiting=lambda today: Q(stage=Stage.ON_HOLD),
@@ -323,6 +326,7 @@ WAITS: tuple[Wait, ...] = (
     # Gates ready to advance: for whoever the stage's rule names among manager and sponsor.
     Wait(
         key="advance",
+        on_the_card=True,
         model=Project,
         rule="may_advance",
         waiting=lambda today: Q(gate_ready_since__isnull=False),

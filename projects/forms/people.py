@@ -11,7 +11,7 @@ from django.utils import timezone
 from projects.formats import person
 from projects.forms.common import DATE_INPUT, LineField, RecordForm
 from projects.forms.proposals import SponsorChoiceField, active_sponsors
-from projects.models import Profile
+from projects.models import Profile, Sponsor
 
 
 class ProfileForm(RecordForm):
@@ -46,7 +46,9 @@ class DelegationForm(forms.Form):
     ends_on = forms.DateField(label="Until", widget=DATE_INPUT, help_text="The last day included.")
     note = LineField(max_length=200, required=False, help_text="e.g. “Annual leave”.")
 
-    def __init__(self, *args: Any, sponsor_fixed: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sponsors: list[Sponsor], **kwargs: Any) -> None:
+        """`sponsors`: those this person may name a deputy for (the rule `may_delegate`); a
+        sponsor naming their own sees theirs fixed."""
         super().__init__(*args, **kwargs)
         deputies = (
             get_user_model()
@@ -54,11 +56,11 @@ class DelegationForm(forms.Form):
             .select_related("sponsor_profile")
             .order_by("last_name", "first_name")
         )
-        if sponsor_fixed is not None:
-            self.fields["sponsor"].queryset = active_sponsors().filter(pk=sponsor_fixed.pk)
-            self.fields["sponsor"].initial = sponsor_fixed.pk
+        self.fields["sponsor"].queryset = active_sponsors().filter(pk__in=[s.pk for s in sponsors])
+        if len(sponsors) == 1:
+            self.fields["sponsor"].initial = sponsors[0].pk
             self.fields["sponsor"].disabled = True
-            deputies = deputies.exclude(pk=sponsor_fixed.pk)
+            deputies = deputies.exclude(pk=sponsors[0].pk)
         self.fields["deputy"].queryset = deputies
         self.fields["starts_on"].initial = timezone.localdate()
         self.helper = FormHelper()

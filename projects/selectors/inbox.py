@@ -18,7 +18,7 @@ from lifecycle.rules import allows, rule
 from projects.formats import person
 from projects.models import Charter, Funding, Goal, Plan, Project, ProjectDeliverable, Proposal
 from projects.rules import delegators, is_pmo, is_sponsor, project_of, read_delegators
-from projects.waiting import DECIDER, LAST_REPORT, MANAGER, SPONSOR, WAITS, Wait
+from projects.waiting import DECIDER, MANAGER, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
 
@@ -104,6 +104,7 @@ class Inbox:
     total: int
     decisions_total: int = 0
     limit: int | None = None
+    decides: bool = False  # decisions can wait for this person (a sponsor, the PMO)
 
     @property
     def decisions(self) -> list[Item]:
@@ -146,7 +147,8 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     today = timezone.localdate()
     found: list[tuple[Wait, int]] = []
     total = decisions_total = 0
-    for wait in kinds_for(user):
+    kinds = kinds_for(user)
+    for wait in kinds:
         ids, count = _first(wait.waiting_for(user, today), limit)
         found += [(wait, pk) for pk in ids]
         total += count
@@ -155,7 +157,8 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     items = [
         Item(wait, record, _for_whom(record, user, deputised)) for wait, record in _read(found)
     ]
-    return Inbox(_oldest_first(items), total, decisions_total, limit)
+    decides = any(wait.decision for wait in kinds)
+    return Inbox(_oldest_first(items), total, decisions_total, limit, decides)
 
 
 def needs_action_count(user: AbstractBaseUser) -> int:
@@ -186,8 +189,8 @@ def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tu
         reads = sorted({path for wait, _ in pairs for path in wait.reads})
         at = pairs[0][0].at
         queryset = model.objects.select_related(*reads, *(f"{at}{path}" for path in also))
-        if model is Project:
-            queryset = queryset.annotate(last_report=LAST_REPORT)
+        for annotate in {wait.annotate for wait, _ in pairs}:
+            queryset = annotate(queryset)
         for record in queryset.filter(pk__in={pk for _, pk in pairs}):
             records[model, record.pk] = record
     return [(wait, records[wait.model, pk]) for wait, pk in found]
@@ -200,9 +203,10 @@ def _for_whom(record: Any, user: AbstractBaseUser, deputised: dict[int, Any]) ->
     return ""
 
 
-def reminders_for(user: AbstractBaseUser) -> list[Item]:
-    """What has waited for `user` longer than REMIND_AFTER_DAYS: their daily digest."""
-    return [item for item in needs_action(user).items if item.reminded]
+def reminders_for(user: AbstractBaseUser, limit: int) -> list[Item]:
+    """What has waited for `user` longer than REMIND_AFTER_DAYS, the oldest `limit`: their
+    daily digest (Needs my action has the rest)."""
+    return [item for item in needs_action(user, limit).items if item.reminded][:limit]
 
 
 # -- Overdue across the portfolio (the PMO) ---------------------------------------------------

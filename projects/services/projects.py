@@ -12,7 +12,7 @@ from django.utils import timezone
 from lifecycle.errors import CommentInvalid, TransitionForbidden
 from lifecycle.models import AuditEntry
 from lifecycle.rules import acting_for, require
-from lifecycle.selectors import next_gate
+from lifecycle.selectors import next_gate_met
 from lifecycle.services import gate_status_refresh, transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
@@ -196,8 +196,7 @@ def gate_statuses_refresh(batch: int = 500) -> int:
             projects = with_gates(list(locked.filter(pk__in=chunk).order_by("pk")))
             stale = []
             for project in projects:
-                gate = next_gate(project)
-                ready = gate is not None and gate.ready
+                ready = next_gate_met(project)
                 if ready != (project.gate_ready_since is not None):
                     project.gate_ready_since = now if ready else None
                     stale.append(project)

@@ -15,9 +15,6 @@ from projects.forms.common import CommentForm
 from projects.models import Project
 from projects.selectors.inbox import waiting_on
 
-# What waits on the project that the Actions card offers as a button of its own.
-ON_THE_CARD = {"advance", "on_hold", "funding_to_record"}
-
 
 def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:
     """What every tab of the project page shows above the tab: stage bar, gate, actions, and
@@ -29,7 +26,7 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
         "stage_bar": stage_bar(project),
         "gate": next_gate(project),
         "stage_actions": actions_for(project, request.user),
-        "my_steps": [s for s in steps if s.mine and s.item.wait.key not in ON_THE_CARD],
+        "my_steps": [s for s in steps if s.mine and not s.item.wait.on_the_card],
         "their_steps": [s for s in steps if not s.mine],
         "tabs": [
             ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),

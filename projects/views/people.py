@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 from lifecycle.rules import allows
 from projects.formats import person
 from projects.forms.people import DelegationForm, ProfileForm
+from projects.forms.proposals import active_sponsors
 from projects.models import Profile
-from projects.rules import is_pmo
 from projects.selectors.inbox import needs_action, needs_action_count
 from projects.selectors.people import delegation_get, delegations_visible_to
 from projects.services import delegations as deputies
@@ -54,12 +54,11 @@ def delegation_list(request: HttpRequest) -> HttpResponse:
     """Deputies: a sponsor names theirs for a date range, the PMO anyone's; listed for the
     sponsor, the deputy and the PMO, revocable until they end."""
     user = request.user
-    own = getattr(user, "sponsor_profile", None)
-    may_name = is_pmo.test(user) or (own is not None and allows(user, "may_delegate", own))
     form = None
-    if may_name:
-        fixed = None if is_pmo.test(user) else own
-        form = DelegationForm(request.POST or None, sponsor_fixed=fixed)
+    if allows(user, "may_name_deputies"):
+        # The sponsors this person may name a deputy for: themselves, or (the PMO) anyone.
+        sponsors = [s for s in active_sponsors() if allows(user, "may_delegate", s)]
+        form = DelegationForm(request.POST or None, sponsors=sponsors)
         if request.method == "POST" and form.is_valid():
             try:
                 delegation = deputies.delegation_create(by=user, **form.cleaned_data)

@@ -48,10 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Role-aware: what waits for this person first (decisions, then work), then each
     section that applies to someone who is several things."""
     user = request.user
-    context: dict[str, Any] = {
-        "inbox": needs_action(user, HOME_LIST_LIMIT),
-        "decides": is_sponsor.test(user) or is_pmo.test(user),
-    }
+    inbox = needs_action(user, HOME_LIST_LIMIT)
+    context: dict[str, Any] = {"inbox": inbox}
     if is_sponsor.test(user):
         sponsored = shortlist(projects_sponsored_by(user), HOME_LIST_LIMIT)
         context["sponsored"] = [
@@ -65,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_pmo.test(user):
         context["by_stage"] = portfolio_by_stage(user)
         context["blocked"] = gates_blocked_longest(user)
-    if not (context["decides"] or "managed" in context):
+    if not (inbox.decides or "managed" in context):
         context["followed"] = projects_visible_to(user).select_related("sponsor__user", "manager")[
             :HOME_LIST_LIMIT
         ]

@@ -163,3 +163,14 @@ def test_a_digest_that_cannot_be_sent_does_not_stop_the_others(waiting, sponsor,
     assert digests.send_due() == 2  # Lee Park's and the PMO's
     assert sponsor2.email in {message.to[0] for message in mail.outbox}
     assert "Error" in Digest.objects.get(user=sponsor).error
+
+
+def test_a_long_list_is_cut_to_the_oldest_in_the_mail(manager, sponsor):
+    for n in range(digests.DIGEST_LIMIT + 5):
+        waiting_since(5 + n, manager, sponsor, f"Request {n:02d}")
+
+    digests.send_due()
+    [mail_to_dana] = [m for m in mail.outbox if m.to == [sponsor.email]]
+    assert mail_to_dana.body.count("Business case to decide") == digests.DIGEST_LIMIT
+    assert f"the {digests.DIGEST_LIMIT} oldest; Needs my action has them all" in mail_to_dana.body
+    assert "Request 29" in mail_to_dana.body and "Request 00" not in mail_to_dana.body

@@ -25,6 +25,8 @@ from projects.models.delivery import (
     Rag,
     StatusReport,
 )
+from projects.models.discussion import Comment, Mention
+from projects.models.evidence import Attachment
 from projects.models.notifications import Digest, NotificationFailure
 from projects.models.pdfs import PdfJob
 from projects.models.people import Delegation, Profile
@@ -41,6 +43,7 @@ from projects.models.projects import (
 from projects.models.proposals import Proposal, ProposalState, Risk
 
 __all__ = [
+    "Attachment",
     "BudgetLine",
     "Category",
     "Charter",
@@ -50,6 +53,7 @@ __all__ = [
     "CharterState",
     "ClosureGoal",
     "ClosureReport",
+    "Comment",
     "Delegation",
     "Deliverable",
     "DeliverableState",
@@ -60,6 +64,7 @@ __all__ = [
     "Goal",
     "Measurement",
     "Membership",
+    "Mention",
     "Milestone",
     "NotificationFailure",
     "PdfJob",

@@ -23,6 +23,14 @@ class Profile(models.Model):
         default=True,
         help_text="Once a day, what has waited for you longer than a few days.",
     )
+    mention_emails = models.BooleanField(
+        "E-mail me when someone mentions me",
+        default=True,
+        help_text="Mentions wait in Needs my action either way.",
+    )
+    title = models.CharField(
+        max_length=120, blank=True, help_text="Your job title, shown beside your name."
+    )
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

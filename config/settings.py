@@ -188,8 +188,30 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never served: files go out through permission-checked views
+# Files (PDFs, evidence) go through Django's storage API: MEDIA_ROOT by default (a shared
+# volume in compose), S3-compatible object storage when a bucket is configured.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+_DEFAULT_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
+# Evidence: the largest file kept, in MB (checked before anything is stored).
+ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "20"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if env_bool("STATIC_MANIFEST", not DEBUG)
@@ -288,6 +310,7 @@ DIGEST_CHECK_SECONDS = float(os.environ.get("DIGEST_CHECK_SECONDS", "900"))
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-pdfs": {"task": "projects.tasks.requeue_stuck_pdfs", "schedule": 60.0},
     "send-digests": {"task": "projects.tasks.send_digests", "schedule": DIGEST_CHECK_SECONDS},
+    "report-orphan-files": {"task": "projects.tasks.report_orphan_files", "schedule": 86400.0},
 }
 # PDF rendering: acks_late tasks, one message at a time per process, a fresh process once one
 # has grown past the memory ceiling (WeasyPrint keeps caches), and time limits per render.

@@ -109,9 +109,11 @@ class Condition:
         return self.where(at)
 
 
-def condition(*, where: Callable[[str], Q] | None = None) -> Callable[..., Condition]:
+def condition(
+    *, where: Callable[[str], Q] | None = None, everyone: bool = False
+) -> Callable[..., Condition]:
     def wrap(fn: Callable[[Any], str]) -> Condition:
-        return Condition(fn.__name__, fn, where)
+        return Condition(fn.__name__, fn, where, everyone)
 
     return wrap
 

@@ -9,12 +9,13 @@ so the JSON — and its hash — never depends on how a page formats them.
 
 from datetime import date
 from decimal import Decimal
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 
 from projects.formats import person
-from projects.models import Charter, CharterItem, Funding
+from projects.models import Attachment, Charter, CharterItem, Funding
 from projects.models.charters import Level
 
 
@@ -71,6 +72,12 @@ class Budget(TypedDict):
     notes: str
 
 
+class AttachmentRow(TypedDict):
+    name: str
+    size: int
+    sha256: str
+
+
 class RiskRow(TypedDict):
     description: str
     likelihood: int
@@ -98,6 +105,9 @@ class CharterDocument(TypedDict):
     tasks: list[TaskRow]
     budget: Budget
     risks: list[RiskRow]
+    # The files attached to the charter: signed with it, so their hashes are in its hash.
+    # Absent when there are none, so a charter without files hashes as it always did.
+    attachments: NotRequired[list[AttachmentRow]]
 
 
 ITEM_SECTIONS = {kind.value: kind.label for kind in CharterItem.Kind}
@@ -139,7 +149,7 @@ def snapshot(charter: Charter) -> CharterDocument:
     def texts(kind: str) -> list[str]:
         return [item.text for item in items if item.kind == kind]
 
-    return {
+    document: CharterDocument = {
         "project": {
             "reference": project.reference,
             "title": project.title,
@@ -203,6 +213,15 @@ def snapshot(charter: Charter) -> CharterDocument:
             for r in charter.risks.all()
         ],
     }
+    return with_attachments(document, charter)
+
+
+def with_attachments(document: CharterDocument, charter: Charter) -> CharterDocument:
+    files = Attachment.objects.filter(
+        record_type=ContentType.objects.get_for_model(Charter), record_id=charter.pk
+    ).order_by("uploaded_at", "pk")
+    rows = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files]
+    return document | {"attachments": rows} if rows else document
 
 
 def milestones_outside_timeframe(document: CharterDocument) -> list[str]:

@@ -22,6 +22,7 @@ class Audience(StrEnum):
     MANAGER = "manager"  # the project's manager: the sponsor decided
     EVERYONE = "everyone"  # manager, sponsor and members: the stage changed
     DEPUTY = "deputy"  # the deputy named in a delegation
+    MENTIONED = "mentioned"  # the people a comment @mentions (newly, when it is edited)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ DELIVERABLE_DELIVERED = "deliverable.delivered"
 DELIVERABLE_ACCEPTED = "deliverable.accepted"
 DELIVERABLE_SENT_BACK = "deliverable.sent_back"
 CLOSURE_EDITED = "closure.edited"
+COMMENT_ADDED = "comment.added"
+COMMENT_EDITED = "comment.edited"
+COMMENT_REMOVED = "comment.removed"
+EVIDENCE_ATTACHED = "evidence.attached"
+EVIDENCE_REMOVED = "evidence.removed"
 DELEGATION_CREATED = "delegation.created"
 DELEGATION_REVOKED = "delegation.revoked"
 
@@ -118,6 +124,11 @@ EVENTS: dict[str, Event] = {
         Event(DELIVERABLE_ACCEPTED, Audience.MANAGER, _STATUS),
         Event(DELIVERABLE_SENT_BACK, Audience.MANAGER, _STATUS),
         Event(CLOSURE_EDITED, Audience.NOBODY, "projects:closure"),
+        Event(COMMENT_ADDED, Audience.MENTIONED),
+        Event(COMMENT_EDITED, Audience.MENTIONED),
+        Event(COMMENT_REMOVED, Audience.NOBODY),
+        Event(EVIDENCE_ATTACHED, Audience.NOBODY),
+        Event(EVIDENCE_REMOVED, Audience.NOBODY),
         Event(DELEGATION_CREATED, Audience.DEPUTY, "projects:delegations"),
         Event(DELEGATION_REVOKED, Audience.DEPUTY, "projects:delegations"),
     )

@@ -67,3 +67,16 @@ def one_of(names: list[str], mid_sentence: bool = True) -> str:
         if ", " in name and (mid_sentence or number < len(names) - 1):
             text += ","
     return text
+
+
+def size(num_bytes: int | None) -> str:
+    """A file's size: "812 bytes", "14.2 KB", "3.5 MB"."""
+    if num_bytes is None:
+        return ""
+    if num_bytes < 1024:
+        return f"{num_bytes:,} bytes"
+    for unit in ("KB", "MB", "GB"):
+        num_bytes /= 1024
+        if num_bytes < 1024 or unit == "GB":
+            return f"{num_bytes:,.1f} {unit}"
+    return ""

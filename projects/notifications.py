@@ -16,7 +16,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
+from lifecycle.rules import allows
 from projects import events
+from projects.discussion import KINDS
 from projects.events import EVENTS, Audience, Event
 from projects.formats import day, person, signed
 from projects.models import Delegation, NotificationFailure, Project, Sponsor
@@ -84,6 +86,8 @@ def messages_for(entry: AuditEntry) -> list[EmailMessage]:
         return []
     if event.audience == Audience.DEPUTY:
         return delegation_messages(entry)
+    if event.audience == Audience.MENTIONED:
+        return mention_messages(entry)
     project = Project.objects.select_related("manager", "sponsor__user", "proposal").get(
         pk=entry.subject_id
     )
@@ -135,6 +139,33 @@ def delegation_messages(entry: AuditEntry) -> list[EmailMessage]:
         },
     )
     return [EmailMessage(subject=f"[Tollgate] {subject}", body=body, to=[deputy.email])]
+
+
+def mention_messages(entry: AuditEntry) -> list[EmailMessage]:
+    """The people a comment @mentions hear of it, with its text and a link to the thread —
+    unless they turned mention e-mails off (the mention waits in Needs my action anyway)."""
+    project = Project.objects.select_related("manager", "sponsor__user").get(pk=entry.subject_id)
+    people = (
+        get_user_model()
+        .objects.filter(pk__in=entry.data.get("mentioned", []), is_active=True)
+        .exclude(profile__mention_emails=False)
+    )
+    kind = KINDS[entry.data["thread"]]
+    url = settings.SITE_URL + kind.link(project.pk, entry.data["record"])
+    url += f"#comment-{entry.data['comment']}"
+    subject = f"[Tollgate] {signed(entry)} mentioned you on {kind.noun} of {project.title}"
+    messages = []
+    for recipient in people:
+        if not recipient.email or not allows(recipient, "may_view_project", project):
+            continue
+        body = render_to_string(
+            "projects/email/mention.txt",
+            {"entry": entry, "actor": signed(entry), "project": project, "kind": kind, "url": url},
+        )
+        messages.append(
+            EmailMessage(subject=" ".join(subject.split()), body=body, to=[recipient.email])
+        )
+    return messages
 
 
 def record_failure(entry: AuditEntry, error: Exception) -> None:

@@ -36,7 +36,20 @@ from lifecycle.rules import (
     rule_of,
 )
 from lifecycle.stages import ACTIVE, Stage
-from projects.models import Delegation, Membership, Project, Proposal, ProposalState, Sponsor
+from projects.models import (
+    Attachment,
+    Charter,
+    ClosureReport,
+    Comment,
+    Delegation,
+    DeliverableState,
+    Membership,
+    Project,
+    ProjectDeliverable,
+    Proposal,
+    ProposalState,
+    Sponsor,
+)
 
 # Measurements are taken from Defining until the project closes; status is reported from
 # Planning until then.
@@ -417,6 +430,81 @@ def delegation_in_force(delegation: Delegation) -> str:
     return ""
 
 
+# -- Discussion and evidence (asked of a comment, or of an attachment) ----------------------------
+
+
+@condition(
+    where=lambda at: ~Q(**{f"{at}stage__in": (Stage.CLOSED, Stage.CANCELLED)}), everyone=True
+)
+def discussion_open(record: Any) -> str:
+    """People talk until the project is closed or cancelled (on hold too: that is when a
+    project needs talking about); then its threads are kept as they were."""
+    project = project_of(record)
+    if project.stage in (Stage.CLOSED, Stage.CANCELLED):
+        return project.read_only_reason
+    return ""
+
+
+@fact()
+def wrote_it(user: Any, comment: Comment) -> bool:
+    return comment.author_id == user.pk
+
+
+@condition()
+def comment_fresh(comment: Comment) -> str:
+    if comment.removed:
+        return "This comment was removed."
+    if timezone.now() > comment.editable_until:
+        return "A comment can be edited for 15 minutes after it is written; add another instead."
+    return ""
+
+
+@condition()
+def comment_present(comment: Comment) -> str:
+    return "This comment was removed already." if comment.removed else ""
+
+
+@condition()
+def deliverable_pending(deliverable: ProjectDeliverable) -> str:
+    if deliverable.state == DeliverableState.PENDING:
+        return ""
+    return (
+        f"The deliverable is {deliverable.get_state_display().lower()}: its evidence is kept "
+        "as it was."
+    )
+
+
+@fact()
+def uploaded_it(user: Any, attachment: Attachment) -> bool:
+    return attachment.uploaded_by_id == user.pk
+
+
+def evidence_rule(record: Any) -> str:
+    """The rule that says who may attach evidence to `record`, and when."""
+    match record:
+        case Proposal():
+            return "may_attach_to_business_case"
+        case Charter():
+            return "may_attach_to_charter"
+        case ProjectDeliverable():
+            return "may_attach_to_deliverable"
+        case ClosureReport():
+            return "may_attach_to_closure"
+        case Project():
+            return "may_attach_gate_evidence"
+    raise TypeError(f"No evidence is attached to a {type(record).__name__}.")
+
+
+@condition()
+def evidence_open(attachment: Attachment) -> str:
+    """A file is removed while its record is a draft, and never once signed with a charter."""
+    if attachment.frozen_at:
+        return "This file was signed with the charter: it is kept with that revision."
+    if attachment.gate and attachment.gate != next_stage(project_of(attachment)):
+        return "The project has passed the gate this file was evidence for: it is kept."
+    return RULEBOOK[evidence_rule(attachment.record)].reason_not_now(attachment.record)
+
+
 # -- Advancing: whoever may take the forward transition out of the current stage -------------------
 
 
@@ -430,6 +518,14 @@ def _advanceable(user: Any, at: str) -> Q:
         or_,
         (Q(**{f"{at}stage": t.source}) & rule_of(t.permission).q(user, at) for t in _advances()),
     )
+
+
+def next_stage(project: Project) -> str:
+    """The stage the project's next gate leads to ("" when none: closed, cancelled)."""
+    for transition in _advances():
+        if transition.source == project.stage:
+            return transition.target
+    return ""
 
 
 @fact(where=_advanceable)
@@ -453,15 +549,13 @@ ABOVE_THE_LIMIT = (
     "person who manages the project."
 )
 
+# Who sees a project, and so reads and joins every thread on its records.
+escalated_to_them = business_case_escalated & within_approval_limit
+sees_project = is_pmo | manager | sponsor | is_project_member | escalated_to_them
+
 RULEBOOK: dict[str, Rule] = {
     # Seeing a project (asked of a project). Deciders are recorded as members.
-    "may_view_project": Rule(
-        who=is_pmo
-        | manager
-        | sponsor
-        | is_project_member
-        | (business_case_escalated & within_approval_limit),
-    ),
+    "may_view_project": Rule(who=sees_project),
     # The business case (asked of the business case; creating asks of nothing).
     "may_create_business_case": Rule(
         who=writes_business_cases, refusal="You may not write business cases."
@@ -629,6 +723,56 @@ RULEBOOK: dict[str, Rule] = {
         who=manager,
         when=(in_stage(Stage.CLOSING),),
         refusal="The project's manager writes its closure report.",
+    ),
+    # Discussion (asked of the record discussed; editing and removing, of the comment): whoever
+    # sees the project talks; an author corrects a comment for 15 minutes; the author or the
+    # PMO removes one, leaving a marker.
+    "may_comment": Rule(
+        who=sees_project,
+        when=(discussion_open,),
+        refusal="Only the people of this project take part in its discussion.",
+    ),
+    "may_edit_comment": Rule(
+        who=wrote_it,
+        when=(discussion_open, comment_fresh),
+        refusal="Only its author edits a comment.",
+    ),
+    "may_remove_comment": Rule(
+        who=wrote_it | is_pmo,
+        when=(discussion_open, comment_present),
+        refusal="Its author or the PMO removes a comment.",
+    ),
+    # Evidence (asked of the record; removing, of the file): the manager attaches files while
+    # the record is a draft; whoever sees the project downloads them.
+    "may_attach_to_business_case": Rule(
+        who=manager,
+        when=(identifying, business_case_editable),
+        refusal="The project's manager attaches evidence to its business case.",
+    ),
+    "may_attach_to_charter": Rule(
+        who=manager,
+        when=(project_open, charter_editable),
+        refusal="The project's manager attaches evidence to its charter.",
+    ),
+    "may_attach_to_deliverable": Rule(
+        who=manager,
+        when=(in_stage(Stage.DELIVERING), deliverable_pending),
+        refusal="The project's manager attaches evidence to its deliverables.",
+    ),
+    "may_attach_to_closure": Rule(
+        who=manager,
+        when=(in_stage(Stage.CLOSING),),
+        refusal="The project's manager attaches evidence to its closure report.",
+    ),
+    "may_attach_gate_evidence": Rule(
+        who=manager,
+        when=(project_open,),
+        refusal="The project's manager attaches evidence for its next gate.",
+    ),
+    "may_remove_attachment": Rule(
+        who=(uploaded_it | manager) & sees_project,
+        when=(evidence_open,),
+        refusal="Whoever attached a file, or the project's manager, removes it.",
     ),
     # What waits longer than ESCALATE_AFTER_DAYS anywhere (asked of nothing).
     "may_see_overdue": Rule(

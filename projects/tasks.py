@@ -15,7 +15,7 @@ from django.core.mail import BadHeaderError, get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
-from projects import digests, notifications, rendering
+from projects import digests, evidence, notifications, rendering
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +91,21 @@ def send_digests(self: Task) -> int:
         return digests.send_due()
     except OSError as error:
         raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+
+
+@shared_task
+def report_orphan_files() -> int:
+    """Beat runs this once a day (or `manage.py find_orphan_files`): files in storage that no
+    attachment names, and attachments whose file is gone, are logged for the PMO — never
+    deleted by a guess."""
+    found = evidence.find_orphans()
+    if found.files or found.rows:
+        log.warning(
+            "Evidence out of step with storage: %d stored files named by no attachment %s; "
+            "%d attachments whose file is gone (ids %s).",
+            len(found.files),
+            found.files[:20],
+            len(found.rows),
+            found.rows[:20],
+        )
+    return len(found.files) + len(found.rows)

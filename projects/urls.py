@@ -84,6 +84,33 @@ urlpatterns = [
     path("projects/<int:pk>/sponsor/", views.sponsor_change, name="sponsor-change"),
     path("projects/<int:pk>/stage/<slug:name>/", views.stage_action, name="stage-action"),
     path("projects/<int:pk>/history/", views.project_history, name="history"),
+    path("projects/<int:pk>/discussion/<slug:kind>/<int:record>/", views.thread, name="thread"),
+    path(
+        "projects/<int:pk>/discussion/<slug:kind>/<int:record>/read/",
+        views.mentions_read,
+        name="mentions-read",
+    ),
+    path("projects/<int:pk>/comments/<int:comment>/edit/", views.comment_edit, name="comment-edit"),
+    path(
+        "projects/<int:pk>/comments/<int:comment>/remove/",
+        views.comment_remove,
+        name="comment-remove",
+    ),
+    path(
+        "projects/<int:pk>/evidence/<slug:kind>/<int:record>/",
+        views.attachment_add,
+        name="attachment-add",
+    ),
+    path(
+        "projects/<int:pk>/files/<int:attachment>/",
+        views.attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        "projects/<int:pk>/files/<int:attachment>/remove/",
+        views.attachment_remove,
+        name="attachment-remove",
+    ),
 ]
 if settings.BENCH_FLOOR:  # the benchmark's floor page (scripts/bench.py), nowhere else
     urlpatterns.append(path("floor/", views.floor, name="floor"))

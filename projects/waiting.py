@@ -22,8 +22,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from lifecycle.rules import Fact, rule
+from lifecycle.rules import Fact, fact, rule
 from lifecycle.stages import Stage
+from projects.discussion import kind_of_model
 from projects.formats import person
 from projects.models import (
     Charter,
@@ -32,6 +33,7 @@ from projects.models import (
     Funding,
     FundingState,
     Goal,
+    Mention,
     Plan,
     PlanState,
     Project,
@@ -40,11 +42,12 @@ from projects.models import (
     ProposalState,
     StatusReport,
 )
-from projects.rules import is_project_manager, is_project_sponsor, project_of
+from projects.rules import is_project_manager, is_project_sponsor, next_stage, project_of
 
 # Who can ever have a kind of item: asked in Python first, so a person who cannot costs no
 # query for it (a viewer's inbox is free; a manager's skips the sponsors' decisions).
 DECIDER, MANAGER, SPONSOR = "decider", "manager", "sponsor"
+ANYONE = "anyone"  # whoever sees a project can be mentioned in its discussions
 
 
 def _midnight(day: date | None) -> datetime | None:
@@ -66,6 +69,8 @@ class Wait:
     sides: tuple[str, ...]  # who can ever have it: DECIDER, MANAGER, SPONSOR
     decision: bool = False  # a decision (Awaiting my decision) rather than work to do
     on_the_card: bool = False  # its action is a button of the project's Actions card
+    # Only in its person's own inbox: not who holds a project's ball, not the PMO's overdue.
+    personal: bool = False
     named: Fact | None = None  # to whom, among those the rule allows, it is assigned
     reason: Callable[[Any], tuple[str, Any]] | None = None  # why it was sent back, by whom
     note: Callable[[Any], str] = lambda record: ""  # what else the person should know
@@ -146,11 +151,7 @@ def waiting_since(path: str) -> dict[str, Any]:
 
 
 def _next_stage(project: Project) -> str:
-    field = Project._meta.get_field("stage")
-    for transition in field.get_all_transitions(Project):
-        if transition.source == project.stage and transition.custom.get("kind") == "advance":
-            return Stage(transition.target).label
-    return ""
+    return Stage(next_stage(project)).label
 
 
 def _last_report(project: Project) -> date | None:
@@ -205,6 +206,22 @@ def _funding_to_record_test(project: Project, today: date) -> bool:
 
 def _escalated_by(proposal: Proposal) -> str:
     return f"Endorsed by {person(proposal.endorsed_by)}, above their approval limit."
+
+
+@fact(where=lambda user, at: Q(user_id=user.pk))
+def is_mentioned(user: Any, mention: Mention) -> bool:
+    """The person a mention names (asked of the mention itself, whatever `at` says)."""
+    return mention.user_id == user.pk
+
+
+def _mention_page(mention: Mention) -> str:
+    comment = mention.comment
+    kind = kind_of_model(comment.thread_type.model_class())
+    return kind.link(mention.project_id, comment.thread_id) + f"#comment-{comment.pk}"
+
+
+def _mention_noun(mention: Mention) -> str:
+    return kind_of_model(mention.comment.thread_type.model_class()).noun
 
 
 WAITS: tuple[Wait, ...] = (
@@ -289,6 +306,24 @@ WAITS: tuple[Wait, ...] = (
         page=_page("status"),
         sides=(DECIDER,),
         decision=True,
+    ),
+    # Whoever is @mentioned: until they write in that thread, or mark it read.
+    Wait(
+        key="mention",
+        model=Mention,
+        rule="may_view_project",
+        waiting=lambda today: Q(answered_at__isnull=True),
+        test=lambda m, today: m.answered_at is None,
+        what=lambda m: f"Mentioned by {person(m.comment.author)} on {_mention_noun(m)}",
+        doing=lambda m: f"answer in the discussion of {_mention_noun(m)}",
+        **waiting_since("created_at"),
+        page=_mention_page,
+        sides=(ANYONE,),
+        personal=True,
+        named=is_mentioned,
+        waits=lambda m: m.comment.author,
+        reason=lambda m: (m.comment.body, m.comment.author),
+        related=("comment__author", "comment__thread_type"),
     ),
     # The sponsor's work.
     Wait(

@@ -18,7 +18,7 @@ from lifecycle.rules import allows, rule
 from projects.formats import person
 from projects.models import Charter, Funding, Goal, Plan, Project, ProjectDeliverable, Proposal
 from projects.rules import delegators, is_pmo, is_sponsor, project_of, read_delegators
-from projects.waiting import DECIDER, MANAGER, SPONSOR, WAITS, Wait
+from projects.waiting import ANYONE, DECIDER, MANAGER, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ def kinds_for(user: AbstractBaseUser) -> list[Wait]:
     sponsor's decisions): asked in Python, so the others cost no query."""
     if not user.is_authenticated:
         return []
-    sides = set()
+    sides = {ANYONE}
     if is_pmo.test(user) or is_sponsor.test(user):
         sides |= {DECIDER, SPONSOR}
     if Project.objects.filter(manager_id=user.pk).exists():
@@ -228,6 +228,8 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     found: list[tuple[Wait, int]] = []
     total = 0
     for wait in WAITS:
+        if wait.personal:
+            continue
         ids, count = _first(wait.older_than(wait.waiting_anywhere(today), cutoff), limit)
         found += [(wait, pk) for pk in ids]
         total += count
@@ -300,6 +302,8 @@ def waiting_on(project: Project, user: AbstractBaseUser) -> list[Step]:
     records: dict[type[Model], list[Any]] = {}  # each kind of record read once, if at all
     steps = []
     for wait in WAITS:
+        if wait.personal:
+            continue
         if rule(wait.rule).reason_not_now(project, everyone=True):
             continue  # not in this stage: its records need not even be read
         if wait.model not in records:

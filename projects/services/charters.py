@@ -13,6 +13,7 @@ from projects import charter_document, events, fingerprint, tasks
 from projects.lists import CHARTER_LISTS, Row, by_key
 from projects.models import Charter, CharterRevision, CharterRisk, Project, Risk
 from projects.services.audit import audit
+from projects.services.evidence import charter_evidence_discard, charter_evidence_freeze
 
 
 def charter_open(project: Project) -> Charter:
@@ -129,6 +130,7 @@ def charter_discard_amendment(
             fingerprint=charter_version,  # edits saved since the page was opened: refused
         )
         locked = Charter.objects.get(pk=charter.pk)
+        charter_evidence_discard(locked)  # the files added to the amendment go with it
         baseline = locked.revisions.get(number=locked.revision)
         texts, lists = charter_document.sections_of(baseline.snapshot)
         for name, value in texts.items():
@@ -166,6 +168,7 @@ def charter_sign(
             sha256=digest,
             signed_by=by,
         )
+        charter_evidence_freeze(charter)
     return entry
 
 

@@ -10,6 +10,7 @@ from lifecycle.rules import allows
 from projects import formats
 from projects.charts import goal_chart_svg
 from projects.models import CharterItem
+from projects.selectors.discussion import evidence_of, thread_of
 
 register = template.Library()
 
@@ -20,6 +21,23 @@ register.filter("moment", formats.moment)
 register.filter("signed", formats.signed)
 register.filter("age", formats.age)
 register.filter("one_of", formats.one_of)
+register.filter("filesize", formats.size)
+
+
+@register.inclusion_tag("projects/discussion/_thread.html", takes_context=True)
+def discussion(context: template.Context, record: Any) -> dict[str, Any]:
+    """`{% discussion charter %}`: the record's thread, beside it, for the person reading."""
+    return {"thread": thread_of(record, context["user"]), "request": context["request"]}
+
+
+@register.inclusion_tag("projects/evidence/_files.html", takes_context=True)
+def evidence(context: template.Context, record: Any) -> dict[str, Any]:
+    """`{% evidence proposal %}`: the files attached to the record, and the picker."""
+    return {
+        "evidence": evidence_of(record, context["user"]),
+        "request": context["request"],
+        "max_mb": settings.ATTACHMENT_MAX_MB,
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -31,6 +31,15 @@ from projects.views.delivery import (
     status_detail,
     status_report_create,
 )
+from projects.views.discussion import (
+    attachment_add,
+    attachment_download,
+    attachment_remove,
+    comment_edit,
+    comment_remove,
+    mentions_read,
+    thread,
+)
 from projects.views.people import (
     delegation_list,
     delegation_revoke,
@@ -61,6 +70,9 @@ from projects.views.proposals import (
 )
 
 __all__ = [
+    "attachment_add",
+    "attachment_download",
+    "attachment_remove",
     "business_case_create",
     "business_case_edit",
     "charter_action",
@@ -71,6 +83,8 @@ __all__ = [
     "closure_detail",
     "closure_edit",
     "closure_pdf",
+    "comment_edit",
+    "comment_remove",
     "delegation_list",
     "delegation_revoke",
     "deliverable_action",
@@ -87,6 +101,7 @@ __all__ = [
     "inbox",
     "inbox_count",
     "measurement_create",
+    "mentions_read",
     "overdue_panel",
     "pdf_download",
     "pdf_status",
@@ -106,4 +121,5 @@ __all__ = [
     "stage_action",
     "status_detail",
     "status_report_create",
+    "thread",
 ]

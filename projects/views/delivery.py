@@ -16,6 +16,7 @@ from projects.forms.common import CommentForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm, StatusReportForm
 from projects.lists import PLAN_LISTS
 from projects.models import PdfJob, Project, ProjectDeliverable
+from projects.selectors.discussion import attachment_counts, thread_counts
 from projects.selectors.projects import project_get
 from projects.services import delivery, pdfs
 from projects.views.common import decide, now_is, project_context, record_of
@@ -104,9 +105,14 @@ def _status_page(
         (deliverable, actions_for(deliverable, request.user, field="state"))
         for deliverable in project.deliverables.select_related("accepted_by", "sent_back_by")
     ]
+    reports = list(project.status_reports.select_related("author"))
+    records = [deliverable for deliverable, _ in deliverables]
     context = project_context(request, project, tab="status") | {
-        "reports": project.status_reports.all(),
+        "reports": reports,
         "deliverables": deliverables,
+        "comments": thread_counts(records),
+        "files": attachment_counts(records),
+        "report_comments": thread_counts(reports),
         "form": form,
         "refused": refused or {},
     }

@@ -17,9 +17,16 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A form that removes something asks first (data-confirm holds the question).
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
 // A double click sends a decision once; the server answers 409 to any second one anyway.
 document.addEventListener("submit", (event) => {
   const form = event.target;
+  if (event.defaultPrevented) return;
   if (form.dataset.submitting) {
     event.preventDefault();
     return;
@@ -30,4 +37,83 @@ window.addEventListener("pageshow", () => {
   document.querySelectorAll("form[data-submitting]").forEach((form) => {
     delete form.dataset.submitting;
   });
+});
+
+// @mentions: typing "@" and a few letters in a comment box offers the project's people
+// (their list is in the <script type="application/json"> the box names); arrow keys choose,
+// Enter or Tab or a click puts "@username " in the text. The server decides who is mentioned.
+document.querySelectorAll("textarea[data-mentions]").forEach((box) => {
+  const people = JSON.parse(document.getElementById(box.dataset.mentions)?.textContent || "[]");
+  if (!people.length) return;
+  const list = document.createElement("ul");
+  list.className = "mention-list list-group shadow-sm";
+  list.id = `${box.id}-suggestions`;
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "People to mention");
+  list.hidden = true;
+  box.after(list);
+  box.setAttribute("aria-controls", list.id);
+  box.setAttribute("aria-autocomplete", "list");
+  let matches = [];
+  let active = 0;
+
+  const word = () => {
+    const before = box.value.slice(0, box.selectionStart);
+    const found = before.match(/(?:^|\s)@([\w.+-]*)$/);
+    return found ? found[1].toLowerCase() : null;
+  };
+  const close = () => {
+    list.hidden = true;
+    box.removeAttribute("aria-activedescendant");
+  };
+  const show = () => {
+    list.replaceChildren(
+      ...matches.map((person, index) => {
+        const item = document.createElement("li");
+        item.id = `${list.id}-${index}`;
+        item.className = `list-group-item list-group-item-action py-1${index === active ? " active" : ""}`;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", index === active ? "true" : "false");
+        item.textContent = `${person.name} (@${person.username})`;
+        item.addEventListener("mousedown", (event) => {
+          event.preventDefault();
+          choose(person);
+        });
+        return item;
+      }),
+    );
+    list.hidden = !matches.length;
+    if (matches.length) box.setAttribute("aria-activedescendant", `${list.id}-${active}`);
+  };
+  const choose = (person) => {
+    const at = box.selectionStart;
+    const before = box.value.slice(0, at).replace(/@[\w.+-]*$/, `@${person.username} `);
+    box.value = before + box.value.slice(at);
+    box.selectionStart = box.selectionEnd = before.length;
+    close();
+    box.focus();
+  };
+  box.addEventListener("input", () => {
+    const typed = word();
+    if (typed === null) return close();
+    matches = people
+      .filter((p) => p.username.toLowerCase().startsWith(typed) || p.name.toLowerCase().split(" ").some((part) => part.startsWith(typed)))
+      .slice(0, 8);
+    active = 0;
+    show();
+  });
+  box.addEventListener("keydown", (event) => {
+    if (list.hidden) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      active = (active + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
+      show();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      choose(matches[active]);
+    } else if (event.key === "Escape") {
+      close();
+    }
+  });
+  box.addEventListener("blur", close);
 });

@@ -1,0 +1,177 @@
+"""Reading discussions and evidence: a record's thread and files as a page shows them, the
+people one may @mention on a project, and the records, comments and files a person may reach
+(404 for everyone else, whether they exist or not)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from lifecycle.rules import allows
+from projects.discussion import KINDS, Kind, kind_of
+from projects.models import Attachment, Comment, Delegation, Mention, Project
+from projects.rules import evidence_rule, next_stage
+from projects.selectors.projects import project_get
+
+
+def people_of(project: Project) -> list[AbstractBaseUser]:
+    """Whom a comment on `project` may @mention: the people who see it — its manager, sponsor
+    (and their deputy today), members, and the PMO — active ones, by name."""
+    today = timezone.localdate()
+    deputies = Delegation.objects.active(today).filter(sponsor_id=project.sponsor_id)
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=[project.manager_id, project.sponsor_id])
+            | Q(memberships__project=project)
+            | Q(pk__in=deputies.values("deputy_id"))
+            | Q(groups__permissions__codename="view_portfolio")
+            | Q(user_permissions__codename="view_portfolio")
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+@dataclass
+class Thread:
+    kind: Kind
+    record: Any
+    comments: list[Comment]
+    people: list[dict[str, str]]  # for the @mention suggestions
+    may_comment: bool
+    pending: int  # mentions of the reader here, not yet answered
+    url: str = ""
+
+    @property
+    def count(self) -> int:
+        return sum(1 for comment in self.comments if not comment.removed)
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.kind.slug}-{self.record.pk}"
+
+    @property
+    def people_id(self) -> str:
+        return f"people-{self.dom_id}"
+
+
+def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
+    """The thread of `record` as `user` reads it: newest last, with what they may do to each
+    comment (`comment.may_edit`, `comment.may_remove`)."""
+    kind = kind_of(record)
+    project = record.project
+    comments = list(
+        Comment.objects.filter(
+            thread_type=ContentType.objects.get_for_model(record), thread_id=record.pk
+        ).select_related("author", "removed_by")
+    )
+    for comment in comments:
+        comment.project = project
+        comment.may_edit = allows(user, "may_edit_comment", comment)
+        comment.may_remove = allows(user, "may_remove_comment", comment)
+    may_comment = allows(user, "may_comment", record)
+    people = (
+        [
+            {"username": p.get_username(), "name": p.get_full_name() or p.get_username()}
+            for p in people_of(project)
+        ]
+        if may_comment
+        else []
+    )
+    pending = Mention.objects.filter(
+        user=user, answered_at__isnull=True, comment__in=[c.pk for c in comments]
+    ).count()
+    return Thread(kind, record, comments, people, may_comment, pending, kind.url(record))
+
+
+@dataclass
+class Evidence:
+    kind: Kind
+    record: Any
+    files: list[Attachment]
+    may_attach: bool
+    gate: str = ""
+    past: list[Attachment] = field(default_factory=list)  # a gate's: for gates passed
+
+    @property
+    def project_id(self) -> int:
+        return self.record.pk if self.kind.slug == "gate" else self.record.project_id
+
+
+def evidence_of(record: Any, user: AbstractBaseUser) -> Evidence:
+    """The files attached to `record`, and whether `user` may add or remove them now."""
+    kind = kind_of(record)
+    project = record if kind.slug == "gate" else record.project
+    files = list(
+        Attachment.objects.filter(
+            record_type=ContentType.objects.get_for_model(record), record_id=record.pk
+        ).select_related("uploaded_by")
+    )
+    for attachment in files:
+        attachment.project = project
+        attachment.record = record
+        attachment.may_remove = allows(user, "may_remove_attachment", attachment)
+    may_attach = allows(user, evidence_rule(record), record)
+    if kind.slug != "gate":
+        return Evidence(kind, record, files, may_attach)
+    gate = next_stage(project)
+    current = [a for a in files if a.gate == gate]
+    return Evidence(kind, record, current, may_attach, gate, [a for a in files if a.gate != gate])
+
+
+def thread_counts(records: list[Any]) -> dict[int, int]:
+    """How many comments each of `records` (one kind) has: one query for a whole list."""
+    if not records:
+        return {}
+    comments = Comment.objects.filter(
+        thread_type=ContentType.objects.get_for_model(records[0]),
+        thread_id__in=[record.pk for record in records],
+        removed_at__isnull=True,
+    )
+    return dict(comments.values_list("thread_id").annotate(count=Count("pk")))
+
+
+def attachment_counts(records: list[Any]) -> dict[int, int]:
+    """How many files each of `records` (one kind) has: one query for a whole list."""
+    if not records:
+        return {}
+    files = Attachment.objects.filter(
+        record_type=ContentType.objects.get_for_model(records[0]),
+        record_id__in=[record.pk for record in records],
+    )
+    return dict(files.values_list("record_id").annotate(count=Count("pk")))
+
+
+def record_get(*, user: AbstractBaseUser, pk: int, kind: str, record: int) -> Any:
+    """A record of a project `user` may see, by its kind's slug and id; 404 otherwise."""
+    project = project_get(user=user, pk=pk)
+    try:
+        found = KINDS[kind]
+    except KeyError:
+        raise Http404("No such kind of record.") from None
+    item = get_object_or_404(found.records(project), pk=record)
+    if found.slug != "gate":
+        item.project = project
+    return item
+
+
+def comment_get(*, user: AbstractBaseUser, pk: int, comment: int) -> Comment:
+    project = project_get(user=user, pk=pk)
+    found = get_object_or_404(Comment.objects.select_related("author"), project=project, pk=comment)
+    found.project = project
+    return found
+
+
+def attachment_get(*, user: AbstractBaseUser, pk: int, attachment: int) -> Attachment:
+    project = project_get(user=user, pk=pk)
+    found = get_object_or_404(Attachment, project=project, pk=attachment)
+    found.project = project
+    return found

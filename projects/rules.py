@@ -771,7 +771,7 @@ RULEBOOK: dict[str, Rule] = {
     ),
     "may_remove_attachment": Rule(
         who=(uploaded_it | manager) & sees_project,
-        when=(evidence_open,),
+        when=(project_open, evidence_open),
         refusal="Whoever attached a file, or the project's manager, removes it.",
     ),
     # What waits longer than ESCALATE_AFTER_DAYS anywhere (asked of nothing).

@@ -10,12 +10,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lifecycle.models import AuditEntry
 from projects import models, rendering
-from projects.services import pdfs
+from projects.services import discussion, evidence, pdfs
 from tests.conftest import client_for
 from tests.factories import ProjectFactory
 
@@ -43,6 +44,12 @@ POST_ROUTES = {
     "deliverable-action",
     "closure-edit",
     "closure-pdf",
+    "thread",
+    "mentions-read",
+    "comment-edit",
+    "comment-remove",
+    "attachment-add",
+    "attachment-remove",
 }
 # Form pages: open to whom the rule allows now; others hear why (403 not theirs, 409 not now).
 RESTRICTED_PAGES = {
@@ -55,8 +62,10 @@ RESTRICTED_PAGES = {
     "scope-edit",
     "plan-edit",
     "closure-edit",
+    "comment-edit",
 }
-POST_ONLY = POST_ROUTES - RESTRICTED_PAGES
+# A record's thread: a page for everyone on the project, and the form that adds a comment.
+POST_ONLY = POST_ROUTES - RESTRICTED_PAGES - {"thread"}
 ROLES = ["anonymous", "outsider", "member", "manager", "manager (other)", "sponsor"]
 ROLES += ["sponsor (other)", "pmo"]
 INSIDERS = {"member", "manager", "sponsor", "pmo"}
@@ -81,6 +90,9 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
     def goal() -> dict[str, int]:
         return {"goal_pk": project.goals.first().pk}
 
+    def deliverable_thread() -> dict[str, Any]:
+        return {"kind": "deliverable", "record": project.deliverables.first().pk}
+
     extra = {
         "proposal-action": lambda: {"action": "approve"},
         "stage-action": lambda: {"name": "hold"},
@@ -99,15 +111,26 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
         "pdf-status": lambda: {"job": project.pdf_jobs.first().pk},
         "funding-action": lambda: {"funding": project.fundings.first().pk, "action": "approve"},
         "pdf-download": lambda: {"job": project.pdf_jobs.first().pk},
+        "thread": deliverable_thread,
+        "mentions-read": deliverable_thread,
+        "attachment-add": deliverable_thread,
+        "comment-edit": lambda: {"comment": project.comments.first().pk},
+        "comment-remove": lambda: {"comment": project.comments.first().pk},
+        "attachment-download": lambda: {"attachment": project.attachments.first().pk},
+        "attachment-remove": lambda: {"attachment": project.attachments.first().pk},
     }
     return {"pk": project.pk} | extra.get(name, dict)()
 
 
 @pytest.fixture
-def world(delivering, manager, manager2, sponsor2):
-    """The project under test, in Delivering with every record, and a PDF; and another
-    project, of other people, for the outsiders' own roles."""
+def world(delivering, manager, manager2, sponsor2, member):
+    """The project under test, in Delivering with every record, a PDF, a comment and a file;
+    and another project, of other people, for the outsiders' own roles."""
     rendering.render_job(pdfs.charter_pdf_request(project=delivering, by=manager).pk)
+    deliverable = delivering.deliverables.first()
+    discussion.comment_add(record=deliverable, by=member, body="Matrix thread")
+    quote = SimpleUploadedFile("quote.pdf", b"%PDF-1.4\n%%EOF\n")
+    evidence.attachment_add(record=deliverable, by=manager, upload=quote)
     other = ProjectFactory(
         title="Somebody else's migration", manager=manager2, sponsor=sponsor2.sponsor_profile
     )
@@ -163,7 +186,7 @@ def test_the_permission_matrix(
     routes = project_routes()
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}
-    pages |= {"plan", "status", "closure", "pdf-status", "pdf-download"}
+    pages |= {"plan", "status", "closure", "pdf-status", "pdf-download", "attachment-download"}
     assert names - POST_ROUTES - pages == set(), "a new project route: give it an expectation"
 
     mismatches, cells, unauthorized = [], Counter(), 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django import forms as django_forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -17,10 +18,15 @@ from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import forms, lists
 from projects.models import Charter, Plan, Project, ProjectDeliverable, Proposal
+from projects.services import discussion, evidence
 from tests.security.test_permission_matrix import POST_ROUTES, project_routes, route_kwargs
 
 
-def test_every_post_route_refuses_a_request_without_a_csrf_token(delivering, manager):
+def test_every_post_route_refuses_a_request_without_a_csrf_token(delivering, manager, member):
+    deliverable = delivering.deliverables.first()
+    discussion.comment_add(record=deliverable, by=member, body="A comment to edit")
+    quote = SimpleUploadedFile("quote.pdf", b"%PDF-1.4\n%%EOF\n")
+    evidence.attachment_add(record=deliverable, by=manager, upload=quote)
     client = Client(enforce_csrf_checks=True)
     client.force_login(manager)
     before = AuditEntry.objects.count()

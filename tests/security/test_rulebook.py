@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.forms import BaseFormSet
@@ -46,7 +47,7 @@ from projects.models import (
     ProposalState,
     Sponsor,
 )
-from projects.services import definition, delivery
+from projects.services import definition, delivery, discussion, evidence
 from tests.conftest import charter_lists, charter_texts, client_for, plan_lists, smart_goal
 from tests.factories import FundingFactory, ProjectFactory
 
@@ -134,6 +135,18 @@ def closure(project: Project) -> Any:
 
 def itself(project: Project) -> Project:
     return project
+
+
+def first_comment(project: Project) -> Any:
+    return project.comments.first()
+
+
+def first_attachment(project: Project) -> Any:
+    return project.attachments.first()
+
+
+def a_pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("quote.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
 
 
 def set_state(model: type, **values: Any) -> Callable[[Any], None]:
@@ -388,10 +401,64 @@ ACTIONS = [
     Action(
         "edit closure report", "closure-edit", closure, rule="may_edit_closure", data=closure_form
     ),
+    # Discussion: the member's comment on the business case, written when the project was built.
+    *[
+        Action(
+            f"comment on {kind}",
+            "thread",
+            record,
+            rule="may_comment",
+            args=(kind, "record"),
+            data=lambda project, record: {"body": "Rulebook comment"},
+        )
+        for kind, record in (("business-case", proposal), ("deliverable", deliverable))
+    ],
+    Action(
+        "edit comment",
+        "comment-edit",
+        first_comment,
+        rule="may_edit_comment",
+        args=("record",),
+        data=lambda project, record: {"body": "Rulebook correction"},
+    ),
+    Action(
+        "remove comment",
+        "comment-remove",
+        first_comment,
+        rule="may_remove_comment",
+        args=("record",),
+    ),
+    # Evidence: a PDF on each kind of record; the manager's file on the business case.
+    *[
+        Action(
+            f"attach to {kind}",
+            "attachment-add",
+            record,
+            rule=rule,
+            args=(kind, "record"),
+            data=lambda project, record: {"file": a_pdf()},
+        )
+        for kind, record, rule in (
+            ("business-case", proposal, "may_attach_to_business_case"),
+            ("charter", charter, "may_attach_to_charter"),
+            ("deliverable", deliverable, "may_attach_to_deliverable"),
+            ("closure", closure, "may_attach_to_closure"),
+            ("gate", itself, "may_attach_gate_evidence"),
+        )
+    ],
+    Action(
+        "remove file",
+        "attachment-remove",
+        first_attachment,
+        rule="may_remove_attachment",
+        args=("record",),
+    ),
 ]
 # Asking for a PDF renders what people may already read: no record changes and no audit row,
 # in every stage (services/pdfs.py); who may ask is tested in test_pdf_requests_follow_the_rule.
 READS = {"charter-pdf", "charter-revision-pdf", "closure-pdf"}
+# Marking one's own mentions read changes nothing of the project (and writes no audit row).
+OWN_ROWS = {"mentions-read"}
 
 
 # -- A project ready at every stage ----------------------------------------------------------------
@@ -404,6 +471,8 @@ def build(stage: str, *, manager: Any, sponsor: Any, member: Any) -> Project:
         title=f"Rulebook in {stage}", manager=manager, sponsor=sponsor.sponsor_profile
     )
     Membership.objects.create(project=project, user=member)
+    discussion.comment_add(record=project.proposal, by=member, body="Rulebook thread")
+    evidence.attachment_add(record=project.proposal, by=manager, upload=a_pdf())
     Proposal.objects.filter(project=project).update(state=ProposalState.APPROVED)
     FundingFactory(project=project)
     prepare = {
@@ -517,6 +586,8 @@ def snapshot(project_pk: int) -> tuple:
         list(project.__class__.objects.filter(pk=project.pk).values_list("closure__updated_at")),
         project.memberships.count(),
         project.fundings.count(),
+        list(project.comments.values_list("body", "removed_at")),
+        project.attachments.count(),
     )
     return (AuditEntry.objects.for_subject(project).count(), records)
 
@@ -581,7 +652,7 @@ def test_every_cell_of_the_rulebook_holds_on_the_live_routes(
 def test_every_post_route_is_in_the_table():
     from tests.security.test_permission_matrix import POST_ROUTES
 
-    assert {action.route for action in ACTIONS} | READS == POST_ROUTES
+    assert {action.route for action in ACTIONS} | READS | OWN_ROWS == POST_ROUTES
 
 
 def test_pdf_requests_follow_the_rule_in_every_stage_closed_ones_included(

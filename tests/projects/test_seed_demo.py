@@ -58,3 +58,19 @@ def test_seed_demo_refuses_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
+
+
+def test_the_demo_has_a_discussion_with_evidence(settings, tmp_path):
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("seed_demo")
+
+    from projects.models import Attachment, Comment
+    from projects.selectors.inbox import needs_action
+
+    portal = Project.objects.get(title="Customer portal redesign")
+    [quote] = Attachment.objects.filter(project=portal)
+    assert (quote.name, quote.mime_type) == ("vendor-quote.pdf", "application/pdf")
+    assert Comment.objects.filter(project=portal).count() == 2
+    dana = get_user_model().objects.get(username="sponsor")
+    assert any(item.wait.key == "mention" for item in needs_action(dana).items)

@@ -13,6 +13,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from projects import services
 from projects.formats import person
 from projects.models import Charter, Delegation, Membership, Plan, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
-from projects.services import definition, delivery
+from projects.services import definition, delivery, discussion, evidence
 from projects.services import delegations as deputies
 
 User = get_user_model()
@@ -61,6 +62,15 @@ PROJECTS: list[dict[str, Any]] = [
         ],
         "until": "submitted",
         "members": ["viewer"],
+        # Before submitting, the manager attaches the vendor's quote and asks the sponsor;
+        # a stakeholder asks the manager something in the same thread.
+        "talk": {
+            "file": ("vendor-quote.pdf", "Vendor quote: customer portal redesign, EUR 176,400"),
+            "comments": [
+                ("manager", "@sponsor the vendor's quote is attached: EUR 176,400 fixed price."),
+                ("viewer", "@manager will the new portal keep our single sign-on?"),
+            ],
+        },
     },
     {
         "title": "Premium plan conversion analytics",
@@ -451,6 +461,8 @@ class Command(BaseCommand):
             return None
         manager, sponsor_user = users[spec["manager"]], users[spec["sponsor"]]
         steps = self._story(spec, manager, sponsor_user, users["pmo"])
+        if "talk" in spec:
+            steps.insert(0, lambda project: self._talk(project, spec["talk"], users))
         started, waiting = spec["days"]
         now = timezone.now()
         start, end = now - timedelta(days=started), now - timedelta(days=waiting)
@@ -461,6 +473,14 @@ class Command(BaseCommand):
                 clock.move_to(start + gap * number)
                 step(Project.objects.select_related("proposal").get(pk=project.pk))
         return project
+
+    def _talk(self, project: Project, talk: dict[str, Any], users: dict[str, Any]) -> None:
+        """Evidence and a discussion on the business case, through the services."""
+        name, text = talk["file"]
+        quote = SimpleUploadedFile(name, quote_pdf(text), content_type="application/pdf")
+        evidence.attachment_add(record=project.proposal, by=project.manager, upload=quote)
+        for username, body in talk["comments"]:
+            discussion.comment_add(record=project.proposal, by=users[username], body=body)
 
     def _create(self, spec: dict[str, Any], users: dict[str, Any]) -> Project:
         manager, sponsor_user = users[spec["manager"]], users[spec["sponsor"]]
@@ -835,3 +855,28 @@ class Command(BaseCommand):
             lessons_learned="Port numbers early; the carrier needs six weeks.",
             handover="The service desk team runs the telephony; the supplier supports it.",
         )
+
+
+def quote_pdf(text: str) -> bytes:
+    """A one-page PDF saying `text`: the demo's evidence opens in any reader."""
+    content = f"BT /F1 16 Tf 72 760 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)

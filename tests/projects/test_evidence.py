@@ -278,3 +278,27 @@ def test_a_path_never_leaves_media_root(project, manager, settings):
     attachment = files.attachment_add(record=project.proposal, by=manager, upload=upload())
     assert Path(attachment.file.path).parent == Path(settings.MEDIA_ROOT) / "attachments"
     assert project.proposal.state == ProposalState.DRAFT
+
+
+def test_the_orphan_command_lists_what_it_finds(project, manager):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    lost = files.attachment_add(record=project.proposal, by=manager, upload=upload())
+    default_storage.delete(lost.file.name)
+    out = StringIO()
+    call_command("find_orphan_files", stdout=out)
+    assert f"attachment {lost.pk}: its file is gone from storage" in out.getvalue()
+    assert "0 stray files, 1 attachments without a file." in out.getvalue()
+
+
+def test_a_file_of_another_project_is_not_found_under_this_ones_address(
+    project, manager, manager2, sponsor2
+):
+    from tests.factories import ProjectFactory
+
+    other = ProjectFactory(manager=manager2, sponsor=sponsor2.sponsor_profile)
+    theirs = files.attachment_add(record=other.proposal, by=manager2, upload=upload())
+    url = reverse("projects:attachment-download", args=[project.pk, theirs.pk])
+    assert client_for(manager).get(url).status_code == 404

@@ -100,7 +100,9 @@ def test_a_returned_charter_shows_its_reason_in_the_inbox_and_on_the_charter_tab
             "link", name="Charter to sign (revision 1)"
         ),
     )
-    dana.page.get_by_label("Comment").fill("Name the warehouse shift leads as stakeholders.")
+    dana.page.get_by_label("Comment", exact=True).fill(
+        "Name the warehouse shift leads as stakeholders."
+    )
     dana.page.get_by_role("button", name="Return charter").click()
     expect(dana.page.get_by_text("the charter is now returned")).to_be_visible()
 

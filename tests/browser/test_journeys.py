@@ -98,7 +98,7 @@ def test_a_business_case_becomes_a_signed_charter_and_its_pdf(
     open_project(dana.page, "Awaiting my decision")
     accessible(dana.page, "decision panel", problems)
     dana.screenshot("decision-panel")
-    dana.page.get_by_label("Comment").fill("Please add a quote for the site survey.")
+    dana.page.get_by_label("Comment", exact=True).fill("Please add a quote for the site survey.")
     dana.page.get_by_role("button", name="Request changes").click()
     expect(dana.page.get_by_text("the business case is now changes requested")).to_be_visible()
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from projects.formats import person
 from projects.forms.common import LineField, NumberField, RecordForm
 from projects.models import Profile, Project, Sponsor
+from projects.roles import SPONSORS_GROUP
 
 
 def _helper() -> FormHelper:
@@ -125,7 +126,8 @@ class PersonForm(forms.Form):
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        help_text="What the sponsor approves alone. Blank is unlimited.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="What the sponsor approves alone, e.g. “50,000”. Blank is unlimited.",
     )
 
     def __init__(self, *args: Any, user: AbstractBaseUser | None = None, **kwargs: Any) -> None:
@@ -140,7 +142,12 @@ class PersonForm(forms.Form):
                     "last_name": user.last_name,
                     "email": user.email,
                     "title": profile.title if profile else "",
-                    "groups": list(user.groups.all()),
+                    # A sponsor profile is the sponsor's role, in the group or not.
+                    "groups": list(
+                        Group.objects.filter(
+                            Q(user=user) | Q(name=SPONSORS_GROUP if sponsor else None)
+                        )
+                    ),
                     "sponsor_title": sponsor.title if sponsor else "",
                     "business_unit": sponsor.business_unit if sponsor else "",
                     "approval_limit": sponsor.approval_limit if sponsor else None,

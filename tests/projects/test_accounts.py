@@ -367,9 +367,7 @@ def test_a_deactivated_sponsors_and_managers_projects_wait_in_the_pmos_inbox(
     assert ("sponsor_deactivated", project.pk) in items
 
 
-def test_the_pmo_cannot_name_the_sponsor_as_manager_or_leave_out_the_reason(
-    pmo, project, sponsor
-):
+def test_the_pmo_cannot_name_the_sponsor_as_manager_or_leave_out_the_reason(pmo, project, sponsor):
     client = client_for(pmo)
     url = reverse("projects:manager-change", args=[project.pk])
     page = client.post(url, {"manager": sponsor.pk, "comment": "x"}).content.decode()

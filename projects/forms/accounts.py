@@ -133,7 +133,12 @@ class PersonForm(forms.Form):
     def __init__(self, *args: Any, user: AbstractBaseUser | None = None, **kwargs: Any) -> None:
         """`user`: the person changed (their username stays); None to invite someone."""
         if user is not None:
-            sponsor = Sponsor.objects.filter(user=user).first()
+            # Shown, never compared: the rulebook alone compares approval limits.
+            sponsor = (
+                Sponsor.objects.filter(user=user)
+                .values("title", "business_unit", "approval_limit")
+                .first()
+            )
             profile = Profile.objects.filter(user=user).first()
             kwargs.setdefault(
                 "initial",
@@ -148,9 +153,9 @@ class PersonForm(forms.Form):
                             Q(user=user) | Q(name=SPONSORS_GROUP if sponsor else None)
                         )
                     ),
-                    "sponsor_title": sponsor.title if sponsor else "",
-                    "business_unit": sponsor.business_unit if sponsor else "",
-                    "approval_limit": sponsor.approval_limit if sponsor else None,
+                    "sponsor_title": sponsor["title"] if sponsor else "",
+                    "business_unit": sponsor["business_unit"] if sponsor else "",
+                    "approval_limit": sponsor["approval_limit"] if sponsor else None,
                 },
             )
         super().__init__(*args, **kwargs)

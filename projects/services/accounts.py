@@ -212,12 +212,13 @@ def _roles(groups: Any) -> str:
 
 
 def _snapshot(user: AbstractBaseUser) -> dict[str, Any]:
-    sponsor = Sponsor.objects.filter(user=user).first()
+    # Recorded, never compared: the rulebook alone compares approval limits.
+    sponsor = Sponsor.objects.filter(user=user).values("approval_limit").first()
     return {
         "name": person(user),
         "email": user.email,
         "roles": _roles(user.groups.all()),
-        "approval_limit": None if sponsor is None else _limit(sponsor.approval_limit),
+        "approval_limit": None if sponsor is None else _limit(sponsor["approval_limit"]),
     }
 
 

@@ -159,6 +159,11 @@ CACHES = {
     "permissions": _REDIS_CACHE | {"KEY_PREFIX": f"permissions:{DATABASES['default']['NAME']}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    # Counters of password reset requests (projects/services/accounts.py): shared by every
+    # process through Redis; without it, each process counts its own.
+    "throttle": _REDIS_CACHE | {"KEY_PREFIX": f"throttle:{DATABASES['default']['NAME']}"}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -167,6 +172,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Password reset e-mails asked for per hour, for one address and from one IP address (the
+# answer never says whether the address is known; a set-password link lasts
+# PASSWORD_RESET_TIMEOUT, Django's three days, invitations included).
+PASSWORD_RESETS_PER_ADDRESS = int(os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "3"))
+PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "20"))
 LOGIN_REDIRECT_URL = "projects:home"
 LOGOUT_REDIRECT_URL = "login"
 

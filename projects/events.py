@@ -54,6 +54,7 @@ FUNDING_PROPOSED = "funding.proposed"
 FUNDING_APPROVED = "funding.approved"
 FUNDING_REJECTED = "funding.rejected"
 SPONSOR_CHANGED = "project.sponsor_changed"
+MANAGER_CHANGED = "project.manager_changed"
 CHARTER_EDITED = "charter.edited"
 CHARTER_SUBMITTED = "charter.submitted"
 CHARTER_SIGNED = "charter.signed"
@@ -102,6 +103,7 @@ EVENTS: dict[str, Event] = {
         Event(FUNDING_APPROVED, Audience.MANAGER),
         Event(FUNDING_REJECTED, Audience.MANAGER),
         Event(SPONSOR_CHANGED, Audience.SPONSOR),  # the new sponsor
+        Event(MANAGER_CHANGED, Audience.MANAGER),  # the new manager
         Event(STAGE_CHANGED, Audience.EVERYONE),
         Event(CHARTER_EDITED, Audience.NOBODY, _CHARTER),
         Event(CHARTER_SUBMITTED, Audience.SPONSOR, _CHARTER),

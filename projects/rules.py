@@ -792,6 +792,16 @@ RULEBOOK: dict[str, Rule] = {
         when=(delegation_in_force,),
         refusal="The sponsor who named the deputy, or the PMO, revokes a delegation.",
     ),
+    # People (asked of nothing, or of the person): the People page — inviting, roles,
+    # approval limits, deactivating.
+    "may_manage_people": Rule(
+        who=is_pmo, refusal="The PMO manages people, their roles and approval limits."
+    ),
+    # A project's manager (asked of the project): handed on by the PMO, say when the manager
+    # leaves (a deactivated manager's projects wait for it in the PMO's Needs my action).
+    "may_change_manager": Rule(
+        who=is_pmo, when=(project_open,), refusal="The PMO changes a project's manager."
+    ),
 }
 
 declare(RULEBOOK, app_label="projects", acting_for=acting_for)

@@ -15,7 +15,7 @@ from django.core.mail import BadHeaderError, get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
-from projects import digests, evidence, notifications, rendering
+from projects import account_mail, digests, evidence, notifications, rendering
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,20 @@ def send_notification(self: Task, entry_id: int) -> int:
     except OSError as error:
         if self.request.retries >= MAIL_RETRIES:
             notifications.record_failure(entry, error)
+            return 0
+        raise self.retry(exc=error, countdown=2**self.request.retries) from error
+
+
+@shared_task(bind=True, max_retries=MAIL_RETRIES)
+def send_password_mail(self: Task, user_id: int, kind: str, base_url: str) -> int:
+    """An invitation or a password reset: the e-mail with a set-password link (its token made
+    here, after the commit); nothing for someone deactivated since it was asked for."""
+    try:
+        message = account_mail.password_message(user_id, kind, base_url)
+        return message.send() if message else 0
+    except OSError as error:
+        if self.request.retries >= MAIL_RETRIES:
+            log.error("Could not send the %s e-mail to user %s: %s", kind, user_id, error)
             return 0
         raise self.retry(exc=error, countdown=2**self.request.retries) from error
 

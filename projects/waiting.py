@@ -204,6 +204,12 @@ def _funding_to_record_test(project: Project, today: date) -> bool:
     )
 
 
+def _deactivated_at(user: AbstractBaseUser) -> datetime | None:
+    """When the PMO deactivated `user` (None when someone unticked "active" in the admin)."""
+    profile = getattr(user, "profile", None)
+    return profile.deactivated_at if profile else None
+
+
 def _escalated_by(proposal: Proposal) -> str:
     return f"Endorsed by {person(proposal.endorsed_by)}, above their approval limit."
 
@@ -529,6 +535,39 @@ WAITS: tuple[Wait, ...] = (
         page=_page("closure"),
         sides=(MANAGER,),
         waits=_sponsor,
+    ),
+    # A person the PMO deactivated leaves their projects to it: whatever waited for them
+    # waits for a new sponsor or manager (the rules then give it to that person).
+    Wait(
+        key="sponsor_deactivated",
+        model=Project,
+        rule="may_change_sponsor",
+        waiting=lambda today: Q(sponsor__user__is_active=False),
+        test=lambda p, today: not p.sponsor.user.is_active,
+        what=lambda p: "Sponsor deactivated: name a new sponsor",
+        doing=lambda p: "name a new sponsor",
+        since=lambda p: _deactivated_at(p.sponsor.user),
+        order=F("sponsor__user__profile__deactivated_at"),
+        page=_page("sponsor-change"),
+        sides=(DECIDER,),
+        note=lambda p: f"{person(p.sponsor.user)} was deactivated.",
+        related=("sponsor__user__profile",),
+    ),
+    Wait(
+        key="manager_deactivated",
+        model=Project,
+        rule="may_change_manager",
+        waiting=lambda today: Q(manager__is_active=False),
+        test=lambda p, today: not p.manager.is_active,
+        what=lambda p: "Manager deactivated: name a new manager",
+        doing=lambda p: "name a new manager",
+        since=lambda p: _deactivated_at(p.manager),
+        order=F("manager__profile__deactivated_at"),
+        page=_page("manager-change"),
+        sides=(DECIDER,),
+        note=lambda p: f"{person(p.manager)} was deactivated.",
+        waits=_sponsor,
+        related=("manager__profile",),
     ),
 )
 WAITS_BY_KEY = {wait.key: wait for wait in WAITS}

@@ -1,4 +1,4 @@
-"""A person's own choices, and the deputies sponsors name."""
+"""The deputies sponsors name (a person's own choices: projects/forms/accounts.py)."""
 
 from typing import Any
 
@@ -9,21 +9,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from projects.formats import person
-from projects.forms.common import DATE_INPUT, LineField, RecordForm
+from projects.forms.common import DATE_INPUT, LineField
 from projects.forms.proposals import SponsorChoiceField, active_sponsors
-from projects.models import Profile, Sponsor
-
-
-class ProfileForm(RecordForm):
-    class Meta:
-        model = Profile
-        fields = ["digest"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the page's form tag has it
+from projects.models import Sponsor
 
 
 class DeputyChoiceField(forms.ModelChoiceField):

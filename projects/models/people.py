@@ -31,6 +31,9 @@ class Profile(models.Model):
     title = models.CharField(
         max_length=120, blank=True, help_text="Your job title, shown beside your name."
     )
+    # When the PMO last deactivated the person (they cannot log in while `is_active` is off):
+    # since when their projects wait for a new manager or sponsor.
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

@@ -2,6 +2,16 @@
 see, ask the rule whether to show a form, validate it, call a service, answer. The rules are
 projects/rules.py's; refusals rise to projects/middleware.py."""
 
+from projects.views.accounts import (
+    manager_change,
+    person_deactivate,
+    person_edit,
+    person_invite,
+    person_invite_again,
+    person_list,
+    person_reactivate,
+    profile,
+)
 from projects.views.charters import (
     charter_action,
     charter_detail,
@@ -45,7 +55,6 @@ from projects.views.people import (
     delegation_revoke,
     inbox,
     inbox_count,
-    profile,
 )
 from projects.views.projects import (
     favicon,
@@ -100,11 +109,18 @@ __all__ = [
     "home",
     "inbox",
     "inbox_count",
+    "manager_change",
     "measurement_create",
     "mentions_read",
     "overdue_panel",
     "pdf_download",
     "pdf_status",
+    "person_deactivate",
+    "person_edit",
+    "person_invite",
+    "person_invite_again",
+    "person_list",
+    "person_reactivate",
     "plan_action",
     "plan_detail",
     "plan_edit",

@@ -1,4 +1,4 @@
-"""Needs my action, the person's profile, and deputies."""
+"""Needs my action and deputies (the person's profile is projects/views/accounts.py)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,13 +9,11 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import allows
 from projects.formats import person
-from projects.forms.people import DelegationForm, ProfileForm
+from projects.forms.people import DelegationForm
 from projects.forms.proposals import active_sponsors
-from projects.models import Profile
 from projects.selectors.inbox import needs_action, needs_action_count
 from projects.selectors.people import delegation_get, delegations_visible_to
 from projects.services import delegations as deputies
-from projects.services.profiles import profile_update
 
 INBOX_LIMIT = 50
 
@@ -35,19 +33,6 @@ def inbox_count(request: HttpRequest) -> HttpResponse:
     """The count beside **Needs my action** in the navigation, loaded after the page."""
     context = {"count": needs_action_count(request.user)}
     return render(request, "projects/inbox/_count.html", context)
-
-
-def profile(request: HttpRequest) -> HttpResponse:
-    """The person's own choices: the daily digest, on or off."""
-    instance = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
-    # Unticking the only box posts nothing of the form: a POST is bound even when empty.
-    form = ProfileForm(request.POST if request.method == "POST" else None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        profile_update(user=request.user, **form.cleaned_data)
-        messages.success(request, "Profile saved.")
-        return redirect("projects:profile")
-    context = {"form": form, "remind_after": settings.REMIND_AFTER_DAYS}
-    return render(request, "projects/people/profile.html", context)
 
 
 def delegation_list(request: HttpRequest) -> HttpResponse:

@@ -29,6 +29,7 @@ from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
 from lifecycle.stages import MAIN_LINE, Stage
 from projects import lists, services
+from projects.forms.accounts import possible_managers
 from projects.forms.charters import CharterForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm
 from projects.forms.proposals import BusinessCaseForm
@@ -253,6 +254,16 @@ ACTIONS = [
             .first()
             .pk,
             "comment": "Lee Park moves to the infrastructure board",
+        },
+    ),
+    Action(
+        "change manager",
+        "manager-change",
+        itself,
+        rule="may_change_manager",
+        data=lambda project, record: {
+            "manager": possible_managers(project).first().pk,
+            "comment": "Alex Moreno moves to another programme",
         },
     ),
     *[

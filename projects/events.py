@@ -81,10 +81,25 @@ COMMENT_EDITED = "comment.edited"
 COMMENT_REMOVED = "comment.removed"
 EVIDENCE_ATTACHED = "evidence.attached"
 EVIDENCE_REMOVED = "evidence.removed"
+FUNDING_CORRECTED = "funding.corrected"
+ACTUALS_RECORDED = "actuals.recorded"
+ACTUALS_IMPORTED = "actuals.imported"
+FORECAST_UPDATED = "forecast.updated"
+EXCEPTION_OPENED = "exception.opened"
+EXCEPTION_DECIDED = "exception.decided"
+CHANGE_REQUEST_RAISED = "change_request.raised"
+CHANGE_REQUEST_ENDORSED = "change_request.endorsed"
+CHANGE_REQUEST_APPROVED = "change_request.approved"
+CHANGE_REQUEST_REJECTED = "change_request.rejected"
+CHANGE_REQUEST_WITHDRAWN = "change_request.withdrawn"
+RAID_ITEM_ADDED = "raid.added"
+RAID_ITEM_EDITED = "raid.edited"
+RAID_ITEM_CLOSED = "raid.closed"
 DELEGATION_CREATED = "delegation.created"
 DELEGATION_REVOKED = "delegation.revoked"
 
 _CHARTER, _PLAN, _STATUS = "projects:charter", "projects:plan", "projects:status"
+_COSTS, _CHANGES, _RAID = "projects:costs", "projects:changes", "projects:raid"
 
 EVENTS: dict[str, Event] = {
     event.name: event
@@ -131,6 +146,20 @@ EVENTS: dict[str, Event] = {
         Event(COMMENT_REMOVED, Audience.NOBODY),
         Event(EVIDENCE_ATTACHED, Audience.NOBODY),
         Event(EVIDENCE_REMOVED, Audience.NOBODY),
+        Event(FUNDING_CORRECTED, Audience.MANAGER),
+        Event(ACTUALS_RECORDED, Audience.NOBODY, _COSTS),
+        Event(ACTUALS_IMPORTED, Audience.NOBODY, _COSTS),
+        Event(FORECAST_UPDATED, Audience.NOBODY, _COSTS),
+        Event(EXCEPTION_OPENED, Audience.SPONSOR, _CHANGES),
+        Event(EXCEPTION_DECIDED, Audience.MANAGER, _CHANGES),
+        Event(CHANGE_REQUEST_RAISED, Audience.SPONSOR, _CHANGES),
+        Event(CHANGE_REQUEST_ENDORSED, Audience.APPROVERS, _CHANGES),
+        Event(CHANGE_REQUEST_APPROVED, Audience.MANAGER, _CHANGES),
+        Event(CHANGE_REQUEST_REJECTED, Audience.MANAGER, _CHANGES),
+        Event(CHANGE_REQUEST_WITHDRAWN, Audience.SPONSOR_NOTICE, _CHANGES),
+        Event(RAID_ITEM_ADDED, Audience.NOBODY, _RAID),
+        Event(RAID_ITEM_EDITED, Audience.NOBODY, _RAID),
+        Event(RAID_ITEM_CLOSED, Audience.NOBODY, _RAID),
         Event(DELEGATION_CREATED, Audience.DEPUTY, "projects:delegations"),
         Event(DELEGATION_REVOKED, Audience.DEPUTY, "projects:delegations"),
     )

@@ -1,5 +1,13 @@
 """Project records, one module per concept."""
 
+from projects.models.change import (
+    ChangeRequest,
+    ChangeRequestState,
+    ExceptionKind,
+    ExceptionState,
+    PlanBaseline,
+    ToleranceException,
+)
 from projects.models.charters import (
     Charter,
     CharterItem,
@@ -11,6 +19,7 @@ from projects.models.charters import (
     Stakeholder,
     Task,
 )
+from projects.models.costs import ActualCost, ActualImport
 from projects.models.definition import Direction, Goal, Measurement, Requirement, ScopeItem
 from projects.models.delivery import (
     BudgetLine,
@@ -41,11 +50,16 @@ from projects.models.projects import (
     with_gates,
 )
 from projects.models.proposals import Proposal, ProposalState, Risk
+from projects.models.raid import RaidItem, RaidKind, RaidSource, RaidStatus
 
 __all__ = [
+    "ActualCost",
+    "ActualImport",
     "Attachment",
     "BudgetLine",
     "Category",
+    "ChangeRequest",
+    "ChangeRequestState",
     "Charter",
     "CharterItem",
     "CharterRevision",
@@ -59,6 +73,8 @@ __all__ = [
     "DeliverableState",
     "Digest",
     "Direction",
+    "ExceptionKind",
+    "ExceptionState",
     "Funding",
     "FundingState",
     "Goal",
@@ -69,6 +85,7 @@ __all__ = [
     "NotificationFailure",
     "PdfJob",
     "Plan",
+    "PlanBaseline",
     "PlanMilestone",
     "PlanState",
     "PlanTask",
@@ -79,6 +96,10 @@ __all__ = [
     "Proposal",
     "ProposalState",
     "Rag",
+    "RaidItem",
+    "RaidKind",
+    "RaidSource",
+    "RaidStatus",
     "Requirement",
     "Risk",
     "ScopeItem",
@@ -86,5 +107,6 @@ __all__ = [
     "Stakeholder",
     "StatusReport",
     "Task",
+    "ToleranceException",
     "with_gates",
 ]

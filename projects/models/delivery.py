@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -42,6 +43,25 @@ class Plan(ProjectRecord, ConcurrentTransitionMixin, SentBack):
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Set by the sponsor when approving the plan (PRINCE2's tolerances): a forecast beyond
+    # them opens an exception the sponsor decides before Closing (projects/models/change.py).
+    cost_tolerance_pct = models.DecimalField(
+        "Cost tolerance (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal("0"), "Enter a tolerance from 0 to 100%."),
+            MaxValueValidator(Decimal("100"), "Enter a tolerance from 0 to 100%."),
+        ],
+    )
+    time_tolerance_days = models.PositiveIntegerField(
+        "Time tolerance (days)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650, "Enter a tolerance of at most 3,650 days.")],
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -168,7 +188,10 @@ class PlanTask(models.Model):
 class PlanMilestone(models.Model):
     plan = plan_list("milestones")
     name = models.CharField(max_length=200)
-    due_date = models.DateField("Due", null=True, blank=True)
+    due_date = models.DateField("Due", null=True, blank=True)  # the current baseline's date
+    forecast_date = models.DateField(
+        "Forecast", null=True, blank=True, help_text="When the manager now expects it."
+    )
 
     FIELDS = ("name", "due_date")
 
@@ -192,7 +215,16 @@ class BudgetLine(models.Model):
     plan = plan_list("budget_lines")
     category = models.CharField(max_length=20, choices=Category.choices)
     description = models.CharField(max_length=200, blank=True)
-    amount = money_field()
+    amount = money_field()  # the current baseline's figure
+    forecast_to_complete = models.DecimalField(
+        "Forecast to complete",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"), "Enter zero or more.")],
+        help_text="What the manager expects still to spend (blank: what is left of the budget).",
+    )
 
     FIELDS = ("category", "description", "amount")
 
@@ -222,6 +254,11 @@ class StatusReport(models.Model):
     next_steps = models.TextField("Next steps", max_length=4000, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Kept with the report as they were when it was written: the budget RAG the figures
+    # proposed (the manager may choose another, and the difference shows) and the register's
+    # five highest-scoring open risks.
+    budget_proposed = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    top_risks = models.JSONField(default=list, blank=True)
 
     FIELDS = ("date", "schedule", "budget", "scope", "summary", "next_steps")
 

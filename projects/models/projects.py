@@ -117,6 +117,22 @@ class Project(StageMachine):
     # The sum of the project's fundings, kept by `funding_record` in the same transaction as
     # each funding: lists total and sort money without summing thousands of rows.
     funded = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    # Kept the same way by the cost services (projects/services/costs.py and change.py): the
+    # sum of actual costs, the estimate at completion (actuals plus the forecast to complete,
+    # per budget line) and the budget of the current plan baseline. The last two are blank
+    # until the sponsor approves the plan.
+    actual_cost = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
+    forecast_cost = models.DecimalField(
+        "Estimate at completion",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    baseline_budget = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, editable=False
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -234,11 +250,23 @@ class Funding(ProjectRecord, ConcurrentTransitionMixin, FSMModelMixin, models.Mo
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # A correction is never an edit: a reversing entry (the negative of the amount it
+    # reverses, approved at once) with the reason, then a new entry with the right figure.
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
+    reason = models.TextField("Reason for the correction", max_length=2000, blank=True)
 
     audit_record = "Funding"
 
     class Meta:
         ordering = ["approved_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0) | models.Q(reverses__isnull=False),
+                name="funding_positive_unless_reversal",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} from {self.source}"

@@ -32,9 +32,12 @@ class LineField(forms.CharField):
 
 def one_line_text(field: models.Field, **kwargs: Any) -> forms.Field | None:
     """The form field of a model field: every plain short text is a `LineField` (e-mail
-    addresses and fields with choices keep their own)."""
+    addresses and fields with choices keep their own), every amount of money a
+    `MoneyField`."""
     if type(field) is models.CharField and not field.choices:
         return field.formfield(form_class=LineField, **kwargs)
+    if isinstance(field, models.DecimalField) and field.decimal_places == 2:
+        return field.formfield(form_class=MoneyField, **kwargs)
     return field.formfield(**kwargs)
 
 
@@ -57,6 +60,46 @@ class NumberField(forms.DecimalField):
             if THOUSANDS.match(value):
                 value = value.replace(",", "")
         return super().to_python(value)
+
+
+# Digit groups people type: commas, spaces (plain, no-break, thin) and apostrophes (CH).
+GROUPS = re.compile(r"^[+-]?\d{1,3}([,\u0020\u00a0\u202f\u2009']\d{3})+(\.\d+)?$")
+CURRENCY = re.compile(r"^(EUR|€)\s*|\s*(EUR|€)$", re.IGNORECASE)
+SHORTHAND = re.compile(r"^[+-]?[\d.,]+\s*(k|m|mn|bn|b)$", re.IGNORECASE)
+EXPONENT = re.compile(r"^[+-]?[\d.]+e[+-]?\d+$", re.IGNORECASE)
+
+
+class MoneyField(forms.DecimalField):
+    """An amount of money as people type it: “1,000,000”, “1 000 000”, “EUR 1,000.50” and
+    “1000000” all mean one million; shorthand (“250k”) and exponents (“1e6”) are refused with
+    what to type instead, never guessed — a misread amount flows into charters and PDFs.
+    Shown as text (a number input drops “1,000”), with a decimal keypad on phones."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    default_error_messages = {
+        "shorthand": "Write the amount in full, e.g. 250,000 (not 250k).",
+        "exponent": "Write the amount in digits, e.g. 1,000,000 (not 1e6).",
+    }
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = CURRENCY.sub("", value.strip())
+            if SHORTHAND.match(value):
+                raise ValidationError(self.error_messages["shorthand"], code="shorthand")
+            if EXPONENT.match(value):
+                raise ValidationError(self.error_messages["exponent"], code="exponent")
+            if GROUPS.match(value):
+                value = re.sub(r"[,\u0020\u00a0\u202f\u2009']", "", value)
+        number = super().to_python(value)
+        if number is not None and not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+    def prepare_value(self, value: Any) -> Any:
+        """A stored amount shows as people read it back: 1,000,000.00."""
+        if isinstance(value, Decimal) and value.is_finite():
+            return f"{value:,.2f}"
+        return value
 
 
 class CommentForm(forms.Form):

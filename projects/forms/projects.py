@@ -18,7 +18,6 @@ class FundingForm(RecordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["amount"].widget.attrs.update({"min": "0.01", "step": "0.01"})
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -65,7 +65,6 @@ class BusinessCaseForm(RecordForm):
             self.fields["sponsor"].queryset = Sponsor.objects.filter(pk=project.sponsor_id)
             self.fields["sponsor"].disabled = True
             self.fields["sponsor"].help_text = "Once submitted, the PMO changes the sponsor."
-        self.fields["estimated_cost"].widget.attrs.update({"min": "0.01", "step": "0.01"})
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

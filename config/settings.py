@@ -7,6 +7,7 @@ are production-safe: a ``SECRET_KEY`` is required, cookies are secure, hosts are
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -335,6 +336,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Money is shown in one currency across the portfolio.
 CURRENCY = os.environ.get("CURRENCY", "EUR")
+# Funding that brings a project's total more than this many percent above its business case's
+# estimated cost is recorded only once the person confirms it (a typo is caught before it
+# flows into the charter and the plan).
+FUNDING_WARN_PCT = Decimal(os.environ.get("FUNDING_WARN_PCT", "10"))
 
 # Security defaults for production (DEBUG off); each can be relaxed by its variable.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -36,6 +36,7 @@ from lifecycle.rules import (
     rule_of,
 )
 from lifecycle.stages import ACTIVE, Stage
+from projects.formats import day
 from projects.models import (
     Attachment,
     Charter,
@@ -43,6 +44,8 @@ from projects.models import (
     Comment,
     Delegation,
     DeliverableState,
+    Funding,
+    FundingState,
     Membership,
     Project,
     ProjectDeliverable,
@@ -320,6 +323,25 @@ def funding_total_after(funding: Any) -> Decimal:
 def funding_within_approval_limit(user: Any, funding: Any) -> bool:
     """The project's funding, this one included, is within what this person approves alone."""
     return approval_authority(user, project_of(funding)).covers(funding_total_after(funding))
+
+
+# Asked of a funding: the filter is on the funding itself.
+@condition(
+    where=lambda at: Q(state=FundingState.APPROVED, reverses__isnull=True, reversal__isnull=True)
+)
+def funding_correctable(funding: Funding) -> str:
+    """An approved funding is corrected once, by a reversing entry; a reversal is final."""
+    if funding.reverses_id:
+        return "This is a reversal: it is final (correct the funding anew instead)."
+    if hasattr(funding, "reversal"):
+        corrected = timezone.localtime(funding.reversal.recorded_at)
+        return f"This funding was corrected already on {day(corrected)}."
+    if funding.state != FundingState.APPROVED:
+        return (
+            f"This funding is {funding.get_state_display().lower()}: only approved funding "
+            "counts, so only approved funding is corrected."
+        )
+    return ""
 
 
 @fact(where=lambda user, at: Q(**{f"{at}proposal__state": ProposalState.ESCALATED}))
@@ -616,6 +638,12 @@ RULEBOOK: dict[str, Rule] = {
             "project's sponsor if their approval limit covers the project's new total, else by "
             "the PMO — never by the person who manages the project."
         ),
+    ),
+    # Correcting approved funding (asked of the funding): whoever may record it.
+    "may_correct_funding": Rule(
+        who=(sponsor | is_pmo) & independent,
+        when=(project_open, funding_correctable),
+        refusal="Funding is corrected by the project's sponsor or the PMO, never by its manager.",
     ),
     # The stage (asked of the project); the state machine says from which stage. The gates
     # the sponsor accepts are accepted by someone other than the manager.

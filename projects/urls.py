@@ -92,6 +92,11 @@ urlpatterns = [
         views.funding_action,
         name="funding-action",
     ),
+    path(
+        "projects/<int:pk>/funding/<int:funding>/correction/new/",
+        views.funding_correct,
+        name="funding-correct",
+    ),
     path("projects/<int:pk>/sponsor/", views.sponsor_change, name="sponsor-change"),
     path("projects/<int:pk>/stage/<slug:name>/", views.stage_action, name="stage-action"),
     path("projects/<int:pk>/history/", views.project_history, name="history"),

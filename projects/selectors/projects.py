@@ -1,11 +1,16 @@
 """The projects a person may see — the start of every read — and the lists of their own."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
 from lifecycle.stages import ACTIVE, Stage
+from projects import costs
 from projects.models import Funding, Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor
 
@@ -28,7 +33,12 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
         "sponsor__user",
         "stage_reason_by",
     )
-    fundings = Prefetch("fundings", Funding.objects.select_related("recorded_by", "approved_by"))
+    fundings = Prefetch(
+        "fundings",
+        Funding.objects.select_related(
+            "recorded_by", "approved_by", "reverses", "reversal__recorded_by"
+        ),
+    )
     return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
 
 
@@ -52,3 +62,21 @@ def projects_sponsored_by(user: AbstractBaseUser) -> ProjectQuerySet:
 
 def history_of(project: Project) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.for_subject(project).select_related("actor", "on_behalf_of")
+
+
+@dataclass(frozen=True)
+class AboveEstimate:
+    """Funding that would bring the project's total this far above its estimated cost."""
+
+    total: Decimal
+    cost: Decimal
+    pct: Decimal
+
+
+def funding_above_estimate(*, project: Project, total: Decimal) -> AboveEstimate | None:
+    """Whether approved funding of `total` lies more than `FUNDING_WARN_PCT` above the
+    business case's estimated cost (None when it does not, or there is no estimate)."""
+    cost = project.proposal.estimated_cost or Decimal(0)
+    if cost <= 0 or not costs.beyond_cost_tolerance(total, cost, settings.FUNDING_WARN_PCT):
+        return None
+    return AboveEstimate(total=total, cost=cost, pct=costs.variance_pct(total, cost))

@@ -19,6 +19,7 @@ from projects.services.pdfs import charter_pdf_request
 from projects.services.projects import (
     FUNDING_ACTIONS,
     funding_approve,
+    funding_correct,
     funding_record,
     funding_reject,
     project_sponsor_change,
@@ -52,6 +53,7 @@ __all__ = [
     "charter_submit",
     "charter_update",
     "funding_approve",
+    "funding_correct",
     "funding_record",
     "funding_reject",
     "project_sponsor_change",

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -40,39 +41,122 @@ def funding_record(
     with transaction.atomic():
         project = Project.objects.select_related("proposal").locked(project.pk)
         require(by, "may_record_funding", project)
-        total = project.funded + amount
-        cost = project.proposal.estimated_cost or Decimal(0)
-        counts = total <= cost and approval_authority(by, project).covers(total)
-        funding = Funding.objects.create(
-            project=project,
-            amount=amount,
-            source=source,
-            approved_on=approved_on,
-            state=FundingState.APPROVED if counts else FundingState.PROPOSED,
-            approved_by=by if counts else None,
-            decided_at=timezone.now() if counts else None,
-            recorded_by=by,
+        return _funding_add(
+            project=project, by=by, amount=amount, source=source, approved_on=approved_on
         )
-        if counts:
-            Project.objects.filter(pk=project.pk).update(funded=F("funded") + amount)
+
+
+def _funding_add(
+    *, project: Project, by: AbstractBaseUser, amount: Decimal, source: str, approved_on: date
+) -> Funding:
+    """One new funding on the locked `project`, approved at once or proposed (see
+    `funding_record`), the stored total kept in step, audited."""
+    total = project.funded + amount
+    cost = project.proposal.estimated_cost or Decimal(0)
+    counts = total <= cost and approval_authority(by, project).covers(total)
+    funding = Funding.objects.create(
+        project=project,
+        amount=amount,
+        source=source,
+        approved_on=approved_on,
+        state=FundingState.APPROVED if counts else FundingState.PROPOSED,
+        approved_by=by if counts else None,
+        decided_at=timezone.now() if counts else None,
+        recorded_by=by,
+    )
+    if counts:
+        Project.objects.filter(pk=project.pk).update(funded=F("funded") + amount)
+        project.funded = total
+    audit(
+        subject=project,
+        record="Funding",
+        action="record_funding",
+        event=events.FUNDING_RECORDED if counts else events.FUNDING_PROPOSED,
+        label="Record funding",
+        to_state=funding.get_state_display(),
+        comment=f"{amount:,.2f} from {source}",
+        data={
+            "funding_id": funding.pk,
+            "amount": str(amount),
+            "total": str(total),
+            "approval_limit": approval_authority(by, project).recorded,
+        },
+        by=by,
+        on_behalf_of=acting_for(by, "may_record_funding", project),
+    )
+    return funding
+
+
+class Correction(NamedTuple):
+    reversal: Funding
+    replacement: Funding | None  # the right amount, when one was given
+
+
+def funding_correct(
+    *, funding: Funding, by: AbstractBaseUser, reason: str, amount: Decimal | None = None
+) -> Correction:
+    """**Correct** an approved funding: never an edit, but a reversing entry (the negative of
+    its amount, approved at once, with the reason) and, when the right amount is given, a new
+    funding for it — approved at once or proposed, exactly as `funding_record` decides. One
+    transaction, the project locked: a funding is reversed once, whoever clicks twice."""
+    reason = reason.strip()
+    with transaction.atomic():
+        project = Project.objects.select_related("proposal").locked(funding.project_id)
+        original = Funding.objects.select_related("reversal").get(pk=funding.pk)
+        original.project = project
+        require(by, "may_correct_funding", original)
+        if not reason:
+            raise CommentInvalid("Give the reason for the correction.")
+        reversal = Funding.objects.create(
+            project=project,
+            amount=-original.amount,
+            source=original.source,
+            approved_on=timezone.localdate(),
+            state=FundingState.APPROVED,
+            approved_by=by,
+            decided_at=timezone.now(),
+            recorded_by=by,
+            reverses=original,
+            reason=reason,
+        )
+        before = project.funded
+        Project.objects.filter(pk=project.pk).update(funded=F("funded") - original.amount)
+        project.funded -= original.amount
+        replacement = None
+        if amount is not None:
+            replacement = _funding_add(
+                project=project,
+                by=by,
+                amount=amount,
+                source=original.source,
+                approved_on=original.approved_on,
+            )
+        corrected = f"{original.amount:,.2f} from {original.source} reversed"
+        if replacement is not None:
+            corrected += f", {amount:,.2f} recorded instead"
         audit(
             subject=project,
             record="Funding",
-            action="record_funding",
-            event=events.FUNDING_RECORDED if counts else events.FUNDING_PROPOSED,
-            label="Record funding",
-            to_state=funding.get_state_display(),
-            comment=f"{amount:,.2f} from {source}",
+            action="correct_funding",
+            event=events.FUNDING_CORRECTED,
+            label="Correct funding",
+            to_state="Corrected",
+            comment=f"{corrected}: {reason}",
             data={
-                "funding_id": funding.pk,
-                "amount": str(amount),
-                "total": str(total),
-                "approval_limit": approval_authority(by, project).recorded,
+                "funding_id": original.pk,
+                "reversal_id": reversal.pk,
+                "reversed_amount": str(original.amount),
+                "new_funding_id": replacement.pk if replacement else None,
+                "new_amount": str(amount) if amount is not None else None,
+                "new_state": replacement.state if replacement else None,
+                "reason": reason,
+                "total_before": str(before),
+                "total": str(project.funded),  # approved: a proposed new amount counts later
             },
             by=by,
-            on_behalf_of=acting_for(by, "may_record_funding", project),
+            on_behalf_of=acting_for(by, "may_correct_funding", original),
         )
-    return funding
+    return Correction(reversal, replacement)
 
 
 def funding_approve(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from lifecycle.rules import allows, require
 from lifecycle.selectors import next_gate
 from projects import exports, services
-from projects.forms.projects import FundingForm, SponsorChangeForm
+from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
 from projects.models import with_gates
 from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import shortlist
@@ -145,19 +145,22 @@ def sponsor_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """**Record funding**; far above the estimated cost, only once confirmed."""
     project = project_get(user=request.user, pk=pk)
     require(request.user, "may_record_funding", project)
-    form = FundingForm(request.POST or None)
+    form = FundingForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
-        funding = services.funding_record(project=project, by=request.user, **form.cleaned_data)
+        funding = services.funding_record(
+            project=project,
+            by=request.user,
+            amount=form.cleaned_data["amount"],
+            source=form.cleaned_data["source"],
+            approved_on=form.cleaned_data["approved_on"],
+        )
         if funding.is_approved:
             messages.success(request, "Funding recorded.")
         else:
-            messages.warning(
-                request,
-                "Funding recorded, awaiting approval: above your approval limit or the approved "
-                "cost, the sponsor (if their limit covers the new total) or the PMO approves it.",
-            )
+            messages.warning(request, AWAITING_APPROVAL)
         return redirect(project)
     context = {
         "form": form,
@@ -165,6 +168,37 @@ def funding_create(request: HttpRequest, pk: int) -> HttpResponse:
         "authority": approval_authority(request.user, project),
     }
     return render(request, "projects/projects/funding_form.html", context)
+
+
+AWAITING_APPROVAL = (
+    "Funding recorded, awaiting approval: above your approval limit or the approved "
+    "cost, the sponsor (if their limit covers the new total) or the PMO approves it."
+)
+
+
+def funding_correct(request: HttpRequest, pk: int, funding: int) -> HttpResponse:
+    """**Correct** an approved funding: a reversing entry with the reason, and the right
+    amount if one is given."""
+    project = project_get(user=request.user, pk=pk)
+    item = get_object_or_404(project.fundings.select_related("reversal", "recorded_by"), pk=funding)
+    item.project = project
+    require(request.user, "may_correct_funding", item)
+    form = FundingCorrectionForm(request.POST or None, funding=item)
+    if request.method == "POST" and form.is_valid():
+        amount = form.cleaned_data["amount"]
+        correction = services.funding_correct(
+            funding=item, by=request.user, reason=form.cleaned_data["reason"], amount=amount
+        )
+        done = f"Funding corrected: {item.amount:,.2f} from {item.source} reversed"
+        if correction.replacement is None:
+            messages.success(request, f"{done}.")
+        elif correction.replacement.is_approved:
+            messages.success(request, f"{done}, {amount:,.2f} recorded instead.")
+        else:
+            messages.warning(request, f"{done}. {AWAITING_APPROVAL}")
+        return redirect(project)
+    context = {"form": form, "project": project, "funding": item}
+    return render(request, "projects/projects/funding_correct_form.html", context)
 
 
 @require_POST

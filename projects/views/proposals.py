@@ -87,9 +87,14 @@ def business_case_page(
     context = project_context(request, project, tab="business-case") | {
         "proposal": proposal,
         "risks": proposal.risks.all(),
-        # Each funding with what this person may do to it now (Approve, Reject funding).
+        # Each funding with what this person may do to it now (Approve, Reject funding;
+        # Correct).
         "fundings": [
-            (funding, actions_for(funding, request.user, field="state"))
+            (
+                funding,
+                actions_for(funding, request.user, field="state"),
+                allows(request.user, "may_correct_funding", funding),
+            )
             for funding in project.fundings.all()
         ],
         "proposal_actions": actions,

@@ -27,6 +27,7 @@ POST_ROUTES = {
     "proposal-action",
     "funding-create",
     "funding-action",
+    "funding-correct",
     "sponsor-change",
     "manager-change",
     "stage-action",
@@ -56,6 +57,7 @@ POST_ROUTES = {
 RESTRICTED_PAGES = {
     "business-case-edit",
     "funding-create",
+    "funding-correct",
     "sponsor-change",
     "manager-change",
     "charter-edit",
@@ -112,6 +114,7 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
         },
         "pdf-status": lambda: {"job": project.pdf_jobs.first().pk},
         "funding-action": lambda: {"funding": project.fundings.first().pk, "action": "approve"},
+        "funding-correct": lambda: {"funding": project.fundings.first().pk},
         "pdf-download": lambda: {"job": project.pdf_jobs.first().pk},
         "thread": deliverable_thread,
         "mentions-read": deliverable_thread,

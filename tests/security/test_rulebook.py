@@ -245,6 +245,14 @@ ACTIONS = [
         for name in ("approve", "reject")
     ],
     Action(
+        "correct funding",
+        "funding-correct",
+        lambda project: project.fundings.first(),
+        rule="may_correct_funding",
+        args=("record",),
+        data=lambda project, record: {"reason": "Typed wrong", "amount": "100,000"},
+    ),
+    Action(
         "change sponsor",
         "sponsor-change",
         itself,

@@ -143,7 +143,10 @@ def _money(value: Decimal | None) -> str | None:
 def snapshot(charter: Charter) -> CharterDocument:
     project = charter.project
     proposal = project.proposal
-    fundings = [funding for funding in project.fundings.all() if funding.is_approved]
+    # The funding that stands: a corrected funding and its reversal cancel out (same total).
+    approved = [funding for funding in project.fundings.all() if funding.is_approved]
+    reversed_ids = {funding.reverses_id for funding in approved if funding.reverses_id}
+    fundings = [f for f in approved if not f.reverses_id and f.pk not in reversed_ids]
     items = list(charter.items.all())
 
     def texts(kind: str) -> list[str]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from lifecycle import gates
 from lifecycle.errors import CommentInvalid, NotNow
 from lifecycle.models import AuditEntry
-from projects import events, services
+from projects import charter_document, events, services
 from projects.models import Funding, FundingState, Project
 from tests.conftest import client_for
 
@@ -236,3 +236,15 @@ def test_the_stored_total_stays_the_sum_of_approved_funding(approved, sponsor, s
     services.funding_reject(funding=rejected, by=sponsor, comment="Not this year")
     in_step()
     assert funded_total(approved) == Decimal("130000")
+
+
+def test_the_charter_lists_the_funding_that_stands(initiating, sponsor):
+    original = initiating.fundings.get()
+    services.funding_correct(
+        funding=original, by=sponsor, reason="Typed wrong", amount=Decimal("100000")
+    )
+
+    charter = Project.objects.get(pk=initiating.pk).charter
+    budget = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))["budget"]
+    assert [row["amount"] for row in budget["fundings"]] == ["100000.00"]
+    assert budget["funded"] == "100000.00"

@@ -26,7 +26,7 @@ def _helper() -> FormHelper:
 class NotificationsForm(RecordForm):
     """The e-mails a person chooses to get."""
 
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = Profile
         fields = ["digest", "mention_emails"]
 

@@ -14,7 +14,7 @@ class CharterForm(RecordForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = Charter
         fields = Charter.TEXT_FIELDS
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in Charter.TEXT_FIELDS}

@@ -15,7 +15,7 @@ from projects.services.definition import measurement_check
 
 
 class GoalForm(RecordForm):
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = Goal
         fields = Goal.FIELDS
         field_classes = {"baseline": NumberField, "target": NumberField}
@@ -76,7 +76,7 @@ class GoalForm(RecordForm):
 
 
 class MeasurementForm(RecordForm):
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = Measurement
         fields = Measurement.FIELDS
         field_classes = {"value": NumberField}

@@ -21,7 +21,7 @@ class PlanForm(forms.Form):
 
 
 class StatusReportForm(RecordForm):
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = StatusReport
         fields = StatusReport.FIELDS
         widgets = {
@@ -55,7 +55,7 @@ class StatusReportForm(RecordForm):
 
 
 class ClosureForm(RecordForm):
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = ClosureReport
         fields = ClosureReport.TEXT_FIELDS
         widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in ClosureReport.TEXT_FIELDS}
@@ -67,7 +67,7 @@ class ClosureForm(RecordForm):
 
 
 class ClosureGoalForm(RecordForm):
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = ClosureGoal
         fields = ClosureGoal.FIELDS
         field_classes = {"final_value": NumberField}

@@ -32,7 +32,7 @@ class BusinessCaseForm(RecordForm):
         queryset=Sponsor.objects.none(), help_text="Who decides on this business case."
     )
 
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = Proposal
         fields = Proposal.CASE_FIELDS
         widgets = {

@@ -2,13 +2,14 @@
 they say; shorthand, exponents, zero, negatives, a decimal comma and absurd amounts are refused
 with a field error, and nothing is saved."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from projects.forms.common import MoneyField
+from projects.forms.common import LineField, MoneyField, RecordForm
 from projects.forms.projects import FundingForm
 from projects.models import Funding
 from tests.conftest import client_for
@@ -88,3 +89,28 @@ def test_the_sponsor_cannot_record_funding_the_form_would_have_to_guess(
     page = response.content.decode()
     assert message in page and 'id="error_1_id_amount"' in page
     assert not Funding.objects.exists()
+
+
+def test_every_record_form_reads_money_and_single_lines_the_same_way():
+    """A form's own `class Meta` must inherit `RecordForm.Meta`, or Django drops the
+    `formfield_callback` that makes amounts MoneyFields and short texts LineFields."""
+
+    def subclasses(cls: type) -> list[type]:
+        return [sub for child in cls.__subclasses__() for sub in (child, *subclasses(child))]
+
+    for module in ("accounts", "charters", "definition", "delivery", "projects", "proposals"):
+        importlib.import_module(f"projects.forms.{module}")  # every subclass known
+    checked = 0
+    for form_class in subclasses(RecordForm):
+        model = form_class._meta.model
+        for name in form_class._meta.fields or ():
+            field, model_field = form_class.base_fields[name], model._meta.get_field(name)
+            if (
+                model_field.get_internal_type() == "DecimalField"
+                and model_field.decimal_places == 2
+            ):
+                assert isinstance(field, MoneyField), f"{form_class.__name__}.{name}"
+                checked += 1
+            if type(model_field).__name__ == "CharField" and not model_field.choices:
+                assert isinstance(field, LineField), f"{form_class.__name__}.{name}"
+    assert checked >= 2  # the business case's estimated cost, the funding's amount at least

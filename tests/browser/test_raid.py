@@ -22,7 +22,9 @@ def test_the_manager_adds_a_risk_that_shows_on_the_register_and_the_pmos_heat_ma
     page.goto(f"{alex.base_url}/projects/{initiating.pk}/")
     page.get_by_role("link", name="Register", exact=True).click()
     expect(page.get_by_role("heading", name="RAID register")).to_be_visible()
-    expect(page.get_by_role("cell", name="Supplier delivers late")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="Supplier delivers late")).to_contain_text(
+        "Business case"
+    )
 
     page.get_by_role("link", name="Add to the register").click()
     page.get_by_label("Owner").select_option(label="Sam Reed")
@@ -94,3 +96,22 @@ def test_the_owner_reviews_an_overdue_risk_from_needs_my_action(
     expect(page.get_by_role("row").filter(has_text="Scanner firmware")).not_to_contain_text(
         "Overdue"
     )
+
+
+def test_the_status_tab_shows_each_reports_top_risks_and_the_latest_reports_pdf(
+    person, delivering, manager
+):
+    from tests.conftest import report_status
+
+    report_status(delivering, manager, summary="Build on track")
+    alex = person("manager")
+    page = alex.page
+    page.goto(f"{alex.base_url}/projects/{delivering.pk}/status/")
+    report = page.locator(".card").filter(has_text="Build on track")
+    expect(report.get_by_role("heading", name="Top risks")).to_be_visible()
+    expect(report.get_by_role("row").filter(has_text="Supplier delivers late")).to_contain_text(
+        "Alex Moreno"
+    )
+    expect(report.get_by_role("button", name="Generate PDF")).to_be_visible()
+    assert accessibility_problems(page) + axe_violations(page) == []
+    alex.screenshots("raid-status-top-risks")

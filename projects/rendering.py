@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 3
 TEMPLATES = {
     PdfJob.Kind.CHARTER: "projects/pdf/charter.html",
     PdfJob.Kind.CLOSURE: "projects/pdf/closure.html",
+    PdfJob.Kind.STATUS: "projects/pdf/status_report.html",
 }
 # A queued job older than this was probably never enqueued (the broker was down).
 STUCK_QUEUED_AFTER = timedelta(seconds=60)
@@ -97,6 +98,8 @@ def render_context(job: PdfJob) -> dict[str, Any]:
     render_input = job.document
     if job.kind == PdfJob.Kind.CLOSURE:
         return {"closure": render_input["closure"], "generated_at": timezone.now()}
+    if job.kind == PdfJob.Kind.STATUS:
+        return {"report": render_input["status_report"], "generated_at": timezone.now()}
     document = render_input["charter"]
     return {
         "document": document,

@@ -51,6 +51,7 @@ from projects.models import (
     ProjectDeliverable,
     Proposal,
     ProposalState,
+    RaidItem,
     Sponsor,
 )
 
@@ -58,6 +59,9 @@ from projects.models import (
 # Planning until then.
 MEASURING = (Stage.DEFINING, Stage.PLANNING, Stage.DELIVERING, Stage.CLOSING)
 REPORTING = (Stage.PLANNING, Stage.DELIVERING, Stage.CLOSING)
+# The RAID register is kept from Initiating (the business case's risks carried over) until
+# the project closes.
+REGISTERING = (Stage.INITIATING, *MEASURING)
 
 
 def project_of(obj: Any) -> Project:
@@ -527,6 +531,26 @@ def evidence_open(attachment: Attachment) -> str:
     return RULEBOOK[evidence_rule(attachment.record)].reason_not_now(attachment.record)
 
 
+# -- The RAID register (asked of a register item) -------------------------------------------------
+
+
+# Asked of the item itself: the filter is on the item, whatever `at` says.
+@fact(where=lambda user, at: Q(owner_id=user.pk))
+def owns_item(user: Any, item: RaidItem) -> bool:
+    """The person a register item names as its owner."""
+    return item.owner_id == user.pk
+
+
+@condition(where=lambda at: Q(status="open"))
+def raid_item_open(item: RaidItem) -> str:
+    return "" if item.is_open else "This item is closed: reopen it to change it."
+
+
+@condition(where=lambda at: Q(status="closed"))
+def raid_item_closed(item: RaidItem) -> str:
+    return "This item is open already." if item.is_open else ""
+
+
 # -- Advancing: whoever may take the forward transition out of the current stage -------------------
 
 
@@ -801,6 +825,35 @@ RULEBOOK: dict[str, Rule] = {
         who=(uploaded_it | manager) & sees_project,
         when=(project_open, evidence_open),
         refusal="Whoever attached a file, or the project's manager, removes it.",
+    ),
+    # The RAID register (asked of the project; an item's changes, of the item): the manager
+    # keeps it from Initiating until Closing; an item's owner — someone who sees the project —
+    # reviews it (response, scores, next review date) and closes it. Nothing is deleted:
+    # a closed item stays, and the manager may reopen it.
+    "may_add_raid_item": Rule(
+        who=manager,
+        when=(in_stage(*REGISTERING),),
+        refusal="The project's manager keeps its register.",
+    ),
+    "may_edit_raid_item": Rule(
+        who=manager,
+        when=(in_stage(*REGISTERING), raid_item_open),
+        refusal="The project's manager edits the items of its register.",
+    ),
+    "may_review_raid_item": Rule(
+        who=manager | (owns_item & sees_project),
+        when=(in_stage(*REGISTERING), raid_item_open),
+        refusal="The item's owner or the project's manager reviews it.",
+    ),
+    "may_close_raid_item": Rule(
+        who=manager | (owns_item & sees_project),
+        when=(in_stage(*REGISTERING), raid_item_open),
+        refusal="The item's owner or the project's manager closes it.",
+    ),
+    "may_reopen_raid_item": Rule(
+        who=manager,
+        when=(in_stage(*REGISTERING), raid_item_closed),
+        refusal="The project's manager reopens the items of its register.",
     ),
     # What waits longer than ESCALATE_AFTER_DAYS anywhere (asked of nothing).
     "may_see_overdue": Rule(

@@ -40,9 +40,17 @@ from projects.models import (
     ProjectDeliverable,
     Proposal,
     ProposalState,
+    RaidItem,
+    RaidStatus,
     StatusReport,
 )
-from projects.rules import is_project_manager, is_project_sponsor, next_stage, project_of
+from projects.rules import (
+    is_project_manager,
+    is_project_sponsor,
+    next_stage,
+    owns_item,
+    project_of,
+)
 
 # Who can ever have a kind of item: asked in Python first, so a person who cannot costs no
 # query for it (a viewer's inbox is free; a manager's skips the sponsors' decisions).
@@ -228,6 +236,13 @@ def _mention_page(mention: Mention) -> str:
 
 def _mention_noun(mention: Mention) -> str:
     return kind_of_model(mention.comment.thread_type.model_class()).noun
+
+
+def _review_waits(item: RaidItem) -> Any:
+    """Who waits for a register item's review: the manager, or, when the manager owns it,
+    the sponsor."""
+    project = project_of(item)
+    return project.sponsor.user if item.owner_id == project.manager_id else project.manager
 
 
 WAITS: tuple[Wait, ...] = (
@@ -535,6 +550,25 @@ WAITS: tuple[Wait, ...] = (
         page=_page("closure"),
         sides=(MANAGER,),
         waits=_sponsor,
+    ),
+    # A register item past its review date: its owner's, whoever they are on the project —
+    # only in their own inbox (the Register tab marks it overdue for everyone else).
+    Wait(
+        key="raid_review",
+        model=RaidItem,
+        rule="may_review_raid_item",
+        waiting=lambda today: Q(status=RaidStatus.OPEN, review_date__lt=today),
+        test=lambda i, today: i.is_open and i.review_date is not None and i.review_date < today,
+        what=lambda i: f"Review the {i.get_kind_display().lower()} “{i.title}”",
+        doing=lambda i: f"review the {i.get_kind_display().lower()} “{i.title}”",
+        since=lambda i: _midnight(i.review_date),
+        order=Cast("review_date", DateTimeField()),
+        page=lambda i: reverse("projects:raid", args=[i.project_id]) + f"#item-{i.pk}",
+        sides=(ANYONE,),
+        personal=True,
+        named=owns_item,
+        waits=_review_waits,
+        related=("owner",),
     ),
     # A person the PMO deactivated leaves their projects to it: whatever waited for them
     # waits for a new sponsor or manager (the rules then give it to that person).

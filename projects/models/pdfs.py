@@ -26,6 +26,7 @@ class PdfJob(FSMModelMixin, models.Model):
     class Kind(models.TextChoices):
         CHARTER = "charter", "Charter"
         CLOSURE = "closure", "Closure report"
+        STATUS = "status_report", "Status report"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="pdf_jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)

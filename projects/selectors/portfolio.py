@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet, Sum
 from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
 from projects.filters import PortfolioFilter, with_money
-from projects.models import Project, Risk, with_gates
+from projects.models import Project, RaidItem, RaidKind, RaidStatus, with_gates
 from projects.selectors.projects import projects_visible_to
 
 
@@ -77,9 +77,15 @@ def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
 
 
 def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
-    """Business-case risks of these projects, counted by (likelihood, impact)."""
+    """Open risks of the RAID registers of these projects while they are active (not closed,
+    cancelled or on hold), counted by (likelihood, impact) in one query: the risks as their
+    owners keep them, not the business cases' as they were approved."""
     rows = (
-        Risk.objects.filter(proposal__project__in=projects.order_by().values("pk"))
+        RaidItem.objects.filter(
+            kind=RaidKind.RISK,
+            status=RaidStatus.OPEN,
+            project__in=projects.order_by().filter(stage__in=ACTIVE).values("pk"),
+        )
         .values_list("likelihood", "impact")
         .annotate(n=Count("pk"))
         .order_by()

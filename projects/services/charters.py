@@ -14,6 +14,7 @@ from projects.lists import CHARTER_LISTS, Row, by_key
 from projects.models import Charter, CharterRevision, CharterRisk, Project, Risk
 from projects.services.audit import audit
 from projects.services.evidence import charter_evidence_discard, charter_evidence_freeze
+from projects.services.raid import raid_charter_risks
 
 
 def charter_open(project: Project) -> Charter:
@@ -169,6 +170,7 @@ def charter_sign(
             signed_by=by,
         )
         charter_evidence_freeze(charter)
+        raid_charter_risks(charter=charter, document=document, by=by)
     return entry
 
 

@@ -26,6 +26,7 @@ from projects.models import (
     ProjectDeliverable,
     StatusReport,
 )
+from projects.selectors.raid import top_risks
 from projects.services.audit import audit
 
 # -- Planning --------------------------------------------------------------------------------
@@ -171,6 +172,7 @@ def status_report_add(
             summary=summary,
             next_steps=next_steps,
             author=by,
+            top_risks=top_risks(project),  # the register's, as they stand today
         )
         audit(
             subject=project,

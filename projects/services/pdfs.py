@@ -1,4 +1,5 @@
-"""PDF jobs, as people ask for them: **Generate PDF** of a charter or a closure report.
+"""PDF jobs, as people ask for them: **Generate PDF** of a charter, a closure report or the
+latest status report.
 
 A job freezes its input when requested, so what is rendered is what was asked for. The same
 input is rendered once: asking again returns the same job. A PDF is a rendering of what people
@@ -19,9 +20,9 @@ from django.utils import timezone
 
 from lifecycle.errors import SlowDown
 from lifecycle.rules import require
-from projects import charter_document, closure_document, fingerprint, tasks
+from projects import charter_document, closure_document, fingerprint, status_document, tasks
 from projects.formats import person
-from projects.models import Charter, CharterRevision, PdfJob, Project
+from projects.models import Charter, CharterRevision, PdfJob, Project, StatusReport
 
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
 TEMPLATE_VERSION = "2"
@@ -102,6 +103,23 @@ def closure_pdf_request(*, project: Project, by: AbstractBaseUser) -> PdfJob:
         kind=PdfJob.Kind.CLOSURE,
         title="Closure report",
         render_input=closure_render_input(project),
+        by=by,
+    )
+
+
+def status_report_render_input(report: StatusReport) -> dict[str, Any]:
+    return {"template": TEMPLATE_VERSION, "status_report": status_document.snapshot(report)}
+
+
+def status_report_pdf_request(
+    *, project: Project, report: StatusReport, by: AbstractBaseUser
+) -> PdfJob:
+    """**Generate PDF** of a status report, with the top risks it kept."""
+    return pdf_request(
+        project=project,
+        kind=PdfJob.Kind.STATUS,
+        title=f"Status report of {report.date:%-d %b %Y}",
+        render_input=status_report_render_input(report),
         by=by,
     )
 

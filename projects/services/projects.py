@@ -23,6 +23,7 @@ from projects.rules import approval_authority
 from projects.services.audit import audit
 from projects.services.charters import charter_open
 from projects.services.delivery import closure_open, delivery_open, plan_open
+from projects.services.raid import raid_business_case_risks
 
 # -- Funding ---------------------------------------------------------------------------------
 
@@ -252,6 +253,8 @@ def project_transition(
         project = Project.objects.select_related("proposal").get(pk=project.pk)
         if project.stage in STAGE_RECORDS:
             STAGE_RECORDS[project.stage](project)
+            if project.stage in CARRIED_OVER:
+                CARRIED_OVER[project.stage](project=project, by=by)
             gate_status_refresh(project)  # the records the new stage starts with count too
     return entry
 
@@ -263,6 +266,9 @@ STAGE_RECORDS = {
     Stage.DELIVERING: delivery_open,
     Stage.CLOSING: closure_open,
 }
+# ...and carries over what the stage before settled, in the name of whoever advanced
+# (idempotent too): the business case's risks start the RAID register.
+CARRIED_OVER = {Stage.INITIATING: raid_business_case_risks}
 
 
 def gate_statuses_refresh(batch: int = 500) -> int:

@@ -91,9 +91,10 @@ def risk_level(score: int) -> str:
 
 
 @register.inclusion_tag("projects/portfolio/_heat_map.html")
-def risk_heat_map(risks: Any) -> dict[str, Any]:
+def risk_heat_map(risks: Any, caption: str = "") -> dict[str, Any]:
     """A 5 × 5 grid, impact up and likelihood across, counting risks in each cell. Takes the
-    risks, or their counts by (likelihood, impact) already made by the database."""
+    risks, or their counts by (likelihood, impact) already made by the database; `caption`
+    says which risks they are."""
     if isinstance(risks, dict):
         counts = risks
     else:
@@ -111,7 +112,7 @@ def risk_heat_map(risks: Any) -> dict[str, Any]:
         )
         for impact in range(5, 0, -1)
     ]
-    return {"rows": rows, "likelihoods": range(1, 6)}
+    return {"rows": rows, "likelihoods": range(1, 6), "caption": caption}
 
 
 @register.filter

@@ -40,6 +40,7 @@ from projects.views.delivery import (
     plan_edit,
     status_detail,
     status_report_create,
+    status_report_pdf,
 )
 from projects.views.discussion import (
     attachment_add,
@@ -77,6 +78,14 @@ from projects.views.proposals import (
     business_case_edit,
     project_detail,
     proposal_action,
+)
+from projects.views.raid import (
+    raid_close,
+    raid_create,
+    raid_edit,
+    raid_register,
+    raid_reopen,
+    raid_review,
 )
 
 __all__ = [
@@ -133,11 +142,18 @@ __all__ = [
     "project_detail",
     "project_history",
     "proposal_action",
+    "raid_close",
+    "raid_create",
+    "raid_edit",
+    "raid_register",
+    "raid_reopen",
+    "raid_review",
     "scope_detail",
     "scope_edit",
     "sponsor_change",
     "stage_action",
     "status_detail",
     "status_report_create",
+    "status_report_pdf",
     "thread",
 ]

@@ -15,7 +15,7 @@ from projects import charts, lists
 from projects.forms.common import CommentForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm, StatusReportForm
 from projects.lists import PLAN_LISTS
-from projects.models import PdfJob, Project, ProjectDeliverable
+from projects.models import PdfJob, Project, ProjectDeliverable, StatusReport
 from projects.selectors.discussion import attachment_counts, thread_counts
 from projects.selectors.projects import project_get
 from projects.services import delivery, pdfs
@@ -107,6 +107,7 @@ def _status_page(
     ]
     reports = list(project.status_reports.select_related("author"))
     records = [deliverable for deliverable, _ in deliverables]
+    latest = reports[0] if reports else None
     context = project_context(request, project, tab="status") | {
         "reports": reports,
         "deliverables": deliverables,
@@ -115,8 +116,18 @@ def _status_page(
         "report_comments": thread_counts(reports),
         "form": form,
         "refused": refused or {},
+        "pdf_job": _status_pdf_job(project, latest) if latest else None,
     }
     return render(request, "projects/delivery/status.html", context, status=status)
+
+
+def _status_pdf_job(project: Project, report: StatusReport) -> PdfJob | None:
+    """The job, if any, for the latest report's PDF as it would be rendered now."""
+    report.project = project
+    render_input = pdfs.status_report_render_input(report)
+    return PdfJob.objects.filter(
+        project=project, kind=PdfJob.Kind.STATUS, source_sha256=pdfs.input_sha256(render_input)
+    ).first()
 
 
 @require_POST
@@ -133,6 +144,18 @@ def status_report_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Status report added.")
             return redirect("projects:status", pk=pk)
     return _status_page(request, project, form)
+
+
+@require_POST
+def status_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """**Generate PDF** of the latest status report (404 before the first)."""
+    project = project_get(user=request.user, pk=pk)
+    report = project.status_reports.select_related("author").first()
+    if report is None:
+        raise Http404("No status report yet.")
+    report.project = project
+    pdfs.status_report_pdf_request(project=project, report=report, by=request.user)
+    return redirect(reverse("projects:status", args=[pk]) + "#pdf")
 
 
 @require_POST

@@ -324,3 +324,41 @@ def test_the_pmos_overdue_list_costs_the_same_for_few_or_many_rows(
     overdue(20, manager2, sponsor2)
     assert queries() == few
     assert "The 10 oldest of 44 overdue items." in page(pmo, "overdue-panel")
+
+
+def test_a_register_items_review_filter_and_test_agree(
+    manager, manager2, sponsor, sponsor2, pmo, member
+):
+    """The personal kind of the register (an overdue review, for its owner): its filter and
+    its test, with the rule and the owner, say the same for everyone, over items open and
+    closed, overdue and not, in projects of every stage."""
+    from lifecycle.rules import allows
+    from projects.models import RaidItem
+    from projects.waiting import WAITS_BY_KEY
+
+    wait = WAITS_BY_KEY["raid_review"]
+    today = timezone.localdate()
+    owners = [manager, sponsor, member]
+    for n, stage in enumerate(Stage.values):
+        project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile, stage=stage)
+        project.memberships.create(user=member)
+        for m, (status, days) in enumerate([("open", -3), ("open", 0), ("closed", -5)]):
+            RaidItem.objects.create(
+                project=project,
+                kind="issue",
+                title=f"Item {n}.{m}",
+                status=status,
+                owner=owners[(n + m) % 3],
+                review_date=today + timedelta(days=days),
+            )
+    for user in (manager, manager2, sponsor, sponsor2, pmo, member):
+        from_sql = {i.record.pk for i in needs_action(user).items if i.wait is wait}
+        from_test = {
+            item.pk
+            for item in RaidItem.objects.select_related("project")
+            if wait.test(item, today)
+            and allows(user, wait.rule, item)
+            and wait.named.test(user, item)
+        }
+        assert from_sql == from_test, user.username
+    assert {i.record.pk for i in needs_action(member).items if i.wait is wait}

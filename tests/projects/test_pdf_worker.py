@@ -13,6 +13,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from projects import rendering, services, tasks
@@ -136,3 +137,41 @@ def test_a_job_requested_while_redis_is_down_completes_once_it_is_back(tmp_path)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_latest_status_reports_pdf_lists_its_top_five_risks(
+    celery_worker, delivering, manager, tmp_path
+):
+    """Issue 18: the status report and its PDF list the five highest-scoring open risks —
+    as the report kept them, read back from the PDF the worker rendered."""
+    from projects.services import raid
+    from tests.conftest import report_status
+
+    for n, (likelihood, impact) in enumerate([(5, 5), (1, 2), (4, 4), (2, 5), (3, 3), (1, 1)]):
+        raid.raid_item_add(
+            project=delivering,
+            by=manager,
+            kind="risk",
+            title=f"Register risk {n}",
+            owner=manager,
+            likelihood=likelihood,
+            impact=impact,
+            review_date=timezone.localdate(),
+        )
+    report_status(delivering, manager, summary="Build on track <script>x</script>")
+    client = client_for(manager)
+
+    client.post(reverse("projects:status-report-pdf", args=[delivering.pk]))
+    job = wait_for(PdfJob.objects.get(kind="status_report").pk)
+    assert job.status == "ready", job.error
+    status_tab = client.get(reverse("projects:status", args=[delivering.pk]))
+    assert "Download PDF" in status_tab.content.decode()
+
+    response = client.get(reverse("projects:pdf-download", args=[delivering.pk, job.pk]))
+    (tmp_path / "status.pdf").write_bytes(b"".join(response.streaming_content))
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "status.pdf").pages)
+    assert "Status report" in text and "Build on track <script>x</script>" in text
+    shown = [f"Register risk {n}" for n in (0, 2, 4, 3)] + ["Supplier delivers late"]
+    assert all(title in text for title in shown), text
+    assert "Register risk 1" not in text and "Register risk 5" not in text
+    assert "25" in text and "Alex Moreno" in text

@@ -46,6 +46,12 @@ POST_ROUTES = {
     "deliverable-action",
     "closure-edit",
     "closure-pdf",
+    "status-report-pdf",
+    "raid-create",
+    "raid-edit",
+    "raid-review",
+    "raid-close",
+    "raid-reopen",
     "thread",
     "mentions-read",
     "comment-edit",
@@ -67,6 +73,9 @@ RESTRICTED_PAGES = {
     "plan-edit",
     "closure-edit",
     "comment-edit",
+    "raid-create",
+    "raid-edit",
+    "raid-review",
 }
 # A record's thread: a page for everyone on the project, and the form that adds a comment.
 POST_ONLY = POST_ROUTES - RESTRICTED_PAGES - {"thread"}
@@ -123,6 +132,10 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
         "comment-remove": lambda: {"comment": project.comments.first().pk},
         "attachment-download": lambda: {"attachment": project.attachments.first().pk},
         "attachment-remove": lambda: {"attachment": project.attachments.first().pk},
+        **dict.fromkeys(
+            ("raid-edit", "raid-review", "raid-close", "raid-reopen"),
+            lambda: {"item": project.raid_items.first().pk},
+        ),
     }
     return {"pk": project.pk} | extra.get(name, dict)()
 
@@ -158,6 +171,7 @@ def state(project: models.Project) -> tuple:
         models.Plan.objects.get(project=project).state,
         sorted(project.deliverables.values_list("state", flat=True)),
         models.PdfJob.objects.count(),
+        list(models.RaidItem.objects.order_by("pk").values_list("status", "title", "owner_id")),
     )
 
 
@@ -192,6 +206,7 @@ def test_the_permission_matrix(
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}
     pages |= {"plan", "status", "closure", "pdf-status", "pdf-download", "attachment-download"}
+    pages |= {"raid"}
     assert names - POST_ROUTES - pages == set(), "a new project route: give it an expectation"
 
     mismatches, cells, unauthorized = [], Counter(), 0
@@ -238,7 +253,10 @@ def test_other_projects_ids_in_a_projects_routes_are_not_found(world, manager):
         requested_by=manager,
     )
     client = client_for(manager)
+    foreign_item = models.RaidItem.objects.create(project=other, kind="issue", title="Theirs")
     probes = [
+        ("raid-edit", {"item": foreign_item.pk}),
+        ("raid-review", {"item": foreign_item.pk}),
         ("goal", {"goal_pk": foreign_goal.pk}),
         ("goal-edit", {"goal_pk": foreign_goal.pk}),
         ("pdf-status", {"job": foreign_job.pk}),
@@ -250,6 +268,7 @@ def test_other_projects_ids_in_a_projects_routes_are_not_found(world, manager):
             == 404
         )
     posts = [
+        ("raid-close", {"item": foreign_item.pk}),
         ("measurement-create", {"goal_pk": foreign_goal.pk}),
         ("goal-archive", {"goal_pk": foreign_goal.pk}),
     ]
@@ -257,6 +276,7 @@ def test_other_projects_ids_in_a_projects_routes_are_not_found(world, manager):
         url = reverse(f"projects:{name}", kwargs={"pk": project.pk} | kwargs)
         assert client.post(url, {"date": "2026-01-01", "value": "1"}).status_code == 404
     assert not foreign_goal.measurements.exists()
+    assert models.RaidItem.objects.get(pk=foreign_item.pk).is_open
 
 
 def test_lists_show_no_foreign_rows(world, manager):

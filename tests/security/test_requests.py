@@ -100,6 +100,7 @@ EXTRA = {
         "goal-create",
         "scope-edit",
         "status-report-create",
+        "raid-create",
     ],
 )
 def test_extra_fields_change_nothing(route, project, approved, manager, sponsor):

@@ -46,6 +46,8 @@ from projects.models import (
     ProjectDeliverable,
     Proposal,
     ProposalState,
+    RaidItem,
+    RaidStatus,
     Sponsor,
 )
 from projects.services import definition, delivery, discussion, evidence
@@ -144,6 +146,30 @@ def first_comment(project: Project) -> Any:
 
 def first_attachment(project: Project) -> Any:
     return project.attachments.first()
+
+
+def raid_item(project: Project) -> RaidItem | None:
+    """The register's first item (from Initiating on: the business case's risk)."""
+    return project.raid_items.order_by("pk").first()
+
+
+def owned_by_the_member(status: str) -> Callable[[Any], None]:
+    """The item, in `status`, owned by the project's first member (its owner reviews it)."""
+
+    def arrange(item: RaidItem) -> None:
+        member = Membership.objects.filter(project_id=item.project_id).order_by("pk").first()
+        RaidItem.objects.filter(pk=item.pk).update(status=status, owner_id=member.user_id)
+
+    return arrange
+
+
+def raid_form(project: Project, item: Any) -> dict[str, str]:
+    review_by = (TODAY() + timedelta(days=14)).isoformat()
+    return {"kind": "risk", "title": "Rulebook risk", "likelihood": "3", "impact": "4"} | {
+        "response": "Watch it",
+        "review_date": review_by,
+        "owner": str(project.manager_id),
+    }
 
 
 def a_pdf() -> SimpleUploadedFile:
@@ -472,10 +498,30 @@ ACTIONS = [
         rule="may_remove_attachment",
         args=("record",),
     ),
+    # The RAID register: the manager adds and edits; the item's owner (the member here)
+    # reviews and closes; the manager reopens.
+    Action("add to the register", "raid-create", itself, rule="may_add_raid_item", data=raid_form),
+    *[
+        Action(
+            f"{name} register item",
+            f"raid-{name}",
+            raid_item,
+            rule=f"may_{name}_raid_item",
+            args=("record",),
+            arrange=owned_by_the_member(status),
+            data=raid_form,
+        )
+        for name, status in (
+            ("edit", RaidStatus.OPEN),
+            ("review", RaidStatus.OPEN),
+            ("close", RaidStatus.OPEN),
+            ("reopen", RaidStatus.CLOSED),
+        )
+    ],
 ]
 # Asking for a PDF renders what people may already read: no record changes and no audit row,
 # in every stage (services/pdfs.py); who may ask is tested in test_pdf_requests_follow_the_rule.
-READS = {"charter-pdf", "charter-revision-pdf", "closure-pdf"}
+READS = {"charter-pdf", "charter-revision-pdf", "closure-pdf", "status-report-pdf"}
 # Marking one's own mentions read changes nothing of the project (and writes no audit row).
 OWN_ROWS = {"mentions-read"}
 
@@ -607,6 +653,7 @@ def snapshot(project_pk: int) -> tuple:
         project.fundings.count(),
         list(project.comments.values_list("body", "removed_at")),
         project.attachments.count(),
+        list(project.raid_items.order_by("pk").values_list("status", "title", "review_date")),
     )
     return (AuditEntry.objects.for_subject(project).count(), records)
 

@@ -21,6 +21,13 @@ from projects.views.charters import (
     pdf_download,
     pdf_status,
 )
+from projects.views.costs import (
+    actual_create,
+    actuals_import,
+    actuals_sample,
+    costs_detail,
+    forecast_edit,
+)
 from projects.views.definition import (
     goal_archive,
     goal_detail,
@@ -79,6 +86,9 @@ from projects.views.proposals import (
 )
 
 __all__ = [
+    "actual_create",
+    "actuals_import",
+    "actuals_sample",
     "attachment_add",
     "attachment_download",
     "attachment_remove",
@@ -94,11 +104,13 @@ __all__ = [
     "closure_pdf",
     "comment_edit",
     "comment_remove",
+    "costs_detail",
     "delegation_list",
     "delegation_revoke",
     "deliverable_action",
     "favicon",
     "floor",
+    "forecast_edit",
     "funding_action",
     "funding_create",
     "goal_archive",

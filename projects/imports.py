@@ -177,12 +177,13 @@ def _text(name: str, text: str, *, required: bool) -> str:
     try:
         value = LineField(max_length=max_length, required=required).clean(text)
     except ValidationError as error:
-        message = error.messages[0]
-        if error.code == "required":
-            message = "is empty (a supplier or reference is required)"
-        elif error.code == "max_length":
-            message = f"is longer than {max_length} characters"
-        raise ValidationError(f"{name} {message}") from None
+        first = error.error_list[0]
+        message = f"{name}: {first.messages[0]}"
+        if first.code == "required":
+            message = f"{name} is empty (a supplier or reference is required)"
+        elif first.code == "max_length":
+            message = f"{name} is longer than {max_length} characters"
+        raise ValidationError(message) from None
     return value
 
 

@@ -27,7 +27,7 @@ class ActualForm(RecordForm):
     """**Record actual cost**: a budget line of this project's plan only — another project's
     line is “not one of the available choices”, a field error."""
 
-    class Meta:
+    class Meta(RecordForm.Meta):  # its text and money fields: only an inherited Meta has them
         model = ActualCost
         fields = ActualCost.FIELDS
         field_classes = {"budget_line": BudgetLineChoice}

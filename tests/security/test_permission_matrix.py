@@ -45,6 +45,9 @@ POST_ROUTES = {
     "deliverable-action",
     "closure-edit",
     "closure-pdf",
+    "actual-create",
+    "actuals-import",
+    "forecast-edit",
     "thread",
     "mentions-read",
     "comment-edit",
@@ -64,6 +67,7 @@ RESTRICTED_PAGES = {
     "scope-edit",
     "plan-edit",
     "closure-edit",
+    "actuals-import",
     "comment-edit",
 }
 # A record's thread: a page for everyone on the project, and the form that adds a comment.
@@ -189,6 +193,7 @@ def test_the_permission_matrix(
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}
     pages |= {"plan", "status", "closure", "pdf-status", "pdf-download", "attachment-download"}
+    pages |= {"costs", "actuals-sample"}
     assert names - POST_ROUTES - pages == set(), "a new project route: give it an expectation"
 
     mismatches, cells, unauthorized = [], Counter(), 0

@@ -110,11 +110,26 @@ class ForecastForm(forms.Form):
     """**Update forecast**: what each budget line is still expected to cost (blank: what is
     left of its budget)."""
 
-    def __init__(self, *args: Any, lines: list[BudgetLine], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lines: list[BudgetLine],
+        left: dict[int, Decimal] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`left`: what is left of each line's budget, shown in its empty box."""
         super().__init__(*args, **kwargs)
         self.lines = lines
         for line in lines:
+            remaining = (left or {}).get(line.pk)
             self.fields[self.field_name(line)] = MoneyField(
+                widget=forms.TextInput(
+                    attrs={
+                        "inputmode": "decimal",
+                        "autocomplete": "off",
+                        "placeholder": "" if remaining is None else f"{remaining:,.2f} left",
+                    }
+                ),
                 label=f"{imports.line_name(line)}: forecast to complete",
                 max_digits=14,
                 decimal_places=2,

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import allows, require
 from projects import imports
+from projects.costs import to_complete
 from projects.forms.costs import ActualForm, ForecastForm, ImportCommitForm, ImportForm
 from projects.models import Project
 from projects.selectors.costs import actuals_of, cost_sheet, earlier_import
@@ -43,7 +44,14 @@ def _costs_page(
             "actuals_count": actuals.count(),
             "can_record": allows(request.user, "may_record_actuals", project),
             "actual_form": actual_form or ActualForm(project=project),
-            "forecast_form": forecast_form or ForecastForm(lines=[line for line, _ in sheet.lines]),
+            "forecast_form": forecast_form
+            or ForecastForm(
+                lines=[line for line, _ in sheet.lines],
+                left={
+                    line.pk: to_complete(figures.budget, figures.actual, None)
+                    for line, figures in sheet.lines
+                },
+            ),
         }
     return render(request, "projects/costs/costs.html", context, status=status)
 

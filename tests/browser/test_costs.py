@@ -66,7 +66,7 @@ def costed(delivering) -> Project:
 
 
 def test_the_manager_imports_twenty_lines_of_actuals_and_the_totals_are_the_files_sums(
-    person, costed, manager, tmp_path
+    person, costed, manager, pmo, tmp_path
 ):
     content = actuals_file()
     expected = sums(content)
@@ -110,5 +110,16 @@ def test_the_manager_imports_twenty_lines_of_actuals_and_the_totals_are_the_file
     assert Project.objects.get(pk=costed.pk).actual_cost == expected["all"]
     checked(page, "costs after the import (manager)", problems)
     alex.screenshots("costs")
+
+    follow(page, page.get_by_role("link", name="Status", exact=True))
+    expect(page.locator("#budget-proposal")).to_contain_text("proposed from the costs")
+    checked(page, "status with the proposed budget RAG", problems)
+    alex.screenshots("status-budget-proposal")
+
+    morgan = person("pmo")
+    morgan.page.goto(morgan.base_url + reverse("projects:portfolio") + "?sort=-variance")
+    expect(morgan.page.locator("#total-actual")).to_have_text(money(expected["all"]))
+    checked(morgan.page, "portfolio with cost columns", problems)
+    morgan.screenshots("portfolio-costs")
 
     assert problems == {}

@@ -221,6 +221,12 @@ _DEFAULT_STORAGE = (
 )
 # Evidence: the largest file kept, in MB (checked before anything is stored).
 ATTACHMENT_MAX_MB = int(os.environ.get("ATTACHMENT_MAX_MB", "20"))
+# Actual costs imported from CSV: the largest file, in KB, and the most rows one file holds.
+# The preview carries the file to the commit in a form field (base64, a third larger): the
+# request body Django accepts outside file uploads grows with the limit if it must.
+ACTUALS_IMPORT_MAX_KB = int(os.environ.get("ACTUALS_IMPORT_MAX_KB", "1024"))
+ACTUALS_IMPORT_MAX_ROWS = int(os.environ.get("ACTUALS_IMPORT_MAX_ROWS", "5000"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, ACTUALS_IMPORT_MAX_KB * 1024 * 2)
 STORAGES = {
     "default": _DEFAULT_STORAGE,
     "staticfiles": {

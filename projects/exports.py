@@ -2,10 +2,12 @@
 
 import csv
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 
+from projects.costs import CENT
 from projects.formats import person
 from projects.models import Project
 
@@ -19,6 +21,9 @@ HEADER = [
     "Sponsor",
     "Estimated cost",
     "Funded",
+    "Actual cost",
+    "Estimate at completion",
+    "Variance",
     "Start",
     "End",
     "Created",
@@ -40,6 +45,12 @@ def cell(value: Any) -> Any:
     return value
 
 
+def figure(amount: Decimal | None) -> Decimal | str:
+    """An amount as a number a spreadsheet sums (a negative one too: it is no formula), or
+    an empty cell when there is none yet."""
+    return "" if amount is None else amount.quantize(CENT)
+
+
 def portfolio_rows(projects: QuerySet[Project]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield "\ufeff" + writer.writerow(HEADER)  # a BOM, so spreadsheets read UTF-8
@@ -58,6 +69,9 @@ def portfolio_rows(projects: QuerySet[Project]) -> Iterator[str]:
                     person(project.sponsor.user),
                     f"{project.estimated:.2f}",
                     f"{project.funded:.2f}",
+                    f"{project.actual_cost:.2f}",
+                    figure(project.forecast_cost),
+                    figure(project.variance),
                     proposal.start_date.isoformat() if proposal.start_date else "",
                     proposal.end_date.isoformat() if proposal.end_date else "",
                     project.created_at.date().isoformat(),

@@ -1,10 +1,11 @@
 """The portfolio's filters and sorting (django-filter), applied to what the user may see."""
 
 import re
+from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import DecimalField, Q, QuerySet, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from lifecycle.stages import Stage
@@ -13,15 +14,31 @@ from projects.models import Category, ProjectQuerySet, Sponsor
 REFERENCE = re.compile(r"^\s*TG-?(\d+)\s*$", re.IGNORECASE)
 
 
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
 def with_money(projects: ProjectQuerySet) -> ProjectQuerySet:
-    """Each project with its estimated cost beside the funding it has (`funded`)."""
+    """Each project with its estimated cost beside the funding it has (`funded`), what it has
+    spent (`actual_cost`), its estimate at completion (`forecast_cost`) and the `variance` of
+    that estimate against the baseline budget (blank until the plan is approved)."""
     return projects.annotate(
-        estimated=Coalesce(
-            "proposal__estimated_cost",
-            Value(0),
-            output_field=DecimalField(max_digits=16, decimal_places=2),
-        )
+        estimated=Coalesce("proposal__estimated_cost", Value(0), output_field=MONEY),
+        variance=ExpressionWrapper(F("forecast_cost") - F("baseline_budget"), output_field=MONEY),
     )
+
+
+class Ordering(django_filters.OrderingFilter):
+    """Sorting on a figure blank until the plan is approved puts the blank ones last, in
+    either direction (the other columns are never blank, and keep their indexes' order)."""
+
+    BLANK_FIRST = {"forecast_cost", "variance"}
+
+    def get_ordering_value(self, param: str) -> Any:
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name not in self.BLANK_FIRST:
+            return value
+        return F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc()
 
 
 class PortfolioFilter(django_filters.FilterSet):
@@ -31,7 +48,7 @@ class PortfolioFilter(django_filters.FilterSet):
         queryset=Sponsor.objects.select_related("user"), empty_label="Any sponsor"
     )
     category = django_filters.ChoiceFilter(choices=Category.choices, empty_label="Any category")
-    sort = django_filters.OrderingFilter(
+    sort = Ordering(
         label="Sort by",
         empty_label="Newest first",
         fields=(
@@ -40,6 +57,9 @@ class PortfolioFilter(django_filters.FilterSet):
             ("created_at", "created"),
             ("estimated", "estimated"),
             ("funded", "funded"),
+            ("actual_cost", "actual"),
+            ("forecast_cost", "eac"),
+            ("variance", "variance"),
         ),
         field_labels={
             "title": "Title",
@@ -47,6 +67,9 @@ class PortfolioFilter(django_filters.FilterSet):
             "created": "Oldest first",
             "estimated": "Estimated cost",
             "funded": "Funding",
+            "actual": "Actual cost",
+            "eac": "Estimate at completion",
+            "variance": "Variance",
         },
     )
 

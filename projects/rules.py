@@ -776,6 +776,14 @@ RULEBOOK: dict[str, Rule] = {
         when=(in_stage(Stage.CLOSING),),
         refusal="The project's manager writes its closure report.",
     ),
+    # Costs (asked of the project): the manager books what was spent — typed in or imported
+    # from a CSV file — and forecasts what is still to spend, while the project delivers and
+    # closes (the plan's budget is the baseline by then).
+    "may_record_actuals": Rule(
+        who=manager,
+        when=(in_stage(Stage.DELIVERING, Stage.CLOSING),),
+        refusal="The project's manager records its actual costs and forecasts.",
+    ),
     # Discussion (asked of the record discussed; editing and removing, of the comment): whoever
     # sees the project talks; an author corrects a comment for 15 minutes; the author or the
     # PMO removes one, leaving a marker.

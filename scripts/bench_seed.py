@@ -92,6 +92,19 @@ def people() -> tuple[Any, Any, list[Sponsor], list[Any]]:
     return dana, alex, sponsors, managers
 
 
+def costs(stage: str, n: int) -> dict[str, Decimal | None]:
+    """A delivering project's stored cost totals: a baseline of 180,000, part of it spent,
+    and an estimate at completion from 15% under to 15% over it."""
+    if stage != "delivering":
+        return {}
+    baseline = Decimal(180_000)
+    return {
+        "baseline_budget": baseline,
+        "actual_cost": Decimal(20_000 + (n % 37) * 3_000),
+        "forecast_cost": baseline * (Decimal(85) + n % 31) / 100,
+    }
+
+
 def projects(dana: Any, alex: Any, sponsors: list[Sponsor], managers: list[Any]) -> list[Project]:
     """Stages spread like a real portfolio; the demo sponsor and manager get a busy share."""
     stages = [
@@ -126,6 +139,7 @@ def projects(dana: Any, alex: Any, sponsors: list[Sponsor], managers: list[Any])
                     stage=stage,
                     stage_entered_at=timezone.now() - timedelta(days=n % 90),
                     funded=0 if stage == "identifying" else 200_000,
+                    **costs(stage, n),
                 )
             )
         made += Project.objects.bulk_create(batch)

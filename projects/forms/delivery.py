@@ -5,13 +5,15 @@ from datetime import date
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Layout
+from crispy_forms.layout import HTML, Div, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 
 from projects.forms.common import DATE_INPUT, NumberField, RecordForm
 from projects.models import ClosureGoal, ClosureReport, StatusReport
+from projects.selectors.costs import BudgetProposal
 
 
 class PlanForm(forms.Form):
@@ -31,8 +33,24 @@ class StatusReportForm(RecordForm):
         }
         labels = {"schedule": "Schedule (RAG)", "budget": "Budget (RAG)", "scope": "Scope (RAG)"}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, proposal: BudgetProposal | None = None, **kwargs: Any) -> None:
+        """`proposal`: the budget RAG the cost figures propose, chosen unless the manager
+        picks another, with why under the field."""
         super().__init__(*args, **kwargs)
+        why = []
+        if proposal is not None:
+            self.fields["budget"].initial = proposal.rag
+            self.fields["budget"].widget.attrs["aria-describedby"] = "budget-proposal"
+            why = [
+                HTML(
+                    format_html(
+                        '<p class="form-text mt-0" id="budget-proposal">Budget {} proposed '
+                        "from the costs: {}</p>",
+                        proposal.rag.label,
+                        proposal.why,
+                    )
+                )
+            ]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -43,6 +61,7 @@ class StatusReportForm(RecordForm):
                 Div("scope", css_class="col-4"),
                 css_class="row",
             ),
+            *why,
             "summary",
             "next_steps",
         )

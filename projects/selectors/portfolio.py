@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
@@ -41,11 +41,23 @@ def portfolio_filter(user: AbstractBaseUser, params: Any) -> PortfolioFilter:
 
 
 def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
-    """Count, estimated cost and funding of the filtered set, in one query. Sums run on the
-    stored columns (SQLite mis-converts sums of annotated decimals)."""
-    return projects.order_by().aggregate(
-        count=Count("pk"), estimated=Sum("proposal__estimated_cost"), funded=Sum("funded")
+    """Count, estimated cost, funding, actual cost, estimate at completion and variance of the
+    filtered set, in one query. Sums run on the stored columns (SQLite mis-converts sums of
+    annotated decimals): the variance is the estimates' sum less the baselines' sum, over the
+    projects that have both — the sum of the rows' variances."""
+    both = Q(forecast_cost__isnull=False, baseline_budget__isnull=False)
+    totals = projects.order_by().aggregate(
+        count=Count("pk"),
+        estimated=Sum("proposal__estimated_cost"),
+        funded=Sum("funded"),
+        actual=Sum("actual_cost"),
+        eac=Sum("forecast_cost"),
+        eac_with_baseline=Sum("forecast_cost", filter=both),
+        baseline=Sum("baseline_budget", filter=both),
     )
+    eac, baseline = totals.pop("eac_with_baseline"), totals.pop("baseline")
+    totals["variance"] = None if eac is None else eac - baseline
+    return totals
 
 
 def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: int) -> Any:

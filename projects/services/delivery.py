@@ -26,6 +26,7 @@ from projects.models import (
     ProjectDeliverable,
     StatusReport,
 )
+from projects.selectors.costs import budget_proposal
 from projects.selectors.raid import top_risks
 from projects.services.audit import audit
 
@@ -163,11 +164,13 @@ def status_report_add(
         require(by, "may_add_status_report", project)
         if date > timezone.localdate():
             raise ValidationError({"date": "A status report cannot be dated in the future."})
+        proposal = budget_proposal(project)  # kept beside the manager's choice
         report = StatusReport.objects.create(
             project=project,
             date=date,
             schedule=schedule,
             budget=budget,
+            budget_proposed=proposal.rag if proposal else "",
             scope=scope,
             summary=summary,
             next_steps=next_steps,
@@ -181,7 +184,7 @@ def status_report_add(
             event=events.STATUS_REPORTED,
             label="Status report",
             comment=f"Schedule {schedule}, budget {budget}, scope {scope}: {summary[:200]}",
-            data={"status_report_id": report.pk},
+            data={"status_report_id": report.pk, "budget_proposed": report.budget_proposed},
             by=by,
         )
     return report

@@ -21,6 +21,13 @@ from projects.views.charters import (
     pdf_download,
     pdf_status,
 )
+from projects.views.costs import (
+    actual_create,
+    actuals_import,
+    actuals_sample,
+    costs_detail,
+    forecast_edit,
+)
 from projects.views.definition import (
     goal_archive,
     goal_detail,
@@ -89,6 +96,9 @@ from projects.views.raid import (
 )
 
 __all__ = [
+    "actual_create",
+    "actuals_import",
+    "actuals_sample",
     "attachment_add",
     "attachment_download",
     "attachment_remove",
@@ -104,11 +114,13 @@ __all__ = [
     "closure_pdf",
     "comment_edit",
     "comment_remove",
+    "costs_detail",
     "delegation_list",
     "delegation_revoke",
     "deliverable_action",
     "favicon",
     "floor",
+    "forecast_edit",
     "funding_action",
     "funding_correct",
     "funding_create",

@@ -34,6 +34,7 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
             ("goals", "Goals", reverse("projects:goals", args=[project.pk])),
             ("scope", "Scope", reverse("projects:scope", args=[project.pk])),
             ("plan", "Plan", reverse("projects:plan", args=[project.pk])),
+            ("costs", "Costs", reverse("projects:costs", args=[project.pk])),
             ("raid", "Register", reverse("projects:raid", args=[project.pk])),
             ("status", "Status", reverse("projects:status", args=[project.pk])),
             ("closure", "Closure", reverse("projects:closure", args=[project.pk])),

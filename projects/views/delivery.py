@@ -16,6 +16,7 @@ from projects.forms.common import CommentForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm, StatusReportForm
 from projects.lists import PLAN_LISTS
 from projects.models import PdfJob, Project, ProjectDeliverable, StatusReport
+from projects.selectors.costs import budget_proposal
 from projects.selectors.discussion import attachment_counts, thread_counts
 from projects.selectors.projects import project_get
 from projects.services import delivery, pdfs
@@ -89,7 +90,7 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def status_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
-    return _status_page(request, project, StatusReportForm())
+    return _status_page(request, project, StatusReportForm(proposal=budget_proposal(project)))
 
 
 def _status_page(
@@ -134,7 +135,7 @@ def _status_pdf_job(project: Project, report: StatusReport) -> PdfJob | None:
 def status_report_create(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
     require(request.user, "may_add_status_report", project)
-    form = StatusReportForm(request.POST)
+    form = StatusReportForm(request.POST, proposal=budget_proposal(project))
     if form.is_valid():
         try:
             delivery.status_report_add(project=project, by=request.user, **form.cleaned_data)
@@ -171,7 +172,11 @@ def deliverable_action(
         request,
         run=lambda comment, seen: service(deliverable=item, by=request.user, comment=comment),
         page=lambda form, status: _status_page(
-            request, project, StatusReportForm(), status, refused={item.pk: {action: form}}
+            request,
+            project,
+            StatusReportForm(proposal=budget_proposal(project)),
+            status,
+            refused={item.pk: {action: form}},
         ),
         back_url=reverse("projects:status", args=[pk]),
         done=lambda entry: f"{entry.label}: “{item.name}” is now {entry.to_state.lower()}.",

@@ -52,6 +52,9 @@ POST_ROUTES = {
     "raid-review",
     "raid-close",
     "raid-reopen",
+    "actual-create",
+    "actuals-import",
+    "forecast-edit",
     "thread",
     "mentions-read",
     "comment-edit",
@@ -72,6 +75,7 @@ RESTRICTED_PAGES = {
     "scope-edit",
     "plan-edit",
     "closure-edit",
+    "actuals-import",
     "comment-edit",
     "raid-create",
     "raid-edit",
@@ -206,7 +210,7 @@ def test_the_permission_matrix(
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}
     pages |= {"plan", "status", "closure", "pdf-status", "pdf-download", "attachment-download"}
-    pages |= {"raid"}
+    pages |= {"raid", "costs", "actuals-sample"}
     assert names - POST_ROUTES - pages == set(), "a new project route: give it an expectation"
 
     mismatches, cells, unauthorized = [], Counter(), 0

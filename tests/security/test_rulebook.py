@@ -11,6 +11,7 @@ nothing. In Closed and Cancelled no cell is allowed, and every insider hears 409
 Each cell runs in a savepoint that is rolled back, so every cell starts from the same project.
 """
 
+import base64
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from projects.forms.charters import CharterForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm
 from projects.forms.proposals import BusinessCaseForm
 from projects.models import (
+    BudgetLine,
     Charter,
     CharterState,
     DeliverableState,
@@ -107,6 +109,33 @@ def goal_form(project: Project, _: Any) -> dict[str, str]:
         name: value.isoformat() if hasattr(value, "isoformat") else str(value)
         for name, value in smart_goal().items()
     }
+
+
+def budget_line(project: Project) -> Any:
+    """The plan's first budget line ("Team"), or None before Planning."""
+    found = plan(project)
+    return found.budget_lines.first() if found else None
+
+
+def actual(project: Project, _: Any) -> dict[str, str]:
+    line = budget_line(project)
+    return {
+        "budget_line": str(line.pk) if line else "",
+        "date": TODAY().isoformat(),
+        "amount": "1,250.00",
+        "reference": "INV-2026-001",
+    }
+
+
+def actuals_file(project: Project, _: Any) -> dict[str, str]:
+    """The preview's commit: the file carried back, read again by the service."""
+    content = f"date,budget_line,amount,reference,note\n{TODAY().isoformat()},Team,250,INV-7,\n"
+    return {"name": "actuals.csv", "content": base64.b64encode(content.encode()).decode()}
+
+
+def forecast(project: Project, _: Any) -> dict[str, str]:
+    line = budget_line(project)
+    return {f"line_{line.pk}": "12,345.00"} if line else {}
 
 
 # -- The actions: every POST route that writes ----------------------------------------------------
@@ -446,6 +475,11 @@ ACTIONS = [
     Action(
         "edit closure report", "closure-edit", closure, rule="may_edit_closure", data=closure_form
     ),
+    Action("record actual cost", "actual-create", itself, rule="may_record_actuals", data=actual),
+    Action(
+        "import actuals", "actuals-import", itself, rule="may_record_actuals", data=actuals_file
+    ),
+    Action("update forecast", "forecast-edit", itself, rule="may_record_actuals", data=forecast),
     # Discussion: the member's comment on the business case, written when the project was built.
     *[
         Action(
@@ -654,6 +688,12 @@ def snapshot(project_pk: int) -> tuple:
         list(project.comments.values_list("body", "removed_at")),
         project.attachments.count(),
         list(project.raid_items.order_by("pk").values_list("status", "title", "review_date")),
+        (project.actual_cost, project.forecast_cost, project.actuals.count()),
+        list(
+            BudgetLine.objects.filter(plan__project=project).values_list(
+                "forecast_to_complete", flat=True
+            )
+        ),
     )
     return (AuditEntry.objects.for_subject(project).count(), records)
 

@@ -22,8 +22,8 @@ class PlanApprovalForm(CommentForm):
         max_digits=5,
         decimal_places=2,
         error_messages={
-            "min_value": "Enter a tolerance from 0 to 100%.",
-            "max_value": "Enter a tolerance from 0 to 100%.",
+            "min_value": "Enter a tolerance from 0 to 100%%.",
+            "max_value": "Enter a tolerance from 0 to 100%%.",
         },
         help_text="An estimate at completion this far above the baseline opens an exception.",
     )

@@ -77,7 +77,7 @@ class MilestoneForecastForm(forms.Form):
 
 
 class ChangeRequestForm(RecordForm):
-    class Meta:
+    class Meta(RecordForm.Meta):  # its money field is a MoneyField ("15,000"; "15k" refused)
         model = ChangeRequest
         fields = ChangeRequest.FIELDS
         widgets = {

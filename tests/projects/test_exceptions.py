@@ -141,9 +141,7 @@ def test_a_milestone_forecast_beyond_the_time_tolerance_opens_one_exception(
     assert "exception" not in kinds(manager) + kinds(member) + kinds(pmo)
 
 
-def test_a_forecast_back_within_tolerance_leaves_the_exception_for_the_sponsor(
-    delivering, manager
-):
+def test_a_forecast_back_within_tolerance_leaves_the_exception_for_the_sponsor(delivering, manager):
     forecast(delivering, manager, days_late=30)
     forecast(delivering, manager, days_late=0)
     assert delivering.exceptions.get().state == "open"
@@ -174,9 +172,7 @@ def test_the_sponsor_finds_the_exception_in_the_inbox_and_red_on_the_project(
     assert "time forecast beyond tolerance" in plan_page.content.decode()
 
 
-def test_the_sponsor_cannot_advance_to_closing_with_an_open_exception(
-    delivering, manager, sponsor
-):
+def test_the_sponsor_cannot_advance_to_closing_with_an_open_exception(delivering, manager, sponsor):
     all_delivered(delivering, manager, sponsor)
     forecast(delivering, manager, days_late=30)
     with pytest.raises(GateClosed) as refused:

@@ -17,6 +17,7 @@ class PlanApprovalForm(CommentForm):
 
     cost_tolerance_pct = NumberField(
         label="Cost tolerance (%)",
+        required=False,  # blank: PLAN_COST_TOLERANCE_PCT
         min_value=0,
         max_value=100,
         max_digits=5,
@@ -29,6 +30,7 @@ class PlanApprovalForm(CommentForm):
     )
     time_tolerance_days = forms.IntegerField(
         label="Time tolerance (days)",
+        required=False,  # blank: PLAN_TIME_TOLERANCE_DAYS
         min_value=0,
         max_value=3650,
         error_messages={

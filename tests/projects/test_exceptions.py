@@ -80,6 +80,18 @@ def test_the_sponsor_sets_the_tolerances_on_the_approve_plan_form(planning, mana
     assert "Plan baseline 1" in history
 
 
+def test_blank_tolerances_are_the_settings_defaults(planning, manager, sponsor, settings):
+    settings.PLAN_TIME_TOLERANCE_DAYS = 30
+    plan = _submitted_plan(planning, manager)
+    url = reverse("projects:plan-action", args=[planning.pk, "approve"])
+    answer = client_for(sponsor).post(
+        url, {"cost_tolerance_pct": "", "time_tolerance_days": "", "seen": plan.version}
+    )
+    assert answer.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.cost_tolerance_pct, plan.time_tolerance_days) == (10, 30)
+
+
 @pytest.mark.parametrize(
     ("cost", "days", "message"),
     [
@@ -87,7 +99,7 @@ def test_the_sponsor_sets_the_tolerances_on_the_approve_plan_form(planning, mana
         ("-1", "14", "Enter a tolerance from 0 to 100%."),
         ("10", "4000", "Enter a tolerance from 0 to 3,650 days."),
         ("ten", "14", "Enter a number."),
-        ("10", "", "This field is required."),
+        ("10", "-3", "Enter a tolerance from 0 to 3,650 days."),
     ],
 )
 def test_the_sponsor_cannot_approve_the_plan_with_a_tolerance_out_of_range(

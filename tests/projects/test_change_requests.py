@@ -247,3 +247,29 @@ def test_the_closure_report_compares_with_the_first_and_the_last_baseline(
     assert "EUR 100,000.00" in text and "EUR 115,000.00" in text
     with pytest.raises(NotNow):  # change requests are raised while delivering
         raise_cr(fresh(delivering), manager)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "may_approve_change_request",
+        "may_endorse_change_request",
+        "may_decide_change_request",
+        "may_decide_escalated_change_request",
+        "may_withdraw_change_request",
+    ],
+)
+def test_a_change_request_rule_and_its_queryset_filter_agree(
+    name, delivering, manager, sponsor, sponsor2, pmo, member
+):
+    from lifecycle.rules import allows, rule
+
+    small = raise_cr(delivering, manager, cost_impact=Decimal("1000"))
+    large = raise_cr(delivering, manager, cost_impact=Decimal("200000"))
+    change.change_request_approve(change=large, by=sponsor)  # escalated, endorsed by Dana
+    saving = raise_cr(delivering, manager, cost_impact=Decimal("-1000"))
+    ChangeRequest.objects.filter(pk=saving.pk).update(state="escalated")
+    for user in (manager, sponsor, sponsor2, pmo, member):
+        for cr in ChangeRequest.objects.filter(pk__in=[small.pk, large.pk, saving.pk]):
+            found = ChangeRequest.objects.filter(rule(name).q(user, "project__"), pk=cr.pk)
+            assert found.exists() == allows(user, name, cr), (name, user.username, cr.reference)

@@ -319,6 +319,11 @@ CELERY_TASK_ROUTES = {
 REMIND_AFTER_DAYS = int(os.environ.get("REMIND_AFTER_DAYS", "3"))
 ESCALATE_AFTER_DAYS = int(os.environ.get("ESCALATE_AFTER_DAYS", "7"))
 STATUS_REPORT_EVERY_DAYS = int(os.environ.get("STATUS_REPORT_EVERY_DAYS", "14"))
+# Tolerances the sponsor's Approve plan form starts from (PRINCE2): a forecast cost beyond the
+# baseline by more than PLAN_COST_TOLERANCE_PCT, or a milestone forecast more than
+# PLAN_TIME_TOLERANCE_DAYS after its baseline date, opens an exception.
+PLAN_COST_TOLERANCE_PCT = Decimal(os.environ.get("PLAN_COST_TOLERANCE_PCT", "10"))
+PLAN_TIME_TOLERANCE_DAYS = int(os.environ.get("PLAN_TIME_TOLERANCE_DAYS", "14"))
 # Digests go out from this hour of the day (TIME_ZONE) on; beat asks every DIGEST_CHECK_SECONDS
 # who still has one due today (each person gets at most one a day however often it asks).
 DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", "7"))

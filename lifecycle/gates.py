@@ -309,10 +309,26 @@ def status_reported(project: Any) -> Check:
     return Check("At least one status report", bool(project.status_reports.all()))
 
 
+def no_open_exception(project: Any) -> Check:
+    """A forecast beyond the sponsor's tolerance waits for their decision: a change request
+    approved, or the project cancelled."""
+    open_ = [e.get_kind_display().lower() for e in project.exceptions.all() if e.state == "open"]
+    return Check(
+        "No open exception (the sponsor has decided every forecast beyond tolerance)",
+        not open_,
+        detail=(
+            f"Open: the {' and the '.join(open_)} exception — the sponsor approves a change "
+            "request or cancels the project."
+            if open_
+            else ""
+        ),
+    )
+
+
 CLOSING = Gate(
     title="Delivering → Closing",
-    criteria=(deliverables_accepted, status_reported),
-    reads=("deliverables", "status_reports"),
+    criteria=(deliverables_accepted, status_reported, no_open_exception),
+    reads=("deliverables", "status_reports", "exceptions"),
 )
 
 

@@ -3,7 +3,7 @@
 """
 
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from projects.formats import person
 from projects.models import Project
@@ -43,6 +43,23 @@ class ClosureBudget(TypedDict):
     funded: str
 
 
+class BaselineFigures(TypedDict):
+    number: int
+    budget: str
+    last_milestone: str | None
+
+
+class FinalFigures(TypedDict):
+    """The figures the project closes with, beside its first and its last plan baseline."""
+
+    first: BaselineFigures | None
+    last: BaselineFigures | None
+    budget: str | None  # the current baseline's
+    actual: str
+    at_completion: str | None
+    last_milestone: str | None  # the latest forecast, else due date, of any milestone
+
+
 class LastStatus(TypedDict):
     date: str
     schedule: str
@@ -58,7 +75,37 @@ class ClosureDocument(TypedDict):
     goals: list[FinalValue]
     deliverables: list[DeliverableOutcome]
     budget: ClosureBudget
+    figures: FinalFigures
     last_status: LastStatus | None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return f"{value:.2f}" if value is not None else None
+
+
+def _baseline(baseline: Any) -> BaselineFigures | None:
+    if baseline is None:
+        return None
+    return {
+        "number": baseline.number,
+        "budget": baseline.snapshot["budget_total"],
+        "last_milestone": baseline.snapshot["last_milestone"],
+    }
+
+
+def figures(project: Project) -> FinalFigures:
+    baselines = list(project.baselines.all())  # newest first
+    plan = getattr(project, "plan", None)
+    dates = [m.forecast_date or m.due_date for m in plan.milestones.all()] if plan else []
+    dates = [d for d in dates if d]
+    return {
+        "first": _baseline(baselines[-1] if baselines else None),
+        "last": _baseline(baselines[0] if baselines else None),
+        "budget": _money(project.baseline_budget),
+        "actual": f"{project.actual_cost:.2f}",
+        "at_completion": _money(project.forecast_cost),
+        "last_milestone": max(dates).isoformat() if dates else None,
+    }
 
 
 def snapshot(project_id: int) -> ClosureDocument:
@@ -108,6 +155,7 @@ def snapshot(project_id: int) -> ClosureDocument:
             else None,
             "funded": f"{project.funded:.2f}",  # approved funding, kept by the services
         },
+        "figures": figures(project),
         "last_status": {
             "date": last_report.date.isoformat(),
             "schedule": last_report.get_schedule_display(),

@@ -1,6 +1,7 @@
 """How Tollgate writes things people read, in one place: pages, PDFs, e-mails and CSV alike."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -18,6 +19,27 @@ def signed(entry: Any) -> str:
     """Who did what an audit row records, and for whom: “Lee Park for Dana Whitfield”."""
     name = person(entry.actor)
     return f"{name} for {person(entry.on_behalf_of)}" if entry.on_behalf_of_id else name
+
+
+def audit_details(entry: Any) -> list[str]:
+    """What a decision recorded beside its comment, as the History tab shows it: the approval
+    limit that applied, the tolerances set, the baseline made, the budget decided on."""
+    from projects.templatetags.tollgate import money  # the one way money is written
+
+    data = entry.data or {}
+    details = []
+    if "approval_limit" in data:
+        limit = data["approval_limit"]
+        shown = "unlimited" if limit in (None, "unlimited") else money(limit)
+        details.append(f"Approval limit that applied: {shown}")
+    if "budget_after" in data and data["budget_after"] is not None:
+        details.append(f"Project budget with this change: {money(data['budget_after'])}")
+    if "cost_tolerance_pct" in data:
+        pct = Decimal(data["cost_tolerance_pct"]).normalize()
+        details.append(f"Tolerances: cost {pct:f}%, time {data.get('time_tolerance_days')} days")
+    if "baseline" in data:
+        details.append(f"Plan baseline {data['baseline']}")
+    return details
 
 
 def day(value: date | str | None) -> str:

@@ -57,7 +57,10 @@ def audience(event: Event, project: Project, entry: AuditEntry) -> list[Abstract
         case Audience.SPONSOR | Audience.SPONSOR_NOTICE:
             return [project.sponsor.user, *deputies_of(project.sponsor)]
         case Audience.APPROVERS:
-            return covering(project.proposal.estimated_cost, project)
+            # An escalated change request: the project's budget with it; else the business case.
+            after = entry.data.get("budget_after")
+            amount = Decimal(after) if after else project.proposal.estimated_cost
+            return covering(amount, project)
         case Audience.FUNDING_APPROVERS:
             if approval_authority(project.sponsor.user, project).covers(
                 Decimal(entry.data["total"])

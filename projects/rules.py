@@ -39,6 +39,8 @@ from lifecycle.stages import ACTIVE, Stage
 from projects.formats import day
 from projects.models import (
     Attachment,
+    ChangeRequest,
+    ChangeRequestState,
     Charter,
     ClosureReport,
     Comment,
@@ -360,6 +362,44 @@ def did_not_endorse(user: Any, obj: Any) -> bool:
     return proposal_of(obj).endorsed_by_id != user.pk
 
 
+def change_budget_after(change: Any) -> Decimal | None:
+    """The project's approved budget once this change request's cost impact counts too (None
+    before the sponsor approved a plan)."""
+    baseline = project_of(change).baseline_budget
+    return None if baseline is None else baseline + change.cost_impact
+
+
+# Asked of a change request (its project at "project__"): like funding, the project's new
+# total is compared — the baseline budget plus the cost impact.
+@fact(where=_within_authority(lambda at: ("cost_impact", f"{at}baseline_budget")))
+def change_within_approval_limit(user: Any, change: Any) -> bool:
+    """The project's budget, this change included, is within what this person approves alone."""
+    return approval_authority(user, project_of(change)).covers(change_budget_after(change))
+
+
+@fact(where=lambda user, at: ~Q(endorsed_by_id=user.pk))
+def did_not_endorse_change(user: Any, change: Any) -> bool:
+    """Four eyes, as for business cases: the endorser does not also approve (asked of the
+    change request itself)."""
+    return change.endorsed_by_id != user.pk
+
+
+def _escalated_changes_within(user: Any, at: str) -> Q:
+    escalated = ChangeRequest.objects.filter(state=ChangeRequestState.ESCALATED)
+    within = escalated.filter(change_within_approval_limit.q(user, "project__"))
+    return Q(**{f"{at}pk__in": within.values("project_id")})
+
+
+@fact(where=_escalated_changes_within)
+def change_escalated_to_them(user: Any, obj: Any) -> bool:
+    """A change request of the project was escalated above its sponsor's limit, and this
+    person's limit covers it: they see the project to decide it."""
+    project = project_of(obj)
+    escalated = project.change_requests.filter(state=ChangeRequestState.ESCALATED)
+    authority = approval_authority(user, project)
+    return any(authority.covers(change_budget_after(change)) for change in escalated)
+
+
 # -- Delegations (asked of a sponsor's profile, or of a delegation) -----------------------------
 
 
@@ -597,7 +637,9 @@ ABOVE_THE_LIMIT = (
 
 # Who sees a project, and so reads and joins every thread on its records.
 escalated_to_them = business_case_escalated & within_approval_limit
-sees_project = is_pmo | manager | sponsor | is_project_member | escalated_to_them
+sees_project = (
+    is_pmo | manager | sponsor | is_project_member | escalated_to_them | change_escalated_to_them
+)
 
 RULEBOOK: dict[str, Rule] = {
     # Seeing a project (asked of a project). Deciders are recorded as members.
@@ -748,6 +790,47 @@ RULEBOOK: dict[str, Rule] = {
     ),
     "may_return_plan": Rule(
         who=sponsor & independent, when=(in_stage(Stage.PLANNING),), refusal=SPONSOR_DECIDES
+    ),
+    # After the plan (asked of the plan; of the project for raising a change request, of the
+    # change request for deciding it, of the exception for deciding that): the manager
+    # forecasts milestones and raises change requests while delivering; the sponsor decides
+    # them within their approval limit like a business case (above it, their approval is an
+    # endorsement and a sponsor whose limit covers the new budget, or the PMO, decides).
+    "may_forecast_milestones": Rule(
+        who=manager,
+        when=(in_stage(Stage.DELIVERING),),
+        refusal="The project's manager forecasts its milestones.",
+    ),
+    "may_raise_change_request": Rule(
+        who=manager,
+        when=(in_stage(Stage.DELIVERING),),
+        refusal="The project's manager raises its change requests.",
+    ),
+    "may_withdraw_change_request": Rule(
+        who=manager,
+        when=(in_stage(Stage.DELIVERING),),
+        refusal="The project's manager withdraws its change requests.",
+    ),
+    "may_approve_change_request": Rule(
+        who=sponsor & independent & change_within_approval_limit,
+        when=(in_stage(Stage.DELIVERING),),
+        refusal=SPONSOR_DECIDES,
+    ),
+    "may_endorse_change_request": Rule(
+        who=sponsor & independent & ~change_within_approval_limit,
+        when=(in_stage(Stage.DELIVERING),),
+        refusal=SPONSOR_DECIDES,
+    ),
+    "may_decide_change_request": Rule(
+        who=sponsor & independent, when=(in_stage(Stage.DELIVERING),), refusal=SPONSOR_DECIDES
+    ),
+    "may_decide_escalated_change_request": Rule(
+        who=change_within_approval_limit & independent & did_not_endorse_change,
+        when=(in_stage(Stage.DELIVERING),),
+        refusal=ABOVE_THE_LIMIT,
+    ),
+    "may_decide_exception": Rule(
+        who=sponsor & independent, when=(in_stage(Stage.DELIVERING),), refusal=SPONSOR_DECIDES
     ),
     # PDFs (asked of the project): a rendering of what people may read, in every stage; it
     # holds a worker, so asking for one is for the people who run the project.

@@ -71,7 +71,24 @@ urlpatterns = [
     path("projects/<int:pk>/scope/edit/", views.scope_edit, name="scope-edit"),
     path("projects/<int:pk>/plan/", views.plan_detail, name="plan"),
     path("projects/<int:pk>/plan/edit/", views.plan_edit, name="plan-edit"),
+    path("projects/<int:pk>/plan/forecasts/", views.plan_forecasts, name="plan-forecasts"),
     path("projects/<int:pk>/plan/<slug:action>/", views.plan_action, name="plan-action"),
+    path("projects/<int:pk>/changes/", views.changes_tab, name="changes"),
+    path(
+        "projects/<int:pk>/changes/new/",
+        views.change_request_create,
+        name="change-request-create",
+    ),
+    path(
+        "projects/<int:pk>/changes/<int:change>/",
+        views.change_request_detail,
+        name="change-request",
+    ),
+    path(
+        "projects/<int:pk>/changes/<int:change>/<slug:action>/",
+        views.change_request_action,
+        name="change-request-action",
+    ),
     path("projects/<int:pk>/status/", views.status_detail, name="status"),
     path(
         "projects/<int:pk>/status/reports/",

@@ -27,9 +27,12 @@ from lifecycle.stages import Stage
 from projects.discussion import kind_of_model
 from projects.formats import person
 from projects.models import (
+    ChangeRequest,
+    ChangeRequestState,
     Charter,
     CharterState,
     DeliverableState,
+    ExceptionState,
     Funding,
     FundingState,
     Goal,
@@ -43,14 +46,17 @@ from projects.models import (
     RaidItem,
     RaidStatus,
     StatusReport,
+    ToleranceException,
 )
 from projects.rules import (
+    change_budget_after,
     is_project_manager,
     is_project_sponsor,
     next_stage,
     owns_item,
     project_of,
 )
+from projects.templatetags.tollgate import money
 
 # Who can ever have a kind of item: asked in Python first, so a person who cannot costs no
 # query for it (a viewer's inbox is free; a manager's skips the sponsors' decisions).
@@ -327,6 +333,59 @@ WAITS: tuple[Wait, ...] = (
         page=_page("status"),
         sides=(DECIDER,),
         decision=True,
+    ),
+    # After the plan: a forecast beyond tolerance, and the change requests that answer it.
+    Wait(
+        key="exception",
+        model=ToleranceException,
+        rule="may_decide_exception",
+        waiting=lambda today: Q(state=ExceptionState.OPEN),
+        test=lambda e, today: e.state == ExceptionState.OPEN,
+        what=lambda e: (
+            f"Decide the {e.get_kind_display().lower()} exception: approve a change request "
+            "or cancel the project"
+        ),
+        doing=lambda e: f"decide the {e.get_kind_display().lower()} exception",
+        **waiting_since("opened_at"),
+        page=_page("changes"),
+        sides=(DECIDER,),
+        decision=True,
+        note=lambda e: e.detail,
+    ),
+    Wait(
+        key="change_request",
+        model=ChangeRequest,
+        rule="may_decide_change_request",
+        **in_state(ChangeRequestState.SUBMITTED),
+        what=lambda c: f"Change request to decide: {c.reference} {c.title}",
+        doing=lambda c: f"decide change request {c.reference}",
+        **waiting_since("raised_at"),
+        page=lambda c: reverse("projects:change-request", args=[c.project_id, c.pk]),
+        sides=(DECIDER,),
+        decision=True,
+        waits=lambda c: c.raised_by,
+        amount=lambda c: c.cost_impact,
+        related=("raised_by",),
+    ),
+    Wait(
+        key="change_request_escalated",
+        model=ChangeRequest,
+        rule="may_decide_escalated_change_request",
+        **in_state(ChangeRequestState.ESCALATED),
+        what=lambda c: f"Escalated change request to decide: {c.reference} {c.title}",
+        doing=lambda c: f"decide the escalated change request {c.reference}",
+        **waiting_since("endorsed_at"),
+        page=lambda c: reverse("projects:change-request", args=[c.project_id, c.pk]),
+        sides=(DECIDER,),
+        decision=True,
+        note=lambda c: (
+            f"Endorsed by {person(c.endorsed_by)}, above their approval limit: the budget "
+            f"would be {money(change_budget_after(c))}."
+        ),
+        waits=lambda c: c.raised_by,
+        amount=lambda c: c.cost_impact,
+        others="a sponsor whose approval limit covers the new budget, or the PMO",
+        related=("raised_by", "endorsed_by"),
     ),
     # Whoever is @mentioned: until they write in that thread, or mark it read.
     Wait(

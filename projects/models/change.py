@@ -6,13 +6,16 @@ signed charter revision."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from lifecycle.models import ImmutableModel
+from lifecycle.rules import permission
+from projects import events
 from projects.models.delivery import BudgetLine, PlanMilestone
 from projects.models.projects import MONEY_MAX, Project, ProjectRecord
 
@@ -23,6 +26,16 @@ class ChangeRequestState(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Deciding: the same from the sponsor and, once escalated, from above (like a business case).
+APPROVE = {"label": "Approve", "event": events.CHANGE_REQUEST_APPROVED, "decision": True}
+REJECT = {
+    "label": "Reject",
+    "event": events.CHANGE_REQUEST_REJECTED,
+    "comment_required": True,
+    "decision": True,
+}
 
 
 class ChangeRequest(ProjectRecord, ConcurrentTransitionMixin, models.Model):
@@ -114,6 +127,72 @@ class ChangeRequest(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     @property
     def reference(self) -> str:
         return f"CR-{self.number}"
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.state in (ChangeRequestState.SUBMITTED, ChangeRequestState.ESCALATED)
+
+    def _decided(self, by: AbstractBaseUser, comment: str) -> None:
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.decision_comment = comment
+
+    @transition(
+        field=state,
+        source=ChangeRequestState.SUBMITTED,
+        target=ChangeRequestState.APPROVED,
+        permission=permission("may_approve_change_request"),
+        custom=APPROVE,
+    )
+    @transition(
+        field=state,
+        source=ChangeRequestState.ESCALATED,
+        target=ChangeRequestState.APPROVED,
+        permission=permission("may_decide_escalated_change_request"),
+        custom=APPROVE,
+    )
+    def approve(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The service applies the change to the plan and makes the next baseline."""
+        self._decided(by, comment)
+
+    @transition(
+        field=state,
+        source=ChangeRequestState.SUBMITTED,
+        target=ChangeRequestState.ESCALATED,
+        permission=permission("may_endorse_change_request"),
+        custom={"label": "Endorse", "event": events.CHANGE_REQUEST_ENDORSED, "decision": True},
+    )
+    def endorse(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The sponsor's approval above their limit: it now waits for a higher authority."""
+        self.endorsed_by = by
+        self.endorsed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ChangeRequestState.SUBMITTED,
+        target=ChangeRequestState.REJECTED,
+        permission=permission("may_decide_change_request"),
+        custom=REJECT,
+    )
+    @transition(
+        field=state,
+        source=ChangeRequestState.ESCALATED,
+        target=ChangeRequestState.REJECTED,
+        permission=permission("may_decide_escalated_change_request"),
+        custom=REJECT,
+    )
+    def reject(self, *, by: AbstractBaseUser, comment: str) -> None:
+        self._decided(by, comment)
+
+    @transition(
+        field=state,
+        source=[ChangeRequestState.SUBMITTED, ChangeRequestState.ESCALATED],
+        target=ChangeRequestState.WITHDRAWN,
+        permission=permission("may_withdraw_change_request"),
+        custom={"label": "Withdraw", "event": events.CHANGE_REQUEST_WITHDRAWN},
+    )
+    def withdraw(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """The manager takes back a change request nobody has decided yet."""
 
 
 class PlanBaseline(ImmutableModel):

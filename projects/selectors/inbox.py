@@ -16,7 +16,17 @@ from django.utils import timezone
 
 from lifecycle.rules import allows, rule
 from projects.formats import person
-from projects.models import Charter, Funding, Goal, Plan, Project, ProjectDeliverable, Proposal
+from projects.models import (
+    ChangeRequest,
+    Charter,
+    Funding,
+    Goal,
+    Plan,
+    Project,
+    ProjectDeliverable,
+    Proposal,
+    ToleranceException,
+)
 from projects.rules import delegators, is_pmo, is_sponsor, project_of, read_delegators
 from projects.waiting import ANYONE, DECIDER, MANAGER, SPONSOR, WAITS, Wait
 
@@ -260,6 +270,10 @@ RECORDS: dict[type[Model], Callable[[Project], list[Any]]] = {
     Funding: lambda project: list(project.fundings.all()),
     ProjectDeliverable: lambda project: list(project.deliverables.select_related("sent_back_by")),
     Goal: lambda project: list(project.goals.all()),
+    ToleranceException: lambda project: list(project.exceptions.filter(state="open")),
+    ChangeRequest: lambda project: list(
+        project.change_requests.filter(state__in=("submitted", "escalated"))
+    ),
 }
 
 

@@ -17,12 +17,14 @@ from projects.formats import moment, person
 from projects.models import ActualCost, ActualImport, BudgetLine, Project
 from projects.selectors.costs import cost_sheet, earlier_import
 from projects.services.audit import audit
+from projects.services.change import exceptions_refresh
 
 
 def costs_refresh(project: Project) -> None:
     """Keep `Project.actual_cost` (the sum of the actual costs) and `Project.forecast_cost`
     (the estimate at completion: per budget line, actual plus forecast to complete) in step.
-    Called at the end of every cost write, inside its transaction, with the project locked.
+    Called at the end of every cost write, inside its transaction, with the project locked;
+    the write then asks `exceptions_refresh` whether a forecast is now beyond tolerance.
     The estimate stays blank until the plan is approved (no baseline yet)."""
     actual = ActualCost.objects.filter(project=project).aggregate(sum=Sum("amount"))["sum"]
     project.actual_cost = actual or Decimal(0)
@@ -87,6 +89,7 @@ def actual_record(
             },
             by=by,
         )
+        exceptions_refresh(project=project, by=by)  # beyond tolerance: the sponsor decides
     return actual
 
 
@@ -150,6 +153,7 @@ def actuals_import(
             },
             by=by,
         )
+        exceptions_refresh(project=project, by=by)  # beyond tolerance: the sponsor decides
     return batch
 
 
@@ -194,6 +198,7 @@ def forecast_update(
             },
             by=by,
         )
+        exceptions_refresh(project=project, by=by)  # beyond tolerance: the sponsor decides
     return list(changed)
 
 

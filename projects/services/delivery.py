@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +16,7 @@ from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from lifecycle.services import transition_run
 from projects import events, tasks
+from projects.formats import day
 from projects.lists import PLAN_LISTS, Row
 from projects.models import (
     ClosureGoal,
@@ -29,6 +31,7 @@ from projects.models import (
 from projects.selectors.costs import budget_proposal
 from projects.selectors.raid import top_risks
 from projects.services.audit import audit
+from projects.services.change import baseline_freeze, exceptions_refresh, next_baseline_number
 
 # -- Planning --------------------------------------------------------------------------------
 
@@ -122,9 +125,60 @@ def _plan_transition(name: str) -> Any:
 
 
 plan_submit = _plan_transition("submit")
-plan_approve = _plan_transition("approve")
 plan_return = _plan_transition("return_plan")
 plan_revise = _plan_transition("revise")
+
+
+def tolerances_check(cost_tolerance_pct: Decimal, time_tolerance_days: int) -> None:
+    errors = {}
+    if not Decimal(0) <= cost_tolerance_pct <= Decimal(100):
+        errors["cost_tolerance_pct"] = "Enter a tolerance from 0 to 100%."
+    if not 0 <= time_tolerance_days <= 3650:
+        errors["time_tolerance_days"] = "Enter a tolerance from 0 to 3,650 days."
+    if errors:
+        raise ValidationError(errors)
+
+
+def plan_approve(
+    *,
+    plan: Plan,
+    by: AbstractBaseUser,
+    comment: str = "",
+    seen: str = "",
+    cost_tolerance_pct: Decimal | None = None,
+    time_tolerance_days: int | None = None,
+) -> AuditEntry:
+    """**Approve plan** with the sponsor's tolerances (the settings' defaults if not given):
+    in the same transaction the plan keeps them and is frozen as the project's next baseline
+    (number 1 the first time; again if the plan is revised and approved while still in
+    Planning), which sets the project's baseline budget and estimate at completion."""
+    cost = settings.PLAN_COST_TOLERANCE_PCT if cost_tolerance_pct is None else cost_tolerance_pct
+    days = settings.PLAN_TIME_TOLERANCE_DAYS if time_tolerance_days is None else time_tolerance_days
+    tolerances_check(cost, days)
+
+    def data(locked: Plan) -> dict[str, Any]:
+        return {
+            "cost_tolerance_pct": f"{cost:.2f}",
+            "time_tolerance_days": days,
+            "baseline": next_baseline_number(locked.project),
+        }
+
+    with transaction.atomic():
+        entry = transition_run(
+            instance=plan,
+            name="approve",
+            by=by,
+            comment=comment,
+            data=data,
+            side_effect=tasks.announce,
+            seen=seen,
+            fingerprint=lambda locked: str(locked.version),
+        )
+        Plan.objects.filter(pk=plan.pk).update(cost_tolerance_pct=cost, time_tolerance_days=days)
+        approved = Plan.objects.select_related("project").get(pk=plan.pk)
+        baseline_freeze(plan=approved, by=by)
+    return entry
+
 
 PLAN_ACTIONS = {
     "submit": plan_submit,
@@ -135,6 +189,37 @@ PLAN_ACTIONS = {
 
 
 # -- Delivering ------------------------------------------------------------------------------
+
+
+def milestone_forecasts_update(
+    *, plan: Plan, by: AbstractBaseUser, forecasts: dict[int, date | None]
+) -> list[str]:
+    """**Update forecasts**: when the manager now expects each milestone (blank: as planned).
+    A forecast beyond the time tolerance opens an exception for the sponsor."""
+    with transaction.atomic():
+        project = Project.objects.locked(plan.project_id)
+        plan = Plan.objects.get(pk=plan.pk)
+        plan.project = project
+        require(by, "may_forecast_milestones", plan)
+        changed = []
+        for milestone in plan.milestones.select_for_update():
+            if milestone.pk not in forecasts or milestone.forecast_date == forecasts[milestone.pk]:
+                continue
+            milestone.forecast_date = forecasts[milestone.pk]
+            milestone.save(update_fields=["forecast_date"])
+            changed.append(f"{milestone.name}: {day(milestone.forecast_date) or 'as planned'}")
+        if changed:
+            audit(
+                subject=project,
+                record=Plan.audit_record,
+                action="forecast",
+                event=events.FORECAST_UPDATED,
+                label="Milestone forecasts updated",
+                comment="; ".join(changed),
+                by=by,
+            )
+        exceptions_refresh(project=project, by=by)
+    return changed
 
 
 def delivery_open(project: Project) -> None:

@@ -18,9 +18,10 @@ from lifecycle.services import gate_status_refresh, transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
 from projects.formats import person
-from projects.models import Funding, FundingState, Project, Sponsor, with_gates
+from projects.models import ExceptionState, Funding, FundingState, Project, Sponsor, with_gates
 from projects.rules import approval_authority
 from projects.services.audit import audit
+from projects.services.change import exceptions_decide
 from projects.services.charters import charter_open
 from projects.services.delivery import closure_open, delivery_open, plan_open
 from projects.services.raid import raid_business_case_risks
@@ -251,6 +252,8 @@ def project_transition(
             instance=project, name=name, by=by, comment=comment, side_effect=tasks.announce
         )
         project = Project.objects.select_related("proposal").get(pk=project.pk)
+        if project.stage == Stage.CANCELLED:  # the sponsor's decision on any open exception
+            exceptions_decide(project=project, by=by, state=ExceptionState.CANCELLED)
         if project.stage in STAGE_RECORDS:
             STAGE_RECORDS[project.stage](project)
             if project.stage in CARRIED_OVER:

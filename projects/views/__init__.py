@@ -12,6 +12,12 @@ from projects.views.accounts import (
     person_reactivate,
     profile,
 )
+from projects.views.change import (
+    change_request_action,
+    change_request_create,
+    change_request_detail,
+    changes_tab,
+)
 from projects.views.charters import (
     charter_action,
     charter_detail,
@@ -45,6 +51,7 @@ from projects.views.delivery import (
     plan_action,
     plan_detail,
     plan_edit,
+    plan_forecasts,
     status_detail,
     status_report_create,
     status_report_pdf,
@@ -104,6 +111,10 @@ __all__ = [
     "attachment_remove",
     "business_case_create",
     "business_case_edit",
+    "change_request_action",
+    "change_request_create",
+    "change_request_detail",
+    "changes_tab",
     "charter_action",
     "charter_detail",
     "charter_edit",
@@ -147,6 +158,7 @@ __all__ = [
     "plan_action",
     "plan_detail",
     "plan_edit",
+    "plan_forecasts",
     "portfolio",
     "portfolio_csv",
     "portfolio_heat_map",

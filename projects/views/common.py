@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -26,6 +27,7 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
         "stage_bar": stage_bar(project),
         "gate": next_gate(project),
         "stage_actions": actions_for(project, request.user),
+        "open_exceptions": [e for e in project.exceptions.all() if e.is_open],
         "my_steps": [s for s in steps if s.mine and not s.item.wait.on_the_card],
         "their_steps": [s for s in steps if not s.mine],
         "tabs": [
@@ -35,6 +37,7 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
             ("scope", "Scope", reverse("projects:scope", args=[project.pk])),
             ("plan", "Plan", reverse("projects:plan", args=[project.pk])),
             ("costs", "Costs", reverse("projects:costs", args=[project.pk])),
+            ("changes", "Changes", reverse("projects:changes", args=[project.pk])),
             ("raid", "Register", reverse("projects:raid", args=[project.pk])),
             ("status", "Status", reverse("projects:status", args=[project.pk])),
             ("closure", "Closure", reverse("projects:closure", args=[project.pk])),
@@ -55,24 +58,31 @@ def record_of(project: Project, name: str) -> Any:
 def decide(
     request: HttpRequest,
     *,
-    run: Callable[[str, str], AuditEntry],
+    run: Callable[..., AuditEntry],
     page: Callable[[CommentForm, int], HttpResponse],
     back_url: str,
     done: Callable[[AuditEntry], str],
+    form_class: type[CommentForm] = CommentForm,
 ) -> HttpResponse:
     """Every action posted with a comment box — a decision, a stage change, a deliverable —
     goes through here: run it with the comment and the version the page showed, and go back
     with what happened (`done`), or show the page again with the comment's error beside the
-    box (400). Any other refusal rises to `RefusalMiddleware` (403 or 409, with the reason)."""
-    form = CommentForm(request.POST)
+    box (400). Any other refusal rises to `RefusalMiddleware` (403 or 409, with the reason).
+    A `form_class` with more fields than the comment (Approve plan's tolerances) hands them to
+    `run` by name; the service's own field errors show beside them."""
+    form = form_class(request.POST)
     if not form.is_valid():
         return page(form, 400)
+    extra = {k: v for k, v in form.cleaned_data.items() if k not in ("comment", "seen")}
     try:
-        entry = run(form.cleaned_data["comment"], form.cleaned_data["seen"])
+        entry = run(form.cleaned_data["comment"], form.cleaned_data["seen"], **extra)
     except TransitionError as error:
         if not error.field:
             raise
         form.add_error(error.field, error.message)
+        return page(form, 400)
+    except ValidationError as error:
+        form.add_error(None, error)
         return page(form, 400)
     messages.success(request, done(entry))
     return redirect(back_url)

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from lifecycle.rules import require
+from lifecycle.rules import allows, require
 from lifecycle.selectors import actions_for
 from projects import charts, lists
+from projects.forms.change import MilestoneForecastForm, PlanApprovalForm
 from projects.forms.common import CommentForm
 from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm, StatusReportForm
 from projects.lists import PLAN_LISTS
@@ -31,18 +32,45 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan_page(
-    request: HttpRequest, project: Project, comment_form: CommentForm, status: int = 200
+    request: HttpRequest,
+    project: Project,
+    comment_form: CommentForm,
+    status: int = 200,
+    forecast_form: MilestoneForecastForm | None = None,
 ) -> HttpResponse:
     context = project_context(request, project, tab="plan")
     plan = getattr(project, "plan", None)
     if plan is not None:
+        approval = comment_form if isinstance(comment_form, PlanApprovalForm) else None
         context |= {
             "plan": plan,
             "timeline": charts.plan_timeline(plan),
             "plan_actions": actions_for(plan, request.user, field="state"),
             "comment_form": comment_form,
+            "approval_form": approval or PlanApprovalForm.defaults(plan),
+            "milestones": list(plan.milestones.all()),
         }
+        if allows(request.user, "may_forecast_milestones", plan):
+            context["forecast_form"] = forecast_form or MilestoneForecastForm(plan=plan)
     return render(request, "projects/delivery/plan.html", context, status=status)
+
+
+@require_POST
+def plan_forecasts(request: HttpRequest, pk: int) -> HttpResponse:
+    """**Update forecasts**: the manager's milestone forecasts while delivering."""
+    project = project_get(user=request.user, pk=pk)
+    plan = record_of(project, "plan")
+    require(request.user, "may_forecast_milestones", plan)
+    form = MilestoneForecastForm(request.POST, plan=plan)
+    if not form.is_valid():
+        return _plan_page(request, project, CommentForm(), 400, forecast_form=form)
+    changed = delivery.milestone_forecasts_update(
+        plan=plan, by=request.user, forecasts=form.forecasts()
+    )
+    opened = project.exceptions.filter(state="open").exists()
+    note = " A forecast is beyond the time tolerance: the sponsor decides." if opened else ""
+    messages.success(request, ("Forecasts updated." if changed else "No forecast changed.") + note)
+    return redirect("projects:plan", pk=pk)
 
 
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -78,10 +106,13 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("No such action.")
     return decide(
         request,
-        run=lambda comment, seen: service(plan=plan, by=request.user, comment=comment, seen=seen),
+        run=lambda comment, seen, **tolerances: service(
+            plan=plan, by=request.user, comment=comment, seen=seen, **tolerances
+        ),
         page=lambda form, status: _plan_page(request, project, form, status),
         back_url=reverse("projects:plan", args=[pk]),
         done=now_is("plan"),
+        form_class=PlanApprovalForm if action == "approve" else CommentForm,
     )
 
 

@@ -72,3 +72,19 @@ def test_stage_bar_marks_the_current_stage(project):
         ("Initiating", "todo"),
         ("Defining", "todo"),
     ]
+
+
+def test_the_closing_gate_waits_for_the_sponsor_to_decide_every_open_exception(delivering):
+    from projects.models import ToleranceException
+
+    label = "No open exception (the sponsor has decided every forecast beyond tolerance)"
+    assert (label, True) in labels(gates.CLOSING.evaluate(delivering))
+
+    ToleranceException.objects.create(project=delivering, kind="time", detail="Go live late")
+    check = gates.no_open_exception(Project.objects.get(pk=delivering.pk))
+    assert (check.label, check.met) == (label, False)
+    assert "the time exception" in check.detail
+
+    ToleranceException.objects.filter(project=delivering).update(state="cancelled")
+    assert gates.no_open_exception(Project.objects.get(pk=delivering.pk)).met
+    assert "exceptions" in gates.CLOSING.reads  # lists prefetch what the criterion reads

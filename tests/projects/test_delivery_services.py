@@ -172,6 +172,11 @@ def test_the_closing_gate_lists_what_is_missing(delivering, sponsor):
     assert [(c.label, c.met, c.detail) for c in refused.value.checks] == [
         ("Every deliverable accepted by the sponsor", False, "Not accepted yet: Deliverable 0."),
         ("At least one status report", False, ""),
+        (
+            "No open exception (the sponsor has decided every forecast beyond tolerance)",
+            True,
+            "",
+        ),
     ]
 
 

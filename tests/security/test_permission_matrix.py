@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lifecycle.models import AuditEntry
 from projects import models, rendering
-from projects.services import discussion, evidence, pdfs
+from projects.services import change, discussion, evidence, pdfs
 from tests.conftest import client_for
 from tests.factories import ProjectFactory
 
@@ -42,6 +42,9 @@ POST_ROUTES = {
     "scope-edit",
     "plan-edit",
     "plan-action",
+    "plan-forecasts",
+    "change-request-create",
+    "change-request-action",
     "status-report-create",
     "deliverable-action",
     "closure-edit",
@@ -74,6 +77,7 @@ RESTRICTED_PAGES = {
     "goal-edit",
     "scope-edit",
     "plan-edit",
+    "change-request-create",
     "closure-edit",
     "actuals-import",
     "comment-edit",
@@ -121,6 +125,11 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
         "goal-archive": goal,
         "measurement-create": goal,
         "plan-action": lambda: {"action": "revise"},
+        "change-request": lambda: {"change": project.change_requests.first().pk},
+        "change-request-action": lambda: {
+            "change": project.change_requests.first().pk,
+            "action": "withdraw",
+        },
         "deliverable-action": lambda: {
             "deliverable": project.deliverables.first().pk,
             "action": "deliver",
@@ -153,6 +162,9 @@ def world(delivering, manager, manager2, sponsor2, member):
     discussion.comment_add(record=deliverable, by=member, body="Matrix thread")
     quote = SimpleUploadedFile("quote.pdf", b"%PDF-1.4\n%%EOF\n")
     evidence.attachment_add(record=deliverable, by=manager, upload=quote)
+    change.change_request_raise(
+        project=delivering, by=manager, title="Matrix change", reason="Why not", scope_impact="More"
+    )
     other = ProjectFactory(
         title="Somebody else's migration", manager=manager2, sponsor=sponsor2.sponsor_profile
     )
@@ -173,6 +185,7 @@ def state(project: models.Project) -> tuple:
         models.StatusReport.objects.count(),
         models.Goal.objects.filter(archived_at__isnull=False).count(),
         models.Plan.objects.get(project=project).state,
+        sorted(project.change_requests.values_list("state", flat=True)),
         sorted(project.deliverables.values_list("state", flat=True)),
         models.PdfJob.objects.count(),
         list(models.RaidItem.objects.order_by("pk").values_list("status", "title", "owner_id")),
@@ -210,7 +223,7 @@ def test_the_permission_matrix(
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}
     pages |= {"plan", "status", "closure", "pdf-status", "pdf-download", "attachment-download"}
-    pages |= {"raid", "costs", "actuals-sample"}
+    pages |= {"raid", "costs", "actuals-sample", "changes", "change-request"}
     assert names - POST_ROUTES - pages == set(), "a new project route: give it an expectation"
 
     mismatches, cells, unauthorized = [], Counter(), 0

@@ -18,7 +18,7 @@ from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import forms, lists
 from projects.models import Charter, Plan, Project, ProjectDeliverable, Proposal
-from projects.services import discussion, evidence
+from projects.services import change, discussion, evidence
 from tests.security.test_permission_matrix import POST_ROUTES, project_routes, route_kwargs
 
 
@@ -27,6 +27,9 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(delivering, man
     discussion.comment_add(record=deliverable, by=member, body="A comment to edit")
     quote = SimpleUploadedFile("quote.pdf", b"%PDF-1.4\n%%EOF\n")
     evidence.attachment_add(record=deliverable, by=manager, upload=quote)
+    change.change_request_raise(
+        project=delivering, by=manager, title="A change", reason="Why", scope_impact="More"
+    )
     client = Client(enforce_csrf_checks=True)
     client.force_login(manager)
     before = AuditEntry.objects.count()

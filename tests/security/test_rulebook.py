@@ -36,6 +36,8 @@ from projects.forms.delivery import ClosureForm, ClosureGoalFormSet, PlanForm
 from projects.forms.proposals import BusinessCaseForm
 from projects.models import (
     BudgetLine,
+    ChangeRequest,
+    ChangeRequestState,
     Charter,
     CharterState,
     DeliverableState,
@@ -163,6 +165,43 @@ def deliverable(project: Project) -> ProjectDeliverable | None:
 
 def closure(project: Project) -> Any:
     return getattr(project, "closure", None)
+
+
+def change_request(project: Project) -> ChangeRequest | None:
+    """CR-1 of a project whose plan was approved (raised while delivering; made here, inside
+    the cell's rolled-back transaction, so every stage after Planning has one)."""
+    if not project.baselines.exists():
+        return None
+    line = project.plan.budget_lines.first()
+    change, _ = ChangeRequest.objects.get_or_create(
+        project=project,
+        number=1,
+        defaults={
+            "title": "More testing",
+            "reason": "The audit asked for it",
+            "cost_impact": 5000,
+            "budget_line": line,
+            "raised_by": project.manager,
+        },
+    )
+    return change
+
+
+def forecasts_form(project: Project, plan: Plan) -> dict[str, str]:
+    later = TODAY() + timedelta(days=100)
+    return {f"m{m.pk}": later.isoformat() for m in plan.milestones.all()}
+
+
+def change_request_form(project: Project, _: Any) -> dict[str, str]:
+    plan = getattr(project, "plan", None)
+    line = plan.budget_lines.first() if plan else None
+    return {
+        "title": "A second supplier",
+        "reason": "The first one is late",
+        "cost_impact": "5,000",
+        "budget_line": str(line.pk) if line else "",
+        "time_impact_days": "0",
+    }
 
 
 def itself(project: Project) -> Project:
@@ -445,6 +484,39 @@ ACTIONS = [
         )
     ],
     Action(
+        "update forecasts",
+        "plan-forecasts",
+        plan,
+        rule="may_forecast_milestones",
+        data=forecasts_form,
+    ),
+    Action(
+        "raise change request",
+        "change-request-create",
+        itself,
+        rule="may_raise_change_request",
+        data=change_request_form,
+    ),
+    # Project sponsor: Lee Park, limit 50,000, on a baseline of 100,000: above his limit his
+    # Approve is an endorsement, and Dana Whitfield (250,000) decides the escalated one.
+    *[
+        Action(
+            f"{name} change request ({state})",
+            "change-request-action",
+            change_request,
+            transitions=transitions,
+            args=("record", name),
+            arrange=set_state(ChangeRequest, state=state),
+        )
+        for name, transitions, state in (
+            ("approve", ("approve", "endorse"), ChangeRequestState.SUBMITTED),
+            ("approve", ("approve",), ChangeRequestState.ESCALATED),
+            ("reject", ("reject",), ChangeRequestState.SUBMITTED),
+            ("reject", ("reject",), ChangeRequestState.ESCALATED),
+            ("withdraw", ("withdraw",), ChangeRequestState.SUBMITTED),
+        )
+    ],
+    Action(
         "add status report",
         "status-report-create",
         itself,
@@ -694,6 +766,9 @@ def snapshot(project_pk: int) -> tuple:
                 "forecast_to_complete", flat=True
             )
         ),
+        list(project.change_requests.values_list("state", flat=True)),
+        list(project.baselines.values_list("number", flat=True)),
+        list(Plan.objects.filter(project=project).values_list("milestones__forecast_date")),
     )
     return (AuditEntry.objects.for_subject(project).count(), records)
 
@@ -804,6 +879,14 @@ def test_no_action_answers_500_in_any_state_its_record_can_reach(
         ),
         (ProjectDeliverable, DeliverableState, deliverable, "deliverable-action", DELIVERY, True),
         (Funding, FundingState, lambda p: p.fundings.first(), "funding-action", FUNDING, True),
+        (
+            ChangeRequest,
+            ChangeRequestState,
+            change_request,
+            "change-request-action",
+            ("approve", "reject", "withdraw"),
+            True,
+        ),
     ]
     project = build(Stage.DELIVERING, manager=manager, sponsor=sponsor2, member=member)
     answers = Counter()

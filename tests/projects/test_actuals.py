@@ -325,9 +325,10 @@ def test_manager_can_update_the_forecast_and_the_estimate_follows(costed, manage
     assert sheet.total.variance == Decimal("15000.00")
     assert sheet.total.variance_pct == Decimal("12.5")
     assert sheet.funding_variance == Decimal("15000.00")  # funded 120,000
-    entry = AuditEntry.objects.for_subject(project).latest("pk")
-    assert entry.event == events.FORECAST_UPDATED
+    entry = AuditEntry.objects.for_subject(project).filter(event=events.FORECAST_UPDATED).get()
     assert entry.comment == "Team: what is left → 85,000.00"
+    # 12.5% over the baseline is beyond the plan's 10% tolerance: the sponsor has a decision.
+    assert project.exceptions.filter(kind="cost", state="open").count() == 1
 
 
 def test_manager_cannot_forecast_lines_of_another_plan_or_below_zero(costed, manager):
@@ -339,8 +340,12 @@ def test_manager_cannot_forecast_lines_of_another_plan_or_below_zero(costed, man
     assert line(costed, "Team").forecast_to_complete is None
 
 
-def test_the_estimate_stays_blank_until_the_plan_is_approved(delivering, manager):
-    assert delivering.baseline_budget is None
+def test_the_estimate_stays_blank_until_the_plan_is_approved(planning):
+    assert Project.objects.get(pk=planning.pk).forecast_cost is None
+
+
+def test_the_estimate_starts_at_the_budget_when_the_plan_is_approved(delivering, manager):
+    assert delivering.baseline_budget == delivering.forecast_cost == Decimal("100000")
     costs.actual_record(
         project=delivering,
         by=manager,
@@ -350,7 +355,8 @@ def test_the_estimate_stays_blank_until_the_plan_is_approved(delivering, manager
         reference="INV",
     )
     project = fresh(delivering)
-    assert project.actual_cost == Decimal("10") and project.forecast_cost is None
+    assert project.actual_cost == Decimal("10")
+    assert project.forecast_cost == Decimal("100000")  # spent 10, what is left still to come
 
 
 # -- The budget RAG proposed for a status report ----------------------------------------------
@@ -394,6 +400,6 @@ def test_the_proposal_is_kept_with_the_report_beside_the_managers_choice(costed,
     assert (report.budget, report.budget_proposed) == ("green", "amber")
 
 
-def test_nothing_is_proposed_before_the_plan_is_approved(delivering, manager):
-    assert budget_proposal(delivering) is None
-    assert report_status(delivering, manager).budget_proposed == ""
+def test_nothing_is_proposed_before_the_plan_is_approved(planning, manager):
+    assert budget_proposal(planning) is None
+    assert report_status(planning, manager).budget_proposed == ""

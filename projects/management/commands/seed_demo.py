@@ -22,7 +22,7 @@ from projects import services
 from projects.formats import person
 from projects.models import Charter, Delegation, Membership, Plan, Project, Risk, Sponsor
 from projects.roles import MANAGERS_GROUP, PMO_GROUP, SPONSORS_GROUP, VIEWERS_GROUP, ensure_groups
-from projects.services import definition, delivery, discussion, evidence
+from projects.services import change, costs, definition, delivery, discussion, evidence, raid
 from projects.services import delegations as deputies
 
 User = get_user_model()
@@ -295,6 +295,7 @@ PROJECTS: list[dict[str, Any]] = [
         "risks": [("Report definitions disputed between teams", 3, 3, "One owner per report.")],
         "until": "delivering",
         "funding": ("130000", "CC-2300 Finance"),
+        "money_and_change": True,
         "goals": [
             {
                 "statement": "Produce month-end reports in one day instead of four.",
@@ -610,6 +611,8 @@ class Command(BaseCommand):
             self._transition("advance_to_delivering", sponsor),
             lambda project: self._deliver(project, manager, sponsor, accept_all=until == "closed"),
         ]
+        if spec.get("money_and_change"):
+            steps.append(lambda project: self._money_and_change(project, manager, sponsor))
         if until == "delivering":
             return steps
         return [
@@ -842,6 +845,87 @@ class Command(BaseCommand):
                     by=sponsor,
                     comment="The runbooks for the month-end jobs are missing.",
                 )
+
+    def _money_and_change(self, project: Project, manager: Any, sponsor: Any) -> None:
+        """Issue 18's story: actual costs booked, a change request approved (baseline 2 and its
+        diff), then actuals and forecasts beyond the cost tolerance — an open exception waiting
+        for the sponsor; a register with open and closed items, one review overdue."""
+        today = timezone.localdate()
+        lines = {line.category: line for line in project.plan.budget_lines.all()}
+        staff, partner = lines["staff"], lines["contractors"]
+
+        def book(line: Any, days_ago: int, amount: str, reference: str, note: str = "") -> None:
+            costs.actual_record(
+                project=project,
+                by=manager,
+                budget_line=line,
+                date=today - timedelta(days=days_ago),
+                amount=Decimal(amount),
+                reference=reference,
+                note=note,
+            )
+
+        book(staff, 40, "18500.00", "Timesheets September")
+        book(partner, 35, "16400.00", "Nordlys Consulting INV-2211", "Report inventory")
+        milestone = project.plan.milestones.order_by("due_date", "pk")[1]
+        request = change.change_request_raise(
+            project=project,
+            by=manager,
+            title="Add the Nordic entities' consolidation report",
+            reason="Finance Norway and Sweden close on the same ERP from January.",
+            cost_impact=Decimal("9000"),
+            budget_line=partner,
+            time_impact_days=10,
+            milestone=milestone,
+            scope_impact="In scope: the consolidation report for the Nordic entities.",
+        )
+        change.change_request_approve(change=request, by=sponsor, comment="Needed for January.")
+        book(staff, 20, "21000.00", "Timesheets October")
+        book(partner, 12, "24800.00", "Nordlys Consulting INV-2298", "Consolidation rework")
+        book(staff, 2, "22000.00", "Timesheets November")
+        costs.forecast_update(
+            project=project,
+            by=manager,
+            forecasts={staff.pk: Decimal("34000"), partner.pk: Decimal("14000")},
+        )
+        for kind, title, response, review in (
+            ("issue", "The finance data owner is not named yet", "Escalated to the CFO.", 7),
+            ("assumption", "The ERP's reporting API stays as documented", "Vendor letter.", 60),
+        ):
+            raid.raid_item_add(
+                project=project,
+                by=manager,
+                kind=kind,
+                title=title,
+                response=response,
+                owner=manager,
+                review_date=today + timedelta(days=review),
+            )
+        self._overdue_risk(project, manager)
+        decision = raid.raid_item_add(
+            project=project,
+            by=manager,
+            kind="decision",
+            title="Finance controlling owns every report definition",
+            response="Agreed with both teams in the steering group.",
+            owner=sponsor,
+        )
+        raid.raid_item_close(item=decision, by=manager, comment="Recorded in the minutes.")
+
+    def _overdue_risk(self, project: Project, manager: Any) -> None:
+        """A risk added a month ago for review in four weeks: its review is overdue now."""
+        with time_machine.travel(timezone.now() - timedelta(days=31), tick=False):
+            raid.raid_item_add(
+                project=project,
+                by=manager,
+                kind="risk",
+                title="The report developer leaves before go-live",
+                response="Pair on every report; document as we go.",
+                owner=manager,
+                likelihood=3,
+                impact=4,
+                review_date=timezone.localdate() + timedelta(days=28),
+            )
 
     def _close(self, project: Project, manager: Any) -> None:
         report = project.closure

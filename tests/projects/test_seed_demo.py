@@ -74,3 +74,31 @@ def test_the_demo_has_a_discussion_with_evidence(settings, tmp_path):
     assert Comment.objects.filter(project=portal).count() == 2
     dana = get_user_model().objects.get(username="sponsor")
     assert any(item.wait.key == "mention" for item in needs_action(dana).items)
+
+
+def test_seed_demo_tells_the_money_and_change_story(settings):
+    """Issue 18's demo: ERP reporting upgrade is over its cost tolerance with an open exception
+    in its sponsor's inbox, one approved change request that made baseline 2, and a register
+    with open, closed and overdue items."""
+    from datetime import date
+
+    from projects.selectors.inbox import needs_action
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    erp = Project.objects.get(title="ERP reporting upgrade")
+    assert erp.actual_cost == sum(a.amount for a in erp.actuals.all()) > 0
+    assert erp.forecast_cost > erp.baseline_budget * (1 + erp.plan.cost_tolerance_pct / 100)
+    assert list(erp.exceptions.values_list("kind", "state")) == [("cost", "open")]
+    assert list(erp.change_requests.values_list("state", flat=True)) == ["approved"]
+    assert sorted(erp.baselines.values_list("number", flat=True)) == [1, 2]
+    assert erp.change_requests.get().baseline.number == 2
+    statuses = set(erp.raid_items.values_list("kind", "status"))
+    assert {("decision", "closed"), ("issue", "open"), ("risk", "open")} <= statuses
+    assert erp.raid_items.filter(review_date__lt=date.today(), status="open").exists()
+    sponsor = erp.sponsor.user
+    inbox = needs_action(sponsor)
+    assert any(
+        item.wait.key == "exception" and item.record.project_id == erp.pk for item in inbox.items
+    )

@@ -325,10 +325,30 @@ def no_open_exception(project: Any) -> Check:
     )
 
 
+def no_undecided_change_request(project: Any) -> Check:
+    """A change request raised in Delivering is decided (or withdrawn) in Delivering: after
+    it nobody could."""
+    waiting = [
+        f"CR-{c.number}" for c in project.change_requests.all() if c.state in UNDECIDED_CHANGES
+    ]
+    return Check(
+        "No change request waiting for a decision",
+        not waiting,
+        detail=f"Waiting: {', '.join(waiting)} — decide or withdraw it." if waiting else "",
+    )
+
+
+UNDECIDED_CHANGES = ("submitted", "escalated")
+
 CLOSING = Gate(
     title="Delivering → Closing",
-    criteria=(deliverables_accepted, status_reported, no_open_exception),
-    reads=("deliverables", "status_reports", "exceptions"),
+    criteria=(
+        deliverables_accepted,
+        status_reported,
+        no_open_exception,
+        no_undecided_change_request,
+    ),
+    reads=("deliverables", "status_reports", "exceptions", "change_requests"),
 )
 
 

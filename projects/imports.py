@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from projects.forms.common import LineField, MoneyField
 from projects.models import ActualCost, BudgetLine
+from projects.models.projects import money_validators
 
 HEADER = ("date", "budget_line", "amount", "reference", "note")
 FORMULA_START = ("=", "+", "-", "@")
@@ -114,12 +115,14 @@ def shown_names(lines: Iterable[BudgetLine]) -> list[tuple[BudgetLine, list[str]
 def sample(lines: Iterable[BudgetLine]) -> str:
     """A small file that imports as it is into a plan with these lines."""
     today = timezone.localdate()
-    rows = [",".join(HEADER)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
     for number, (_, names) in enumerate(shown_names(lines)[:3], start=1):
-        if names:
-            name = f'"{names[0]}"' if "," in names[0] or '"' in names[0] else names[0]
-            rows.append(f'{today.isoformat()},{name},"1,250.00",INV-2026-{number:03d},')
-    return "\n".join(rows) + "\n"
+        # A name that reads as a formula would be refused: that line is left out.
+        if names and not names[0].startswith(FORMULA_START):
+            writer.writerow([today.isoformat(), names[0], "1,250.00", f"INV-2026-{number:03d}", ""])
+    return out.getvalue()
 
 
 def date_hint(text: str) -> str:
@@ -153,7 +156,7 @@ def _date(text: str) -> date:
     raise ValidationError(f"date '{text}' is not a date (use {date_hint(text)})")
 
 
-AMOUNT_FIELD = MoneyField(max_digits=14, decimal_places=2)
+AMOUNT_FIELD = MoneyField(max_digits=14, decimal_places=2, validators=money_validators)
 
 
 def _amount(text: str) -> Decimal:
@@ -161,9 +164,7 @@ def _amount(text: str) -> Decimal:
         amount = AMOUNT_FIELD.clean(text)
     except ValidationError as error:
         raise ValidationError(f"amount '{text}': {' '.join(error.messages)}") from None
-    if amount <= 0:
-        raise ValidationError(f"amount '{text}' must be more than zero")
-    return amount
+    return amount  # above zero and below the cap: the money validators said so
 
 
 def _text(name: str, text: str, *, required: bool) -> str:

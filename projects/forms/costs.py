@@ -16,6 +16,7 @@ from django.utils import timezone
 from projects import imports
 from projects.forms.common import DATE_INPUT, MoneyField, RecordForm
 from projects.models import ActualCost, BudgetLine, Project
+from projects.models.projects import MONEY_MAX
 
 
 class BudgetLineChoice(forms.ModelChoiceField):
@@ -134,9 +135,13 @@ class ForecastForm(forms.Form):
                 max_digits=14,
                 decimal_places=2,
                 min_value=Decimal(0),
+                max_value=MONEY_MAX,
                 required=False,
                 initial=line.forecast_to_complete,
-                error_messages={"min_value": "Enter zero or more."},
+                error_messages={
+                    "min_value": "Enter zero or more.",
+                    "max_value": "Enter an amount below 10,000,000,000.",
+                },
             )
 
     @staticmethod

@@ -20,6 +20,7 @@ from django.utils import timezone
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows, require
 from lifecycle.services import transition_run
+from lifecycle.stages import Stage
 from projects import costs, events, fingerprint, plan_baseline, tasks
 from projects.formats import day
 from projects.models import (
@@ -144,6 +145,8 @@ def exceptions_refresh(*, project: Project, by: AbstractBaseUser) -> list[Tolera
     kind; an open one stays open until the sponsor decides it, even if the forecast comes
     back). Call it at the end of every write that can move a forecast, inside its
     transaction, with the project row locked and `project.forecast_cost` up to date."""
+    if project.stage != Stage.DELIVERING:
+        return []  # late invoices in Closing change the figures, not the decision taken
     plan = Plan.objects.filter(project=project).first()
     baseline = project.baselines.order_by("-number").first()
     if plan is None or baseline is None:
@@ -171,7 +174,7 @@ def exceptions_refresh(*, project: Project, by: AbstractBaseUser) -> list[Tolera
             label=f"{kind.label} exception opened",
             to_state=ExceptionState.OPEN.label,
             comment=detail,
-            data={"exception_id": exception.pk, "kind": kind.value, **figures},
+            data={"exception_id": exception.pk, "kind": kind.value, "figures": figures},
             by=by,
         )
         opened.append(exception)
@@ -300,7 +303,12 @@ def _decision_data(by: AbstractBaseUser) -> Any:
     return data
 
 
-def _decide(name: str, change: ChangeRequest, by: AbstractBaseUser, comment: str) -> AuditEntry:
+def _decide(
+    name: str, change: ChangeRequest, by: AbstractBaseUser, comment: str, seen: str = ""
+) -> AuditEntry:
+    """A decision on the change request as the decider saw it (`seen`: its state then), so a
+    second click from another tab — after the first endorsed it — is "changed since" (409),
+    never a second decision."""
     return transition_run(
         instance=change,
         name=name,
@@ -308,6 +316,8 @@ def _decide(name: str, change: ChangeRequest, by: AbstractBaseUser, comment: str
         comment=comment,
         data=_decision_data(by),
         side_effect=tasks.announce,
+        seen=seen,
+        fingerprint=lambda locked: locked.state,
     )
 
 
@@ -323,7 +333,7 @@ def change_request_approve(
         by, "may_endorse_change_request", change
     )
     with transaction.atomic():
-        entry = _decide("endorse" if endorses else "approve", change, by, comment)
+        entry = _decide("endorse" if endorses else "approve", change, by, comment, seen)
         if not endorses:
             _apply(change, by)
     return entry
@@ -356,7 +366,7 @@ def _apply(change: ChangeRequest, by: AbstractBaseUser) -> PlanBaseline:
 def change_request_reject(
     *, change: ChangeRequest, by: AbstractBaseUser, comment: str, seen: str = ""
 ) -> AuditEntry:
-    return _decide("reject", change, by, comment)
+    return _decide("reject", change, by, comment, seen)
 
 
 def change_request_withdraw(
@@ -365,6 +375,35 @@ def change_request_withdraw(
     return transition_run(
         instance=change, name="withdraw", by=by, comment=comment, side_effect=tasks.announce
     )
+
+
+def change_requests_withdraw_undecided(*, project: Project, by: AbstractBaseUser) -> int:
+    """A cancelled project's undecided change requests are withdrawn with it (nobody could
+    decide them any more), each audited with the reason; returns how many."""
+    undecided = list(
+        project.change_requests.select_for_update().filter(
+            state__in=(ChangeRequestState.SUBMITTED, ChangeRequestState.ESCALATED)
+        )
+    )
+    for change in undecided:
+        ChangeRequest.objects.filter(pk=change.pk).update(  # the project's cancellation decides
+            state=ChangeRequestState.WITHDRAWN,
+            decided_at=timezone.now(),
+            decision_comment="Withdrawn with the project's cancellation.",
+        )
+        audit(
+            subject=project,
+            record=ChangeRequest.audit_record,
+            action="withdraw",
+            event=events.CHANGE_REQUEST_WITHDRAWN,
+            label="Withdraw",
+            from_state=change.get_state_display(),
+            to_state=ChangeRequestState.WITHDRAWN.label,
+            comment=f"{change.reference} withdrawn: the project was cancelled.",
+            data={"change_request": change.reference},
+            by=by,
+        )
+    return len(undecided)
 
 
 CHANGE_REQUEST_ACTIONS = {

@@ -21,7 +21,7 @@ from projects.formats import person
 from projects.models import ExceptionState, Funding, FundingState, Project, Sponsor, with_gates
 from projects.rules import approval_authority
 from projects.services.audit import audit
-from projects.services.change import exceptions_decide
+from projects.services.change import change_requests_withdraw_undecided, exceptions_decide
 from projects.services.charters import charter_open
 from projects.services.delivery import closure_open, delivery_open, plan_open
 from projects.services.raid import raid_business_case_risks
@@ -254,6 +254,7 @@ def project_transition(
         project = Project.objects.select_related("proposal").get(pk=project.pk)
         if project.stage == Stage.CANCELLED:  # the sponsor's decision on any open exception
             exceptions_decide(project=project, by=by, state=ExceptionState.CANCELLED)
+            change_requests_withdraw_undecided(project=project, by=by)
         if project.stage in STAGE_RECORDS:
             STAGE_RECORDS[project.stage](project)
             if project.stage in CARRIED_OVER:

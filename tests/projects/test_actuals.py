@@ -202,8 +202,8 @@ def test_every_problem_of_a_file_is_named_with_its_line(costed, manager):
     assert parsed.errors == [
         "Line 2: budget line 'Travel' is not a line of this project's plan "
         "(use one of: Servers, Team)",
-        "Line 3: amount '-10' must be more than zero",
-        "Line 4: amount '0' must be more than zero",
+        "Line 3: amount '-10': Enter an amount above zero.",
+        "Line 4: amount '0': Enter an amount above zero.",
         "Line 5: amount '1e3': Write the amount in digits, e.g. 1,000,000 (not 1e6).",
         "Line 6: amount '250k': Write the amount in full, e.g. 250,000 (not 250k).",
         "Line 7: reference '=HYPERLINK(\"http://evil\")' starts with '=', which a spreadsheet "
@@ -403,3 +403,21 @@ def test_the_proposal_is_kept_with_the_report_beside_the_managers_choice(costed,
 def test_nothing_is_proposed_before_the_plan_is_approved(planning, manager):
     assert budget_proposal(planning) is None
     assert report_status(planning, manager).budget_proposed == ""
+
+
+def test_absurd_amounts_in_a_file_are_a_line_error_not_a_database_error(costed, manager):
+    content = csv_file(f'{day()},Team,"999,999,999,999.99",INV-1,', f"{day()},Team,10,INV-2,")
+    parsed = imports.parse(content, costed.plan.budget_lines.all())
+    assert parsed.errors == [
+        "Line 2: amount '999,999,999,999.99': Enter an amount below 10,000,000,000."
+    ]
+
+
+def test_the_sample_file_quotes_names_and_leaves_formulas_out(costed, manager):
+    team = line(costed, "Team")
+    BudgetLine.objects.filter(pk=team.pk).update(description='Team "Pro", north')
+    BudgetLine.objects.filter(pk=line(costed, "Servers").pk).update(description="=cmd")
+    sample = imports.sample(costed.plan.budget_lines.all())
+    assert '"Team ""Pro"", north"' in sample and "=cmd" not in sample
+    batch = costs.actuals_import(project=costed, by=manager, name="s.csv", content=sample.encode())
+    assert batch.rows == 1

@@ -231,7 +231,9 @@ def test_a_held_or_cancelled_project_refuses_change_requests(
         raise_cr(fresh(delivering), manager)
     url = reverse("projects:change-request-action", args=[delivering.pk, cr.pk, "approve"])
     assert client_for(sponsor).post(url, {}).status_code == 409
-    assert ChangeRequest.objects.get(pk=cr.pk).state == "submitted"
+    # Held, it waits; cancelled, nobody could decide it any more: withdrawn with the project.
+    expected = "submitted" if stage_change == "hold" else "withdrawn"
+    assert ChangeRequest.objects.get(pk=cr.pk).state == expected
 
 
 def test_the_closure_report_compares_with_the_first_and_the_last_baseline(

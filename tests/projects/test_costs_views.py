@@ -120,7 +120,10 @@ def test_the_commit_reads_the_file_again_and_trusts_no_preview(costed, manager):
         {"name": "a.csv", "content": base64.b64encode(forged.encode()).decode()},
     )
     page = response.content.decode()
-    assert "Nothing was imported" in page and "Line 2: amount &#x27;-100&#x27; must be" in page
+    assert (
+        "Nothing was imported" in page
+        and "Line 2: amount &#x27;-100&#x27;: Enter an amount above zero." in page
+    )
     assert not ActualCost.objects.exists()
 
 

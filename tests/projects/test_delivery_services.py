@@ -177,6 +177,7 @@ def test_the_closing_gate_lists_what_is_missing(delivering, sponsor):
             True,
             "",
         ),
+        ("No change request waiting for a decision", True, ""),
     ]
 
 

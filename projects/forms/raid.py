@@ -37,7 +37,7 @@ def _scores(form: forms.ModelForm) -> None:
 class RaidItemForm(RecordForm):
     """Add or edit an item: the manager's. The owner is chosen among the project's people."""
 
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = RaidItem
         fields = RaidItem.FIELDS
         widgets = {
@@ -97,7 +97,7 @@ class RaidItemForm(RecordForm):
 class RaidReviewForm(RecordForm):
     """An item's review: its owner's (the manager edits everything with `RaidItemForm`)."""
 
-    class Meta:
+    class Meta(RecordForm.Meta):
         model = RaidItem
         fields = ("response", "likelihood", "impact", "review_date")
         widgets = {"review_date": DATE_INPUT, "response": forms.Textarea(attrs={"rows": 3})}

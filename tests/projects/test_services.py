@@ -247,6 +247,7 @@ def test_the_whole_identifying_stage(project, manager, sponsor):
         "Approve",
         "Record funding",
         "Advance to Initiating",
+        "Carried over from the business case",  # its risks start the RAID register
     ]
 
 

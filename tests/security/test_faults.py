@@ -79,7 +79,7 @@ def test_the_next_request_succeeds_after_the_database_dropped_its_connections(ma
     [
         ("goal", "\n".join(["A line"] * 5000), "Ensure this value has at most 2000 characters"),
         ("estimated_cost", "9" * 400, "Ensure that there are no more than 14 digits in total."),
-        ("estimated_cost", "1e999999", "no more than 14 digits in total"),
+        ("estimated_cost", "1e999999", "Write the amount in digits, e.g. 1,000,000 (not 1e6)."),
         ("title", "\u0000" * 10, "Null characters are not allowed."),
     ],
 )

@@ -189,6 +189,7 @@ def business_cases(projects: list[Project]) -> None:
             "recorded_at",
             "state",
             "decided_at",
+            "reason",
         ),
         (
             (
@@ -201,6 +202,7 @@ def business_cases(projects: list[Project]) -> None:
                 timezone.now(),
                 "approved",
                 timezone.now(),
+                "",
             )
             for p in projects
             if p.stage != "identifying"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from lifecycle.errors import TransitionError
 from lifecycle.models import AuditEntry
 from lifecycle.selectors import actions_for, next_gate, stage_bar
+from lifecycle.stages import Stage
 from projects.forms.common import CommentForm
 from projects.models import Project
 from projects.selectors.inbox import waiting_on
@@ -27,7 +28,10 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
         "stage_bar": stage_bar(project),
         "gate": next_gate(project),
         "stage_actions": actions_for(project, request.user),
-        "open_exceptions": [e for e in project.exceptions.all() if e.is_open],
+        # Exceptions open in Delivering and stay open through a hold, until the sponsor decides.
+        "open_exceptions": [e for e in project.exceptions.all() if e.is_open]
+        if project.stage in (Stage.DELIVERING, Stage.ON_HOLD)
+        else [],
         "my_steps": [s for s in steps if s.mine and not s.item.wait.on_the_card],
         "their_steps": [s for s in steps if not s.mine],
         "tabs": [

@@ -117,3 +117,19 @@ document.querySelectorAll("textarea[data-mentions]").forEach((box) => {
   });
   box.addEventListener("blur", close);
 });
+
+// The board scrolls sideways: a fade marks each edge with more stages behind it, and the
+// hint above it goes once the last stage is in view (it stays when there is no JavaScript).
+document.querySelectorAll(".board-frame").forEach((frame) => {
+  const board = frame.querySelector(".board");
+  const hint = document.getElementById(board.getAttribute("aria-describedby"));
+  const mark = () => {
+    const atEnd = board.scrollLeft + board.clientWidth >= board.scrollWidth - 1;
+    frame.classList.toggle("more-before", board.scrollLeft > 0);
+    frame.classList.toggle("more-after", !atEnd);
+    hint?.classList.toggle("invisible", atEnd);
+  };
+  board.addEventListener("scroll", mark, { passive: true });
+  window.addEventListener("resize", mark);
+  mark();
+});

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from projects.models import Proposal, ProposalState
@@ -69,7 +70,12 @@ def long_data(defining, manager, sponsor, sponsor2):
     )
     # Set-up only: the journey to an escalation is tested in test_inbox.py.
     Proposal.objects.filter(project=escalated).update(
-        state=ProposalState.ESCALATED, estimated_cost=Decimal("120000"), revision=1
+        state=ProposalState.ESCALATED,
+        estimated_cost=Decimal("120000"),
+        revision=1,
+        submitted_at=timezone.now(),
+        endorsed_by=sponsor2,
+        endorsed_at=timezone.now(),
     )
     ProjectFactory(
         title="Supercalifragilisticexpialidocious-procurement-platform-modernisation-programme",

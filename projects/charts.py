@@ -201,7 +201,7 @@ def goal_chart(goal: Any, *, width: int, height: int) -> dict[str, Any]:
     its unit up, the baseline and the target as labelled lines, the due date marked."""
     readings = [(m.date, float(m.value)) for m in goal.measurements.all()]
     small = width < 480
-    margin = {"left": 54 if small else 64, "right": 14, "top": 14, "bottom": 34}
+    margin = {"left": 54 if small else 64, "right": 14, "top": 24, "bottom": 34}
     left, right = margin["left"], width - margin["right"]
     top, bottom = margin["top"], height - margin["bottom"]
 
@@ -245,9 +245,9 @@ def goal_chart(goal: Any, *, width: int, height: int) -> dict[str, Any]:
         "y_ticks": [{"y": y(t), "label": _number(t)} for t in ticks],
         "x_ticks": x_ticks,
         "months": months,
-        "baseline": {"y": y(float(goal.baseline)), "label": f"baseline {_number(goal.baseline)}"},
+        "baseline": _level(y(float(goal.baseline)), f"baseline {_number(goal.baseline)}", top),
         "target": (
-            {"y": y(float(goal.target)), "label": f"target {_number(goal.target)}"}
+            _level(y(float(goal.target)), f"target {_number(goal.target)}", top)
             if goal.target is not None
             else None
         ),
@@ -260,6 +260,11 @@ def goal_chart(goal: Any, *, width: int, height: int) -> dict[str, Any]:
         "title": f"{goal.metric or goal.statement}: readings against the target",
         "desc": _goal_words(goal, readings),
     }
+
+
+def _level(at: float, label: str, top: float) -> dict[str, Any]:
+    """A labelled horizontal line; its words sit above it unless it runs along the top."""
+    return {"y": at, "label": label, "dy": "-0.35em" if at - top > 14 else "1.1em"}
 
 
 def _goal_words(goal: Any, readings: list[tuple[date, float]]) -> str:

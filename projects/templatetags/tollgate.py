@@ -7,8 +7,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from lifecycle.rules import allows
-from projects import formats
-from projects.charts import goal_chart_svg
+from projects import charts, formats
 from projects.models import CharterItem
 from projects.selectors.discussion import evidence_of, thread_of
 
@@ -76,19 +75,9 @@ def badge(state: str) -> str:
     return STATE_COLOURS.get(str(state), "info")
 
 
-def _level(score: int) -> str:
-    if score <= 4:
-        return "low"
-    if score <= 9:
-        return "medium"
-    if score <= 16:
-        return "high"
-    return "critical"
-
-
 @register.filter
 def risk_level(score: int) -> str:
-    return _level(score)
+    return charts.risk_level(score)
 
 
 @register.inclusion_tag("projects/portfolio/_heat_map.html")
@@ -107,13 +96,29 @@ def risk_heat_map(risks: Any, caption: str = "") -> dict[str, Any]:
         (
             impact,
             [
-                {"count": counts.get((likelihood, impact), 0), "level": _level(likelihood * impact)}
+                _heat_cell(likelihood, impact, counts.get((likelihood, impact), 0))
                 for likelihood in range(1, 6)
             ],
         )
         for impact in range(5, 0, -1)
     ]
-    return {"rows": rows, "likelihoods": range(1, 6), "caption": caption}
+    return {
+        "rows": rows,
+        "likelihoods": range(1, 6),
+        "caption": caption,
+        "legend": charts.heat_legend(),
+    }
+
+
+def _heat_cell(likelihood: int, impact: int, count: int) -> dict[str, Any]:
+    score = likelihood * impact
+    background, text = charts.HEAT_SHADES[charts.heat_shade(score)]
+    return {
+        "count": count,
+        "score": score,
+        "level": charts.risk_level(score),
+        "style": f"background-color: {background}; color: {text}",
+    }
 
 
 @register.filter
@@ -151,10 +156,10 @@ def number(value: Decimal | None) -> str:
     return intcomma(whole, use_l10n=False) + (f".{fraction}" if fraction else "")
 
 
-@register.simple_tag
-def goal_chart(goal: Any, width: int = 320, height: int = 120) -> str:
-    """A small server-drawn chart: measurements over time against the baseline and target."""
-    return goal_chart_svg(goal, width=width, height=height)
+@register.inclusion_tag("projects/definition/_goal_chart.html")
+def goal_chart(goal: Any, width: int = 320, height: int = 140) -> dict[str, Any]:
+    """A server-drawn chart: readings over time against the baseline and target, with axes."""
+    return {"chart": charts.goal_chart(goal, width=width, height=height)}
 
 
 @register.filter

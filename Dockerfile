@@ -11,10 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TOLLGATE_VAR_DIR=/app/var
 
 # WeasyPrint loads Pango and HarfBuzz (incl. the subsetter) at runtime through cffi; every
-# Python dependency ships as a wheel, so no compiler is needed. DejaVu gives PDFs a real font.
+# Python dependency ships as a wheel, so no compiler is needed. Noto (core and CJK) prints
+# names in Latin, Greek, Cyrillic, Chinese, Japanese and Korean; DejaVu is the fallback.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
+        fonts-noto-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -342,6 +342,10 @@ PDF_SOFT_TIME_LIMIT = 60
 PDF_TIME_LIMIT = 90
 # New renders one person may ask for in a minute (asking again for the same content is free).
 PDF_REQUESTS_PER_MINUTE = int(os.environ.get("PDF_REQUESTS_PER_MINUTE", "6"))
+# The cover of every PDF: the organisation's name, and its logo — a path under static/
+# (e.g. "img/logo.png"; PNG, JPEG or SVG), or blank for none. Read at render time.
+ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Tollgate")
+ORGANISATION_LOGO = os.environ.get("ORGANISATION_LOGO", "")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -44,7 +44,7 @@ def static_only_fetcher() -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            path = _static_path(url)
+            path = static_path(url)
             if path is None:
                 log.warning("PDF rendering refused a resource: %.200s", url)
                 raise ValueError(f"Resource refused: {url[:200]}")
@@ -58,7 +58,7 @@ def static_only_fetcher() -> Any:
     return StaticOnlyFetcher()
 
 
-def _static_path(url: str) -> Path | None:
+def static_path(url: str) -> Path | None:
     """The static file `url` names, if it is one of ours; None for anything else."""
     if not url.startswith(STATIC_BASE):
         return None

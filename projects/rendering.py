@@ -96,19 +96,29 @@ def _fail(job_id: int, message: str) -> PdfJob:
 
 def render_context(job: PdfJob) -> dict[str, Any]:
     render_input = job.document
+    common = {"organisation": organisation(), "generated_at": timezone.now()}
     if job.kind == PdfJob.Kind.CLOSURE:
-        return {"closure": render_input["closure"], "generated_at": timezone.now()}
+        return common | {"closure": render_input["closure"]}
     if job.kind == PdfJob.Kind.STATUS:
-        return {"report": render_input["status_report"], "generated_at": timezone.now()}
+        return common | {"report": render_input["status_report"]}
     document = render_input["charter"]
-    return {
+    return common | {
         "document": document,
         "signoff": render_input["signoff"],
         "warnings": charter_document.milestones_outside_timeframe(document),
         "item_sections": list(charter_document.ITEM_SECTIONS.items()),
         "currency": settings.CURRENCY,
-        "generated_at": timezone.now(),
     }
+
+
+def organisation() -> dict[str, str]:
+    """The cover's organisation: its name, and its logo as a URL relative to the PDF's static
+    base ("" when there is none, or when the setting names no static file of ours)."""
+    logo = settings.ORGANISATION_LOGO.strip().lstrip("/")
+    if logo and pdf.static_path(pdf.STATIC_BASE + logo) is None:
+        log.warning("ORGANISATION_LOGO names no static file: %.200s", logo)
+        logo = ""
+    return {"name": settings.ORGANISATION_NAME, "logo": logo}
 
 
 def stuck_jobs() -> list[int]:

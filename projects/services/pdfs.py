@@ -25,7 +25,7 @@ from projects.formats import person
 from projects.models import Charter, CharterRevision, PdfJob, Project, StatusReport
 
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 
 
 def charter_render_input(

@@ -70,7 +70,7 @@ def test_generate_poll_and_download_with_a_real_worker(celery_worker, tmp_path):
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "charter.pdf").pages)
     assert project.title in text
     assert all(f"Stakeholder {n}" in text for n in range(3))
-    assert "Page 1 of" in text
+    assert "Page 2 of" in text  # page 1 is the cover, without running headers
 
 
 def test_a_child_killed_mid_render_loses_nothing_and_doubles_nothing(celery_worker):

@@ -8,9 +8,8 @@ is the same today and in ten years, like a signed charter revision's.
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from projects.formats import day
+from projects.formats import day, money
 from projects.models import Plan
-from projects.templatetags.tollgate import money
 
 
 class BaselineLine(TypedDict):

@@ -10,8 +10,8 @@ from django.db.models import QuerySet, Sum
 
 from projects import costs
 from projects.costs import ZERO, Figures
+from projects.formats import money
 from projects.models import ActualCost, ActualImport, BudgetLine, Project, Rag
-from projects.templatetags.tollgate import money
 
 
 @dataclass(frozen=True)

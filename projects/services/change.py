@@ -22,7 +22,7 @@ from lifecycle.rules import allows, require
 from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import costs, events, fingerprint, plan_baseline, tasks
-from projects.formats import day
+from projects.formats import day, money
 from projects.models import (
     BudgetLine,
     ChangeRequest,
@@ -38,7 +38,6 @@ from projects.models import (
 from projects.rules import approval_authority, change_budget_after
 from projects.selectors.costs import cost_sheet
 from projects.services.audit import audit
-from projects.templatetags.tollgate import money
 
 # -- Baselines ---------------------------------------------------------------------------------
 

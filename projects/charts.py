@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from projects.formats import day, number
+
 PAD = 8
 
 
@@ -58,7 +60,7 @@ def goal_chart_svg(goal: Any, *, width: int, height: int) -> SafeString:
 
 
 def _level(at: float, width: int, kind: str, value: Decimal) -> str:
-    label = f"{kind} {value.normalize():f}"
+    label = f"{kind} {number(value)}"
     return (
         f'<line class="{kind}" x1="{PAD}" x2="{width - PAD}" y1="{at:.1f}" y2="{at:.1f}"/>'
         f'<text class="{kind}" x="{width - PAD}" y="{at - 3:.1f}" text-anchor="end">'
@@ -68,12 +70,12 @@ def _level(at: float, width: int, kind: str, value: Decimal) -> str:
 
 def _summary(goal: Any, points: list[tuple[date, float]]) -> str:
     latest = (
-        f"latest {points[-1][1]:g} on {points[-1][0].isoformat()}"
+        f"latest {number(points[-1][1])} on {day(points[-1][0])}"
         if points
         else "no measurement yet"
     )
-    target = f"{goal.target.normalize():f}" if goal.target is not None else "none"
-    baseline = f"{goal.baseline.normalize():f}"
+    target = number(goal.target) if goal.target is not None else "none"
+    baseline = number(goal.baseline)
     return f"{goal.metric or goal.statement}: baseline {baseline}, target {target}, {latest}"
 
 

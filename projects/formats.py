@@ -39,8 +39,8 @@ def audit_details(entry: Any) -> list[str]:
     if "budget_after" in data and data["budget_after"] is not None:
         details.append(f"Project budget with this change: {money(data['budget_after'])}")
     if "cost_tolerance_pct" in data:
-        pct = Decimal(data["cost_tolerance_pct"]).normalize()
-        details.append(f"Tolerances: cost {pct:f}%, time {data.get('time_tolerance_days')} days")
+        pct = number(data["cost_tolerance_pct"])
+        details.append(f"Tolerances: cost {pct}%, time {data.get('time_tolerance_days')} days")
     if "baseline" in data:
         details.append(f"Plan baseline {data['baseline']}")
     return details

@@ -8,7 +8,7 @@ is the same today and in ten years, like a signed charter revision's.
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from projects.formats import day, money
+from projects.formats import day, money, number
 from projects.models import Plan
 
 
@@ -72,7 +72,7 @@ def _line_name(line: BaselineLine) -> str:
 
 
 def _pct(value: str | None) -> str:
-    return "—" if value is None else f"{Decimal(value).normalize():f}%"
+    return "—" if value is None else f"{number(value)}%"
 
 
 def diff(

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 
+from projects.formats import size
 from projects.models.evidence import ATTACHMENTS_DIR, Attachment
 
 # Detected type -> the extensions a file of that type may carry.
@@ -95,7 +96,7 @@ def check_upload(upload: UploadedFile) -> Checked:
     limit = settings.ATTACHMENT_MAX_MB
     if upload.size is not None and upload.size > max_bytes():
         raise ValidationError(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; files are kept up to {limit} MB.",
+            f"The file is {size(upload.size)}; files are kept up to {limit} MB.",
             code="too_large",
         )
     if not upload.size:

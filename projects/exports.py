@@ -5,29 +5,36 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from projects.costs import CENT
 from projects.formats import person
 from projects.models import Project
 
-HEADER = [
-    "Reference",
-    "Title",
-    "Category",
-    "Stage",
-    "Business case",
-    "Manager",
-    "Sponsor",
-    "Estimated cost",
-    "Funded",
-    "Actual cost",
-    "Estimate at completion",
-    "Variance",
-    "Start",
-    "End",
-    "Created",
-]
+MONEY_COLUMNS = ["Estimated cost", "Funded", "Actual cost", "Estimate at completion", "Variance"]
+
+
+def header() -> list[str]:
+    """Column names as people read them; money columns name the currency, since their cells
+    hold plain numbers a spreadsheet sums (and dates ISO ones it sorts): docs/decisions.md."""
+    currency = f" ({settings.CURRENCY})"
+    return [
+        "Reference",
+        "Title",
+        "Category",
+        "Stage",
+        "Business case",
+        "Manager",
+        "Sponsor",
+        *(name + currency for name in MONEY_COLUMNS),
+        "Start",
+        "End",
+        "Created",
+    ]
+
+
 # A cell starting with one of these is a formula to a spreadsheet: neutralise it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,7 +60,7 @@ def figure(amount: Decimal | None) -> Decimal | str:
 
 def portfolio_rows(projects: QuerySet[Project]) -> Iterator[str]:
     writer = csv.writer(_Line())
-    yield "\ufeff" + writer.writerow(HEADER)  # a BOM, so spreadsheets read UTF-8
+    yield "\ufeff" + writer.writerow(header())  # a BOM, so spreadsheets read UTF-8
     for project in projects.iterator(chunk_size=500):
         proposal = project.proposal
         yield writer.writerow(
@@ -74,7 +81,7 @@ def portfolio_rows(projects: QuerySet[Project]) -> Iterator[str]:
                     figure(project.variance),
                     proposal.start_date.isoformat() if proposal.start_date else "",
                     proposal.end_date.isoformat() if proposal.end_date else "",
-                    project.created_at.date().isoformat(),
+                    timezone.localdate(project.created_at).isoformat(),
                 )
             ]
         )

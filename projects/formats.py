@@ -4,8 +4,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+
+# The one way Tollgate writes dates, times, money and numbers for people to read. Templates use
+# the filters of the same names (projects/templatetags/tollgate.py); Python code imports these.
+# Snapshots, fingerprints and CSV data cells keep machine forms (ISO dates, plain decimals):
+# these functions are for the text around them.
 
 
 def person(user: Any) -> str:
@@ -24,8 +30,6 @@ def signed(entry: Any) -> str:
 def audit_details(entry: Any) -> list[str]:
     """What a decision recorded beside its comment, as the History tab shows it: the approval
     limit that applied, the tolerances set, the baseline made, the budget decided on."""
-    from projects.templatetags.tollgate import money  # the one way money is written
-
     data = entry.data or {}
     details = []
     if "approval_limit" in data:
@@ -35,29 +39,61 @@ def audit_details(entry: Any) -> list[str]:
     if "budget_after" in data and data["budget_after"] is not None:
         details.append(f"Project budget with this change: {money(data['budget_after'])}")
     if "cost_tolerance_pct" in data:
-        pct = Decimal(data["cost_tolerance_pct"]).normalize()
-        details.append(f"Tolerances: cost {pct:f}%, time {data.get('time_tolerance_days')} days")
+        pct = number(data["cost_tolerance_pct"])
+        details.append(f"Tolerances: cost {pct}%, time {data.get('time_tolerance_days')} days")
     if "baseline" in data:
         details.append(f"Plan baseline {data['baseline']}")
     return details
 
 
-def day(value: date | str | None) -> str:
-    """A date as people read it: “1 Mar 2027”. Snapshots keep dates as ISO text; "" for none."""
+def day(value: date | datetime | str | None) -> str:
+    """A date as people read it: “1 Mar 2027”. Snapshots keep dates as ISO text; "" for none.
+    A moment gives the day it fell on in the site's time zone."""
     if not value:
         return ""
     if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
     return date_format(value, "j M Y")
 
 
 def moment(value: datetime | str | None) -> str:
-    """A time as people read it, in the site's time zone: “28 Nov 2026, 06:10 UTC”."""
+    """A time as people read it, in the site's time zone and named by it: “28 Nov 2026, 06:10
+    UTC” (“28 Nov 2026, 07:10 Europe/Paris” where TIME_ZONE says so)."""
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return date_format(timezone.localtime(value), "j M Y, H:i T")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'j M Y, H:i')} {timezone.get_current_timezone_name()}"
+
+
+def _decimal(value: Decimal | float | int | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))
+
+
+def money(amount: Decimal | float | int | str | None) -> str:
+    """An amount with its currency, grouped, to the cent: “EUR 1,000.00”, “EUR -250.00”.
+    Snapshots keep amounts as strings, so those are taken too; “—” for none."""
+    if amount is None or amount == "":
+        return "—"
+    return f"{settings.CURRENCY} {_decimal(amount):,.2f}"
+
+
+def number(value: Decimal | float | int | str | None) -> str:
+    """A number as people read it: grouped, without trailing zeros — “1,000”, “12.5”,
+    “1,250.75”, not 1000.0000 (goal baselines, targets and measurements; counts); “—” for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
+    figure = _decimal(value).normalize()
+    if figure == figure.to_integral_value():
+        figure = figure.quantize(Decimal(1))
+    return f"{figure:,f}"
 
 
 def age(since: datetime | None, now: datetime | None = None) -> str:

@@ -8,9 +8,8 @@ is the same today and in ten years, like a signed charter revision's.
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from projects.formats import day
+from projects.formats import day, money, number
 from projects.models import Plan
-from projects.templatetags.tollgate import money
 
 
 class BaselineLine(TypedDict):
@@ -73,7 +72,7 @@ def _line_name(line: BaselineLine) -> str:
 
 
 def _pct(value: str | None) -> str:
-    return "—" if value is None else f"{Decimal(value).normalize():f}%"
+    return "—" if value is None else f"{number(value)}%"
 
 
 def diff(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from projects import fingerprint
-from projects.formats import person
+from projects.formats import day, money, person
 from projects.models import Proposal, Risk
 
 FIELDS = {
@@ -60,7 +60,7 @@ class Change:
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     """Field by field, then risk by risk (added, removed, changed), what differs."""
     changes = [
-        Change(label, before.get(key), after.get(key))
+        Change(label, _shown(key, before.get(key)), _shown(key, after.get(key)))
         for key, label in FIELDS.items()
         if before.get(key) != after.get(key)
     ]
@@ -77,6 +77,18 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
         if risk_id not in new
     ]
     return changes
+
+
+def _shown(key: str, value: Any) -> Any:
+    """A snapshot's value as the what-changed table shows it: the snapshot keeps "78000.00"
+    and "2027-03-01", people read “EUR 78,000.00” and “1 Mar 2027”."""
+    if value is None or value == "":
+        return None
+    if key == "estimated_cost":
+        return money(value)
+    if key in ("start_date", "end_date"):
+        return day(value)
+    return value
 
 
 def _risk_text(risk: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from lifecycle.rules import Fact, fact, rule
 from lifecycle.stages import Stage
 from projects.discussion import kind_of_model
-from projects.formats import person
+from projects.formats import money, person
 from projects.models import (
     ChangeRequest,
     ChangeRequestState,
@@ -56,7 +56,6 @@ from projects.rules import (
     owns_item,
     project_of,
 )
-from projects.templatetags.tollgate import money
 
 # Who can ever have a kind of item: asked in Python first, so a person who cannot costs no
 # query for it (a viewer's inbox is free; a manager's skips the sponsors' decisions).

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from projects import imports
+from projects.formats import money
 from projects.forms.common import DATE_INPUT, MoneyField, RecordForm
 from projects.models import ActualCost, BudgetLine, Project
 from projects.models.projects import MONEY_MAX
@@ -128,7 +129,7 @@ class ForecastForm(forms.Form):
                     attrs={
                         "inputmode": "decimal",
                         "autocomplete": "off",
-                        "placeholder": "" if remaining is None else f"{remaining:,.2f} left",
+                        "placeholder": "" if remaining is None else f"{money(remaining)} left",
                     }
                 ),
                 label=f"{imports.line_name(line)}: forecast to complete",

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from projects.formats import day, money
 from projects.models.delivery import BudgetLine
 from projects.models.projects import Project, ProjectRecord, money_field
 
@@ -64,4 +65,4 @@ class ActualCost(ProjectRecord, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.date} ({self.reference})"
+        return f"{money(self.amount)} on {day(self.date)} ({self.reference})"

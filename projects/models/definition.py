@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from projects.formats import day, number
 from projects.models.projects import Project
 
 # Goal values: visitors per day, percentages, hours, money… ample room, four decimals.
@@ -115,7 +116,7 @@ class Measurement(models.Model):
         ordering = ["date", "recorded_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.value} on {self.date}"
+        return f"{number(self.value)} on {day(self.date)}"
 
 
 class ScopeItem(models.Model):

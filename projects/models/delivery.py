@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from lifecycle import gates
 from lifecycle.rules import permission
 from projects import events
+from projects.formats import day, money, number
 from projects.models.definition import Goal, value_field
 from projects.models.projects import (
     Project,
@@ -232,7 +233,7 @@ class BudgetLine(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.amount}"
+        return f"{self.get_category_display()}: {money(self.amount)}"
 
 
 # -- Delivering ------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ class StatusReport(models.Model):
         ordering = ["-date", "-pk"]
 
     def __str__(self) -> str:
-        return f"Status of {self.project} on {self.date}"
+        return f"Status of {self.project} on {day(self.date)}"
 
 
 class DeliverableState(models.TextChoices):
@@ -381,7 +382,7 @@ class ClosureGoal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.goal}: {self.final_value}"
+        return f"{self.goal}: {number(self.final_value)}"
 
     @property
     def achieved(self) -> bool | None:

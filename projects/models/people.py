@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from projects.formats import day
 from projects.models.projects import Sponsor
 
 
@@ -87,7 +88,8 @@ class Delegation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.deputy} for {self.sponsor.user} from {self.starts_on} to {self.ends_on}"
+        span = f"from {day(self.starts_on)} to {day(self.ends_on)}"
+        return f"{self.deputy} for {self.sponsor.user} {span}"
 
     @property
     def status(self) -> str:

@@ -17,7 +17,7 @@ from lifecycle.machine import StageMachine
 from lifecycle.rules import permission, rule
 from lifecycle.selectors import gate_reads
 from projects import events
-from projects.formats import person
+from projects.formats import money, person
 
 MONEY_MAX = Decimal("10000000000")  # ten billion: anything above is a typo, not a project
 money_validators = [
@@ -269,7 +269,7 @@ class Funding(ProjectRecord, ConcurrentTransitionMixin, FSMModelMixin, models.Mo
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} from {self.source}"
+        return f"{money(self.amount)} from {self.source}"
 
     @property
     def is_approved(self) -> bool:

@@ -10,8 +10,8 @@ from django.db.models import QuerySet, Sum
 
 from projects import costs
 from projects.costs import ZERO, Figures
+from projects.formats import money, number
 from projects.models import ActualCost, ActualImport, BudgetLine, Project, Rag
-from projects.templatetags.tollgate import money
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,7 @@ def budget_proposal(project: Project) -> BudgetProposal | None:
     if costs.beyond_cost_tolerance(estimate, baseline, tolerance):
         return BudgetProposal(
             Rag.RED,
-            f"{said} is beyond the cost tolerance ({tolerance.normalize():f}%, up to "
-            f"{money(ceiling)}).",
+            f"{said} is beyond the cost tolerance ({number(tolerance)}%, up to {money(ceiling)}).",
         )
     if estimate > baseline:
         return BudgetProposal(

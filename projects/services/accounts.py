@@ -26,11 +26,10 @@ from redis.exceptions import RedisError
 from lifecycle.errors import CommentInvalid, NotNow
 from lifecycle.rules import require
 from projects import events, tasks
-from projects.formats import person
+from projects.formats import money, person
 from projects.models import Profile, Project, Sponsor
 from projects.roles import SPONSORS_GROUP
 from projects.services.audit import audit
-from projects.templatetags.tollgate import money
 
 log = logging.getLogger(__name__)
 

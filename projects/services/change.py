@@ -22,7 +22,7 @@ from lifecycle.rules import allows, require
 from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects import costs, events, fingerprint, plan_baseline, tasks
-from projects.formats import day
+from projects.formats import day, money, number
 from projects.models import (
     BudgetLine,
     ChangeRequest,
@@ -38,7 +38,6 @@ from projects.models import (
 from projects.rules import approval_authority, change_budget_after
 from projects.selectors.costs import cost_sheet
 from projects.services.audit import audit
-from projects.templatetags.tollgate import money
 
 # -- Baselines ---------------------------------------------------------------------------------
 
@@ -83,7 +82,7 @@ def next_baseline_number(project: Project) -> int:
 
 
 def _pct(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
+    return f"{number(value)}%"
 
 
 def _cost_beyond(project: Project, plan: Plan) -> tuple[str, dict[str, Any]] | None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from lifecycle.rules import require
 from projects import events, imports
-from projects.formats import moment, person
+from projects.formats import moment, money, number, person
 from projects.models import ActualCost, ActualImport, BudgetLine, Project
 from projects.selectors.costs import cost_sheet, earlier_import
 from projects.services.audit import audit
@@ -80,7 +80,7 @@ def actual_record(
             action="record_actual",
             event=events.ACTUALS_RECORDED,
             label="Record actual cost",
-            comment=f"{amount:,.2f} on {imports.line_name(line)}: {reference}",
+            comment=f"{money(amount)} on {imports.line_name(line)}: {reference}",
             data={
                 "actual_id": actual.pk,
                 "budget_line_id": line.pk,
@@ -96,7 +96,7 @@ def actual_record(
 def already_imported(earlier: ActualImport) -> str:
     return (
         f"This file was imported already on {moment(earlier.imported_at)} by "
-        f"{person(earlier.imported_by)} ({earlier.rows:,} rows): nothing was imported again."
+        f"{person(earlier.imported_by)} ({number(earlier.rows)} rows): nothing was imported again."
     )
 
 
@@ -143,7 +143,7 @@ def actuals_import(
             action="import_actuals",
             event=events.ACTUALS_IMPORTED,
             label="Import actuals",
-            comment=f"{batch.rows:,} rows, {batch.total:,.2f}, from {batch.name}",
+            comment=f"{number(batch.rows)} rows, {money(batch.total)}, from {batch.name}",
             data={
                 "import_id": batch.pk,
                 "sha256": batch.sha256,
@@ -203,4 +203,4 @@ def forecast_update(
 
 
 def _figure(value: Decimal | None) -> str:
-    return "what is left" if value is None else f"{value:,.2f}"
+    return "what is left" if value is None else money(value)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from lifecycle.rules import require
 from projects import events
+from projects.formats import day, number
 from projects.lists import SCOPE_LISTS, Row, by_key
 from projects.models import Goal, Measurement, Project
 from projects.services.audit import audit
@@ -111,7 +112,7 @@ def measurement_add(
             action="measurement_add",
             event=events.MEASUREMENT_ADDED,
             label="Add measurement",
-            comment=f"{goal.statement}: {value.normalize():f} {goal.unit} on {date.isoformat()}",
+            comment=f"{goal.statement}: {number(value)} {goal.unit} on {day(date)}",
             data={"goal_id": goal.pk, "measurement_id": measurement.pk},
             by=by,
         )

@@ -17,7 +17,7 @@ from lifecycle.selectors import next_gate_met
 from lifecycle.services import gate_status_refresh, transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
-from projects.formats import person
+from projects.formats import money, person
 from projects.models import ExceptionState, Funding, FundingState, Project, Sponsor, with_gates
 from projects.rules import approval_authority
 from projects.services.audit import audit
@@ -76,7 +76,7 @@ def _funding_add(
         event=events.FUNDING_RECORDED if counts else events.FUNDING_PROPOSED,
         label="Record funding",
         to_state=funding.get_state_display(),
-        comment=f"{amount:,.2f} from {source}",
+        comment=f"{money(amount)} from {source}",
         data={
             "funding_id": funding.pk,
             "amount": str(amount),
@@ -133,9 +133,9 @@ def funding_correct(
                 source=original.source,
                 approved_on=original.approved_on,
             )
-        corrected = f"{original.amount:,.2f} from {original.source} reversed"
+        corrected = f"{money(original.amount)} from {original.source} reversed"
         if replacement is not None:
-            corrected += f", {amount:,.2f} recorded instead"
+            corrected += f", {money(amount)} recorded instead"
         audit(
             subject=project,
             record="Funding",

@@ -1,10 +1,8 @@
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django import template
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 from lifecycle.rules import allows
 from projects import charts, formats
@@ -17,6 +15,8 @@ register = template.Library()
 register.filter("person", formats.person)
 register.filter("day", formats.day)
 register.filter("moment", formats.moment)
+register.filter("money", formats.money)
+register.filter("number", formats.number)
 register.filter("signed", formats.signed)
 register.filter("audit_details", formats.audit_details)
 register.filter("age", formats.age)
@@ -45,14 +45,6 @@ def may(context: template.Context, rule_name: str, obj: Any = None) -> bool:
     """`{% may "may_edit_charter" charter as can_edit %}`: the named rule (projects/rules.py)
     for the person viewing the page — the same answer the service would give."""
     return allows(context["user"], rule_name, obj)
-
-
-@register.filter
-def money(amount: Decimal | str | None) -> str:
-    """An amount with its currency; snapshots keep amounts as strings, so accept those too."""
-    if amount is None or amount == "":
-        return "—"
-    return f"{settings.CURRENCY} {intcomma(f'{Decimal(amount):.2f}', use_l10n=False)}"
 
 
 STATE_COLOURS = {
@@ -144,16 +136,6 @@ GOAL_STATUS_COLOURS = {
 @register.filter
 def goal_badge(status: str) -> str:
     return GOAL_STATUS_COLOURS.get(str(status), "secondary")
-
-
-@register.filter
-def number(value: Decimal | None) -> str:
-    """A goal value without trailing zeros: 1,000 and 40, not 1000.0000 and 40.0000."""
-    if value is None:
-        return "—"
-    text = f"{Decimal(value).normalize():f}"
-    whole, _, fraction = text.partition(".")
-    return intcomma(whole, use_l10n=False) + (f".{fraction}" if fraction else "")
 
 
 @register.inclusion_tag("projects/definition/_goal_chart.html")

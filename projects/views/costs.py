@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from lifecycle.rules import allows, require
 from projects import imports
 from projects.costs import to_complete
+from projects.formats import number
 from projects.forms.costs import ActualForm, ForecastForm, ImportCommitForm, ImportForm
 from projects.models import Project
 from projects.selectors.costs import actuals_of, cost_sheet, earlier_import
@@ -126,7 +127,7 @@ def actuals_import(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Imported {batch.rows:,} actual costs from {batch.name}.",
+                    f"Imported {number(batch.rows)} actual costs from {batch.name}.",
                 )
                 return redirect("projects:costs", pk=pk)
         else:

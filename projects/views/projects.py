@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from lifecycle.rules import allows, require
 from lifecycle.selectors import next_gate
 from projects import exports, services
+from projects.formats import money
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
 from projects.models import with_gates
 from projects.rules import approval_authority, is_pmo, is_sponsor
@@ -189,11 +190,11 @@ def funding_correct(request: HttpRequest, pk: int, funding: int) -> HttpResponse
         correction = services.funding_correct(
             funding=item, by=request.user, reason=form.cleaned_data["reason"], amount=amount
         )
-        done = f"Funding corrected: {item.amount:,.2f} from {item.source} reversed"
+        done = f"Funding corrected: {money(item.amount)} from {item.source} reversed"
         if correction.replacement is None:
             messages.success(request, f"{done}.")
         elif correction.replacement.is_approved:
-            messages.success(request, f"{done}, {amount:,.2f} recorded instead.")
+            messages.success(request, f"{done}, {money(amount)} recorded instead.")
         else:
             messages.warning(request, f"{done}. {AWAITING_APPROVAL}")
         return redirect(project)
@@ -217,7 +218,8 @@ def funding_action(request: HttpRequest, pk: int, funding: int, action: str) -> 
         ),
         back_url=project.get_absolute_url(),
         done=lambda entry: (
-            f"{entry.label}: {item.amount:,.2f} from {item.source} is now {entry.to_state.lower()}."
+            f"{entry.label}: {money(item.amount)} from {item.source} "
+            f"is now {entry.to_state.lower()}."
         ),
     )
 

@@ -110,7 +110,7 @@ def test_a_business_case_becomes_a_signed_charter_and_its_pdf(
     page.get_by_role("button", name="Submit for approval").click()
     open_project(dana.page, "Awaiting my decision")
     expect(dana.page.get_by_text("What changed since the last decision")).to_be_visible()
-    expect(dana.page.get_by_role("cell", name="98500.00")).to_be_visible()
+    expect(dana.page.get_by_role("cell", name="EUR 98,500.00")).to_be_visible()
     dana.page.get_by_role("button", name="Approve").click()
     expect(dana.page.get_by_text("the business case is now approved")).to_be_visible()
 

@@ -326,7 +326,7 @@ def test_manager_can_update_the_forecast_and_the_estimate_follows(costed, manage
     assert sheet.total.variance_pct == Decimal("12.5")
     assert sheet.funding_variance == Decimal("15000.00")  # funded 120,000
     entry = AuditEntry.objects.for_subject(project).filter(event=events.FORECAST_UPDATED).get()
-    assert entry.comment == "Team: what is left → 85,000.00"
+    assert entry.comment == "Team: what is left → EUR 85,000.00"
     # 12.5% over the baseline is beyond the plan's 10% tolerance: the sponsor has a decision.
     assert project.exceptions.filter(kind="cost", state="open").count() == 1
 

@@ -203,7 +203,8 @@ def test_the_correction_is_in_the_history(funded, original, sponsor, manager):
     text = page.content.decode()
     assert "Correct funding" in text
     assert (
-        "120,000.00 from CC-1000 IT reversed, 100,000.00 recorded instead: Recorded against "
+        "EUR 120,000.00 from CC-1000 IT reversed, EUR 100,000.00 recorded instead: "
+        "Recorded against "
         "the wrong cost centre"
     ) in text
 

@@ -48,18 +48,18 @@ def test_the_totals_on_the_page_equal_the_csv_columns_sums(seeded, pmo):
     rows = read_csv(client.get(CSV))
 
     assert len(rows) == totals["count"] == 40
-    assert column_sum(rows, "Actual cost") == totals["actual"]
-    assert column_sum(rows, "Estimate at completion") == totals["eac"]
-    assert column_sum(rows, "Variance") == totals["variance"]
+    assert column_sum(rows, "Actual cost (EUR)") == totals["actual"]
+    assert column_sum(rows, "Estimate at completion (EUR)") == totals["eac"]
+    assert column_sum(rows, "Variance (EUR)") == totals["variance"]
     assert totals["variance"] == totals["eac"] - Decimal("180000") * 30
 
 
 def test_the_csv_writes_a_saving_as_a_negative_number_and_blank_without_a_plan(seeded, pmo):
     rows = {row["Title"]: row for row in read_csv(client_for(pmo).get(CSV))}
     planless, under = rows[seeded[0].title], rows[seeded[1].title]
-    assert (planless["Estimate at completion"], planless["Variance"]) == ("", "")
-    assert under["Variance"] == str(Decimal("180000") * 86 / 100 + Decimal("0.01") - 180000)
-    assert under["Variance"].startswith("-")  # a number, not a formula to neutralise
+    assert (planless["Estimate at completion (EUR)"], planless["Variance (EUR)"]) == ("", "")
+    assert under["Variance (EUR)"] == str(Decimal("180000") * 86 / 100 + Decimal("0.01") - 180000)
+    assert under["Variance (EUR)"].startswith("-")  # a number, not a formula to neutralise
 
 
 def test_the_list_shows_and_sorts_by_variance_overruns_marked(seeded, pmo):

@@ -37,7 +37,7 @@ def test_the_diff_names_fields_and_risks():
     changes = [(c.what, c.before, c.after) for c in proposal_document.diff(before, after)]
 
     assert changes == [
-        ("Estimated cost", "100.00", "150.00"),
+        ("Estimated cost", "EUR 100.00", "EUR 150.00"),
         (
             "Risk changed",
             "Late (likelihood 2, impact 3, score 6)",
@@ -67,7 +67,7 @@ def test_the_sponsor_sees_what_changed_after_resubmission(submitted, sponsor, ma
 
     assert "What changed since the last decision" in page
     assert "Cost three years" in page
-    assert "120000.00" in page and "150000.00" in page
+    assert "EUR 120,000.00" in page and "EUR 150,000.00" in page
     assert "Risk added" in page and "Price rise" in page
     assert "Goal" not in page.split("What changed")[1].split("</table>")[0]  # unchanged fields
 

@@ -161,7 +161,7 @@ def test_the_closure_report_renders_to_pdf(closing, manager, tmp_path):
     assert "Closure report" in text and closing.title in text
     assert "Start the content migration earlier." in text
     assert "1,050" in text and "Achieved" in text  # numbers as the pages show them
-    assert "Page 1 of 1" in text
+    assert "Page 2 of 2" in text  # the cover, then the report
 
 
 def test_a_closed_project_offers_no_edits(closing, manager, member):

@@ -164,3 +164,29 @@ def test_the_login_page_passes_axe_core(browser, live_server):
     problems = accessibility_problems(page) + axe_violations(page)
     context.close()
     assert problems == []
+
+
+FOCUS = """() => {
+  const element = document.activeElement, style = getComputedStyle(element);
+  const box = element.getBoundingClientRect();
+  return {text: element.textContent.trim(), outline: style.outlineStyle, width: style.outlineWidth,
+          visible: box.top >= 0 && box.bottom <= innerHeight};
+}"""
+
+
+def test_a_keyboard_user_skips_the_menu_and_always_sees_where_the_focus_is(person, manager):
+    alex = person("manager")
+    page = alex.page
+
+    page.keyboard.press("Tab")
+    skip = page.evaluate(FOCUS)
+    assert skip["text"] == "Skip to content" and skip["visible"]
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.closest('main')?.id")
+    assert first == "content", "the skip link leads past the menu into the page"
+    page.reload()
+    for _ in range(7):  # the skip link, then the menu: brand, Home, Needs my action, …
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS)
+        assert (focus["outline"], focus["width"]) == ("solid", "3px"), focus

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An action's address opened as a page (405) answers with a page saying so.
+    "projects.middleware.NotAllowedMiddleware",
     # A refusal from a service (lifecycle/errors.py) answers with its reason and status.
     "projects.middleware.RefusalMiddleware",
     # django-axes must come last: it turns a locked-out login into its lockout response.

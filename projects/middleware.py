@@ -4,7 +4,8 @@ that no shared cache or browser history keeps."""
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
@@ -26,13 +27,40 @@ class RefusalMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, TransitionError):
             return None
-        match = request.resolver_match
-        pk = match.kwargs.get("pk") if match else None
-        back_url = reverse("projects:detail", args=[pk]) if pk else reverse("projects:home")
-        response = transition_refused(request, exception, back_url=back_url)
+        response = transition_refused(request, exception, back_url=back_url(request))
         if retry_after := getattr(exception, "retry_after", None):
             response["Retry-After"] = str(retry_after)
         return response
+
+
+class NotAllowedMiddleware:
+    """`require_POST` answers a visit to an action's address (a reload, a bookmark, the
+    address bar after a form came back with an error) with an empty 405. Here it becomes a
+    page that says so and leads back, keeping the status and the Allow header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed) or response.content:
+            return response
+        url = back_url(request)
+        page = render(
+            request,
+            "405.html",
+            {"back_url": url, "back_is_project": url != reverse("projects:home")},
+            status=405,
+        )
+        page["Allow"] = response["Allow"]
+        return page
+
+
+def back_url(request: HttpRequest) -> str:
+    """The project the address belongs to, or Home."""
+    match = request.resolver_match
+    pk = match.kwargs.get("pk") if match and match.app_name == "projects" else None
+    return reverse("projects:detail", args=[pk]) if pk else reverse("projects:home")
 
 
 class AnswerHeadersMiddleware:

@@ -105,10 +105,13 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 
 def portfolio_heat_map(request: HttpRequest) -> HttpResponse:
     """The risk heat map of the filtered portfolio, loaded by htmx after the page: counting
-    every risk of thousands of projects is the slowest part, and nobody waits for it."""
+    every risk of thousands of projects is the slowest part, and nobody waits for it. Its
+    address opened directly (a new tab, a bookmark) answers a whole page around it."""
     projects = portfolio_filter(request.user, request.GET).qs
     context = {"counts": risk_counts(projects)}
-    return render(request, "projects/portfolio/_heat_map_panel.html", context)
+    if request.headers.get("HX-Request"):
+        return render(request, "projects/portfolio/_heat_map_panel.html", context)
+    return render(request, "projects/portfolio/heat_map.html", context)
 
 
 def portfolio_csv(request: HttpRequest) -> StreamingHttpResponse:

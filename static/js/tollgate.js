@@ -133,3 +133,31 @@ document.querySelectorAll(".board-frame").forEach((frame) => {
   window.addEventListener("resize", mark);
   mark();
 });
+
+// A table (or the portfolio board) wider than its box scrolls sideways; the keyboard must
+// reach it too (WCAG 2.1.1): such a box becomes a focusable region named after its table's
+// caption or the heading above it, and stops being one when the window grows wide enough.
+const scrollingTables = () => {
+  document.querySelectorAll(".table-responsive, .board").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      if (box.hasAttribute("tabindex")) return;  // marked already, here or in the template
+      const caption = box.querySelector("caption");
+      let heading = box.previousElementSibling;
+      while (heading && !/^H[1-6]$/.test(heading.tagName)) heading = heading.previousElementSibling;
+      heading ||= box.closest("section, .card")?.querySelector("h2, h3, h4, h5, h6");
+      const name = (caption || heading)?.textContent.trim()
+        || (box.classList.contains("board") ? "Board" : "Table");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", `${name} (scrolls sideways)`);
+      box.dataset.scrollRegion = "";
+    } else if (box.dataset.scrollRegion !== undefined) {
+      delete box.dataset.scrollRegion;
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  });
+};
+scrollingTables();
+window.addEventListener("resize", scrollingTables);

@@ -1,0 +1,192 @@
+"""The accessibility sweep (issue 19): every page type, opened by every role that can open
+it, is checked by axe-core (the version axe-playwright-python bundles) and by our own check
+of labels and one heading; any serious or critical finding fails the test, listed by page.
+One browser tab per role keeps it quick. docs/accessibility.md lists the pages and roles."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from projects import services
+from projects.models import Measurement, Project, Proposal
+from projects.services import change, raid
+from tests.browser.conftest import accessibility_problems, axe_violations
+from tests.conftest import all_delivered
+from tests.factories import ProjectFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TABS = [
+    "detail",
+    "charter",
+    "goals",
+    "scope",
+    "plan",
+    "costs",
+    "changes",
+    "raid",
+    "status",
+    "closure",
+    "history",
+]
+
+
+@pytest.fixture
+def portfolio(delivering, manager, sponsor, pmo, member) -> dict[str, Project]:
+    """A project in Closing with something on every tab (an at-risk goal, a risk, a change
+    request, a status report), and a business case waiting for the sponsor's decision
+    (the yellow Request changes button)."""
+    goal = delivering.goals.get()
+    Measurement.objects.create(
+        goal=goal, date=timezone.localdate(), value=Decimal("270"), recorded_by=manager
+    )
+    raid.raid_item_add(
+        project=delivering,
+        by=manager,
+        kind="risk",
+        title="Key user leaves",
+        response="Train a deputy",
+        likelihood=3,
+        impact=4,
+        review_date=timezone.localdate() + timedelta(days=7),
+    )
+    request = change.change_request_raise(
+        project=delivering,
+        by=manager,
+        title="Add a second site",
+        reason="The board asked",
+        scope_impact="A second warehouse",
+    )
+    change.change_request_reject(change=request, by=sponsor, comment="Next year")
+    all_delivered(delivering, manager, sponsor)
+    services.project_transition(project=delivering, name="advance_to_closing", by=sponsor)
+    waiting = ProjectFactory(
+        title="Warehouse Wi-Fi upgrade", manager=manager, sponsor=sponsor.sponsor_profile
+    )
+    services.proposal_submit(proposal=Proposal.objects.get(project=waiting), by=manager)
+    return {"closing": Project.objects.get(pk=delivering.pk), "waiting": waiting}
+
+
+# Pages photographed at 1280 and 375 pixels (test-artifacts/screenshots/a11y-<name>.png).
+PHOTOGRAPHED = {"goals", "business case awaiting a decision", "not found", "not allowed"}
+PHOTOGRAPHED |= {"an action opened as a page"}
+
+
+def sweep(person, username: str, pages: list[tuple]) -> dict:
+    """Open each (name, url[, expected status]) in one tab of `username` and collect what is
+    wrong with each."""
+    someone = person(username)
+    page = someone.page
+    problems: dict[str, list[str]] = {}
+    for name, url, *expected in pages:
+        status = expected[0] if expected else 200
+        response = page.goto(someone.base_url + url)
+        found = accessibility_problems(page) + axe_violations(page)
+        if response.status != status:
+            found.append(f"answered {response.status}, not {status}")
+        # The browser logs the error status it was meant to get; anything else still counts.
+        someone.errors[:] = [e for e in someone.errors if f"status of {status} " not in e]
+        if found:
+            problems[f"{name} as {username} ({url})"] = found
+        if name in PHOTOGRAPHED and username in ("sponsor", "viewer", "manager"):
+            someone.screenshots(f"a11y-{name.replace(' ', '-')}-{username}")
+    return problems
+
+
+def project_pages(project: Project, tabs: list[str] = TABS) -> list[tuple[str, str]]:
+    goal = project.goals.get()
+    pages = [(tab, reverse(f"projects:{tab}", args=[project.pk])) for tab in tabs]
+    return [*pages, ("a goal", reverse("projects:goal", args=[project.pk, goal.pk]))]
+
+
+def everywhere() -> list[tuple[str, str]]:
+    return [
+        ("home", reverse("projects:home")),
+        ("needs my action", reverse("projects:inbox")),
+        ("portfolio", reverse("projects:portfolio")),
+        ("board", reverse("projects:portfolio") + "?view=board"),
+        ("profile", reverse("projects:profile")),
+    ]
+
+
+def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewer):
+    closing, waiting = portfolio["closing"], portfolio["waiting"]
+    action = reverse("projects:proposal-action", args=[closing.pk, "submit"])
+    problems: dict[str, list[str]] = {}
+
+    problems |= sweep(
+        person,
+        "pmo",
+        [
+            *everywhere(),
+            ("heat map", reverse("projects:portfolio-heat-map")),
+            ("people", reverse("projects:people")),
+            *project_pages(closing, ["detail", "status", "closure", "history"]),
+        ],
+    )
+    problems |= sweep(
+        person,
+        "sponsor",
+        [
+            *everywhere(),
+            ("business case awaiting a decision", reverse("projects:detail", args=[waiting.pk])),
+            *project_pages(closing),
+        ],
+    )
+    problems |= sweep(
+        person,
+        "manager",
+        [*everywhere(), *project_pages(closing), ("an action opened as a page", action, 405)],
+    )
+    problems |= sweep(person, "member", project_pages(closing, ["detail", "charter", "raid"]))
+    problems |= sweep(
+        person,
+        "viewer",
+        [
+            *everywhere()[:3],
+            ("not found", reverse("projects:detail", args=[closing.pk]), 404),
+            ("not allowed", reverse("projects:people"), 403),
+        ],
+    )
+
+    assert problems == {}, "\n".join(
+        f"{where}: {'; '.join(found)}" for where, found in problems.items()
+    )
+
+
+def test_the_login_page_passes_axe_core(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    problems = accessibility_problems(page) + axe_violations(page)
+    context.close()
+    assert problems == []
+
+
+FOCUS = """() => {
+  const element = document.activeElement, style = getComputedStyle(element);
+  const box = element.getBoundingClientRect();
+  return {text: element.textContent.trim(), outline: style.outlineStyle, width: style.outlineWidth,
+          visible: box.top >= 0 && box.bottom <= innerHeight};
+}"""
+
+
+def test_a_keyboard_user_skips_the_menu_and_always_sees_where_the_focus_is(person, manager):
+    alex = person("manager")
+    page = alex.page
+
+    page.keyboard.press("Tab")
+    skip = page.evaluate(FOCUS)
+    assert skip["text"] == "Skip to content" and skip["visible"]
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.closest('main')?.id")
+    assert first == "content", "the skip link leads past the menu into the page"
+    page.reload()
+    for _ in range(7):  # the skip link, then the menu: brand, Home, Needs my action, …
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS)
+        assert (focus["outline"], focus["width"]) == ("solid", "3px"), focus

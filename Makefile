@@ -15,7 +15,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 STATIC_MANIFEST=0 \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: install run test bench lint format services clean
+.PHONY: install run test bench lint format services screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The README's screenshots, copied from the ones the browser tests took in the last `make test`.
+screenshots:
+	scripts/screenshots
 
 clean:
 	rm -rf $(VENV) var

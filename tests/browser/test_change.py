@@ -36,7 +36,7 @@ def test_a_late_forecast_an_exception_and_the_change_request_that_decides_it(
     page = alex.page
     page.goto(f"{alex.base_url}/projects/{delivering.pk}/plan/")
     checked(page, "plan (manager, delivering)", problems)
-    page.get_by_label("Go live").fill(late.isoformat())
+    page.get_by_label("Go live", exact=True).fill(late.isoformat())
     page.get_by_role("button", name="Update forecasts").click()
     expect(page.get_by_text("beyond the time tolerance")).to_be_visible()
     expect(page.get_by_text("Open exception:")).to_be_visible()

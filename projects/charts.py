@@ -8,7 +8,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from projects.formats import day
+from projects.formats import day, number
 
 # -- Axes ------------------------------------------------------------------------------------------
 
@@ -62,13 +62,6 @@ def value_ticks(low: float, high: float, count: int = 5) -> list[float]:
         ticks.append(round(tick, 10))
         tick += step
     return ticks
-
-
-def _number(value: float) -> str:
-    """A tick label: grouped, without trailing zeros ("1,000", "2.5")."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 # -- The plan timeline -----------------------------------------------------------------------------
@@ -242,18 +235,18 @@ def goal_chart(goal: Any, *, width: int, height: int) -> dict[str, Any]:
         "bottom": bottom,
         "small": small,
         "unit": unit,
-        "y_ticks": [{"y": y(t), "label": _number(t)} for t in ticks],
+        "y_ticks": [{"y": y(t), "label": number(t)} for t in ticks],
         "x_ticks": x_ticks,
         "months": months,
-        "baseline": _level(y(float(goal.baseline)), f"baseline {_number(goal.baseline)}", top),
+        "baseline": _level(y(float(goal.baseline)), f"baseline {number(goal.baseline)}", top),
         "target": (
-            _level(y(float(goal.target)), f"target {_number(goal.target)}", top)
+            _level(y(float(goal.target)), f"target {number(goal.target)}", top)
             if goal.target is not None
             else None
         ),
         "due": {"x": x(due), "label": "due"} if due else None,
         "points": [
-            {"x": x(d), "y": y(v), "label": f"{_number(v)} {unit} on {day(d)}".replace("  ", " ")}
+            {"x": x(d), "y": y(v), "label": f"{number(v)} {unit} on {day(d)}".replace("  ", " ")}
             for d, v in readings
         ],
         "line": " ".join(f"{x(d)},{y(v)}" for d, v in readings),
@@ -269,9 +262,9 @@ def _level(at: float, label: str, top: float) -> dict[str, Any]:
 
 def _goal_words(goal: Any, readings: list[tuple[date, float]]) -> str:
     unit = f" {goal.unit}" if goal.unit else ""
-    words = [f"Baseline {_number(goal.baseline)}{unit}"]
+    words = [f"Baseline {number(goal.baseline)}{unit}"]
     if goal.target is not None:
-        words.append(f"target {_number(goal.target)}{unit}")
+        words.append(f"target {number(goal.target)}{unit}")
     if goal.start_date:
         words.append(f"from {day(goal.start_date)}")
     words.append(f"due {day(goal.due_date)}" if goal.due_date else "no due date")
@@ -279,7 +272,7 @@ def _goal_words(goal: Any, readings: list[tuple[date, float]]) -> str:
     if readings:
         when, value = readings[-1]
         words.append(
-            f"{count} reading{'s' if count != 1 else ''}, the latest {_number(value)}{unit} "
+            f"{count} reading{'s' if count != 1 else ''}, the latest {number(value)}{unit} "
             f"on {day(when)}"
         )
     else:

@@ -6,6 +6,7 @@ filesystem transport, so a fresh machine needs nothing but Python. Set ``DATABAS
 are production-safe: a ``SECRET_KEY`` is required, cookies are secure, hosts are explicit.
 """
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -145,6 +146,59 @@ AUTHENTICATION_BACKENDS = [
     # The named rules of projects/rules.py as object permissions: user.has_perm(name, obj).
     "rules.permissions.ObjectPermissionBackend",
 ]
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc; README "Single sign-on"): off unless
+# OIDC_RP_CLIENT_ID is set. The endpoints are the provider's, from its discovery document
+# (/.well-known/openid-configuration). Local passwords keep working; with
+# OIDC_PASSWORD_USERS set, only those usernames may still use one (the break-glass accounts).
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
+# The claim naming the person's groups at the provider, and which Tollgate role groups
+# (projects/roles.py) each of its values gives: JSON, e.g. {"it-pmo": "PMO",
+# "it-sponsors": ["Sponsors"]}. Only groups named here are ever added or removed by a sign-in.
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+try:
+    OIDC_ROLE_MAP = {
+        claim: [roles] if isinstance(roles, str) else list(roles)
+        for claim, roles in json.loads(os.environ.get("OIDC_ROLE_MAP") or "{}").items()
+    }
+except (ValueError, AttributeError, TypeError) as error:
+    raise ImproperlyConfigured(
+        'OIDC_ROLE_MAP must be a JSON object of group names, e.g. {"it-pmo": "PMO"}.'
+    ) from error
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_PASSWORD_USERS = env_list("OIDC_PASSWORD_USERS", "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on is on (OIDC_RP_CLIENT_ID is set) but {', '.join(_missing)} "
+            "is not: see the README's Single sign-on."
+        )
+    # After django-axes, which must see every attempt first (it needs the request, which the
+    # callback passes), and before the password backend.
+    AUTHENTICATION_BACKENDS.insert(1, "projects.oidc.OIDCBackend")
 
 # Caches: Redis at CACHE_URL (compose, the test suite, the benchmark), shared by every process.
 # Without it each process keeps its own memory, and permissions are not cached at all: a change

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from projects.views import accounts, favicon, healthz
+from projects.views import accounts, favicon, healthz, sso
 
 admin.site.site_header = "Tollgate administration"
 admin.site.site_title = "Tollgate"
@@ -12,7 +12,10 @@ admin.site.site_title = "Tollgate"
 LINK_DAYS = {"timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400}
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    # Single sign-on (404 while off); the callback is the redirect URI registered at the provider.
+    path("oidc/authenticate/", sso.SignInStart.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", sso.SignInCallback.as_view(), name="oidc_authentication_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset and change: Django's views and names, templates in templates/registration/.
     path("password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),

@@ -1,19 +1,24 @@
-"""A person's own profile, the PMO's People page, and handing a project to a new manager."""
+"""Logging in, a person's own profile, the PMO's People page, and handing a project to a new
+manager."""
 
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from projects.formats import person
 from projects.forms.common import LineField, NumberField, RecordForm
 from projects.models import Profile, Project, Sponsor
 from projects.roles import SPONSORS_GROUP
+from projects.services.sso import password_login_allowed
 
 
 def _helper() -> FormHelper:
@@ -213,3 +218,19 @@ class ManagerChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = possible_managers(project)
         self.helper = _helper()
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form; with single sign-on limited to `OIDC_PASSWORD_USERS`, anyone else
+    is sent to the provider before any password is checked (so nothing about it is revealed,
+    and no attempt is counted against the account)."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        if username and not password_login_allowed(username=username):
+            raise ValidationError(
+                f"Passwords are kept for the PMO's break-glass accounts: use "
+                f"Sign in with {settings.OIDC_PROVIDER_NAME} above.",
+                code="sso_only",
+            )
+        return super().clean()

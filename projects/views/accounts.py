@@ -1,6 +1,6 @@
-"""Accounts: resetting and changing one's password (Django's views, throttled and sent through
-the worker), one's own profile, the PMO's People page, and handing a project to a new
-manager."""
+"""Accounts: logging in, resetting and changing one's password (Django's views, throttled and
+sent through the worker), one's own profile, the PMO's People page, and handing a project to a
+new manager."""
 
 from typing import Any
 
@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 
 from lifecycle.rules import require
 from projects.formats import person
-from projects.forms.accounts import DetailsForm, ManagerChangeForm, NotificationsForm, PersonForm
+from projects.forms.accounts import (
+    DetailsForm,
+    LoginForm,
+    ManagerChangeForm,
+    NotificationsForm,
+    PersonForm,
+)
 from projects.models import Profile
 from projects.selectors.accounts import PEOPLE_PAGE, open_projects_of, people_list, person_get
 from projects.selectors.projects import project_get
@@ -194,3 +200,19 @@ def manager_change(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(project)
     context = {"form": form, "project": project}
     return render(request, "projects/projects/manager_form.html", context)
+
+
+# -- Logging in --------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page; with single sign-on on, **Sign in with <provider>** above the
+    form (settings read per request, so the tests can turn it on)."""
+
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_provider"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
+        return context

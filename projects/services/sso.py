@@ -1,0 +1,158 @@
+"""Single sign-on: the person an OpenID provider vouches for, as a Tollgate account.
+
+On every sign-in the account is found by username (the provider's `OIDC_USERNAME_CLAIM`, else
+its e-mail address) or created on the first one; the name and e-mail follow the provider's
+claims; the role groups follow its group claim through `OIDC_ROLE_MAP`. Only the groups the
+map names are added or removed: a role the PMO gave by hand in Tollgate stays. A sponsor's
+approval limit is Tollgate's, never the provider's: someone who becomes a sponsor through the
+provider starts with a limit of zero, so every decision with money waits for the PMO until the
+PMO sets one on the People page.
+"""
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from projects.formats import person
+from projects.models import Profile, Project, Sponsor
+from projects.roles import SPONSORS_GROUP
+from projects.services.accounts import PERSON, _roles, _snapshot
+from projects.services.audit import audit
+
+log = logging.getLogger(__name__)
+
+NO_ROLE, DEACTIVATED, NO_USERNAME = "no_role", "deactivated", "no_username"
+SPONSOR_TITLE = "Sponsor"  # until the PMO gives the real one on the People page
+
+
+class SignInRefused(Exception):
+    """The provider vouched for the person, but Tollgate does not let them in; `reason` is
+    one of the codes above, and the page they see says why."""
+
+    def __init__(self, reason: str, username: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.username = username
+
+
+def password_login_allowed(*, username: str) -> bool:
+    """Whether this username may log in with a local password: always without single sign-on;
+    with it, everyone unless `OIDC_PASSWORD_USERS` names the few who still may."""
+    allowed = settings.OIDC_PASSWORD_USERS
+    if not settings.OIDC_ENABLED or not allowed:
+        return True
+    return username.casefold() in {name.casefold() for name in allowed}
+
+
+def roles_from_claims(claims: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The role groups the claims give, and every group the map may touch."""
+    values = claims.get(settings.OIDC_GROUPS_CLAIM) or []
+    if isinstance(values, str):
+        values = values.split()
+    given = {role for value in values for role in settings.OIDC_ROLE_MAP.get(str(value), [])}
+    managed = {role for roles in settings.OIDC_ROLE_MAP.values() for role in roles}
+    return given, managed
+
+
+def username_from_claims(claims: dict[str, Any]) -> str:
+    username = str(claims.get(settings.OIDC_USERNAME_CLAIM) or claims.get("email") or "").strip()
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        return ""
+    return username if 0 < len(username) <= 150 else ""
+
+
+def _has_role(user: AbstractBaseUser) -> bool:
+    return user.is_superuser or user.groups.exists() or Sponsor.objects.filter(user=user).exists()
+
+
+def _sponsors_anything(sponsor: Sponsor) -> bool:
+    return Project.objects.filter(sponsor=sponsor).exists() or sponsor.delegations.exists()
+
+
+def _sync_sponsor(user: AbstractBaseUser, groups: set[str]) -> None:
+    """The sponsor profile follows the Sponsors group: made with a limit of zero when the group
+    comes, removed when it goes — unless they sponsor a project or have named a deputy, when
+    they stay a sponsor (group included) until the PMO hands those on."""
+    sponsor = Sponsor.objects.filter(user=user).first()
+    if SPONSORS_GROUP in groups and sponsor is None:
+        Sponsor.objects.create(
+            user=user, title=SPONSOR_TITLE, business_unit="", approval_limit=Decimal("0")
+        )
+    elif SPONSORS_GROUP not in groups and sponsor is not None:
+        if _sponsors_anything(sponsor):
+            groups.add(SPONSORS_GROUP)
+            log.warning(
+                "Single sign-on: %s lost the sponsor group at the provider but sponsors "
+                "projects or has a deputy; they stay a sponsor until the PMO hands those on.",
+                user.get_username(),
+            )
+        else:
+            sponsor.delete()
+
+
+def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
+    """The account for a person the provider vouched for, made or brought up to date from its
+    claims. Raises `SignInRefused` for someone deactivated in Tollgate, or with no role."""
+    username = username_from_claims(claims)
+    if not username:
+        raise SignInRefused(NO_USERNAME)
+    given, managed = roles_from_claims(claims)
+    users = get_user_model()._default_manager
+    with transaction.atomic():
+        user = users.select_for_update().filter(username__iexact=username).first()
+        if user is not None and not user.is_active:
+            raise SignInRefused(DEACTIVATED, username)
+        if user is None and not Group.objects.filter(name__in=given).exists():
+            raise SignInRefused(NO_ROLE, username)
+        created = user is None
+        if created:
+            user = users.create_user(username=username)
+            Profile.objects.create(user=user)
+        before = None if created else _snapshot(user)
+        user.first_name = str(claims.get("given_name") or user.first_name)[:150]
+        user.last_name = str(claims.get("family_name") or user.last_name)[:150]
+        user.email = str(claims.get("email") or user.email)[:254]
+        user.save(update_fields=["first_name", "last_name", "email"])
+        groups = (set(user.groups.values_list("name", flat=True)) - managed) | given
+        _sync_sponsor(user, groups)
+        unknown = groups - set(Group.objects.filter(name__in=groups).values_list("name", flat=True))
+        if unknown:
+            log.error("OIDC_ROLE_MAP names groups Tollgate does not have: %s", sorted(unknown))
+        user.groups.set(Group.objects.filter(name__in=groups))
+        after = _snapshot(user)
+        if created:
+            audit(
+                subject=user,
+                record=PERSON,
+                action="sso_create",
+                label="Account from single sign-on",
+                comment=f"{person(user)} ({user.email}) as {_roles(user.groups.all())}",
+                data=after,
+                by=user,
+            )
+        elif after != before:
+            changes = [
+                f"{key}: {before[key]} → {after[key]}" for key in after if before[key] != after[key]
+            ]
+            audit(
+                subject=user,
+                record=PERSON,
+                action="sso_update",
+                label="Changed by single sign-on",
+                comment="; ".join(changes),
+                data={"before": before, "after": after},
+                by=user,
+            )
+    if not _has_role(user):
+        # The roles the provider took away stay taken away: a password cannot bring them back.
+        raise SignInRefused(NO_ROLE, username)
+    return user

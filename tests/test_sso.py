@@ -1,0 +1,124 @@
+"""Single sign-on's code flow against a real OpenID provider (tests/oidc_provider, its own
+process): Django's test client is Tollgate's side, an HTTP session plays the person at the
+provider. Off by default; django-axes still sees every log-in; every failure is a page."""
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from axes.models import AccessLog
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.oidc_provider import PASSWORD, PROVIDER_NAME, running, someone, switch_on
+
+PEOPLE = [someone("morgan.sso", "Morgan", "Ellis", "it-pmo")]
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("oidc-provider")
+    with running(
+        redirect_uris=["http://testserver/oidc/callback/"], people=PEOPLE, folder=folder
+    ) as started:
+        yield started
+
+
+@pytest.fixture
+def sso(settings, provider):
+    switch_on(settings, provider)
+    return provider
+
+
+class _Fields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "input" and found.get("name") and found.get("type") != "submit":
+            self.fields[found["name"]] = found.get("value") or ""
+
+
+def form_fields(html: str) -> dict[str, str]:
+    parser = _Fields()
+    parser.feed(html)
+    return parser.fields
+
+
+def through_the_provider(client: Client, username: str, *, allow: bool = True):
+    """Sign in with the provider: Tollgate sends the person there, they log in and answer the
+    consent page, the provider sends them back to the callback with a code."""
+    start = client.get(reverse("oidc_authentication_init"))
+    assert start.status_code == 302
+    person = requests.Session()
+    login = person.get(start["Location"], timeout=30)
+    fields = {**form_fields(login.text), "username": username, "password": PASSWORD}
+    consent = person.post(login.url, data=fields, timeout=30)
+    answer = form_fields(consent.text) | ({"allow": "Authorize"} if allow else {})
+    back = person.post(consent.url.split("?")[0], data=answer, allow_redirects=False, timeout=30)
+    return client.get(back.headers["Location"])
+
+
+def test_single_sign_on_is_off_by_default(db):
+    client = Client()
+
+    assert "Sign in with" not in client.get(reverse("login")).content.decode()
+    assert client.get(reverse("oidc_authentication_init")).status_code == 404
+    assert client.get(reverse("oidc_authentication_callback")).status_code == 404
+
+
+def test_a_person_signs_in_through_the_provider_and_axes_logs_it(db, sso):
+    client = Client()
+
+    back = through_the_provider(client, "morgan.sso")
+
+    assert back.status_code == 302
+    assert back["Location"] == reverse("projects:home")
+    home = client.get(back["Location"])
+    assert "Portfolio by stage" in home.content.decode()
+    assert AccessLog.objects.filter(username="morgan.sso").exists()
+    assert get_user_model().objects.get(username="morgan.sso").groups.get().name == "PMO"
+
+
+def test_declining_at_the_provider_gives_a_page_not_a_login(db, sso):
+    client = Client()
+
+    back = through_the_provider(client, "morgan.sso", allow=False)
+
+    assert back.status_code == 401
+    assert "Sign-in cancelled" in back.content.decode()
+    assert client.get(reverse("projects:home")).status_code == 302  # to the log-in page
+
+
+def test_a_provider_that_does_not_answer_gives_a_page_not_a_500(db, sso, settings):
+    settings.OIDC_OP_TOKEN_ENDPOINT = "http://127.0.0.1:9/token"  # nothing listens there
+    client = Client()
+    start = client.get(reverse("oidc_authentication_init"))
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+
+    back = client.get(reverse("oidc_authentication_callback"), {"code": "x", "state": state})
+
+    assert back.status_code == 502
+    assert f"{PROVIDER_NAME} did not answer" in back.content.decode()
+
+
+def test_the_login_page_offers_the_provider_above_the_password_form(db, sso):
+    page = Client().get(reverse("login")).content.decode()
+
+    assert page.index(f"Sign in with {PROVIDER_NAME}") < page.index("Password")
+
+
+def test_axes_still_locks_a_password_after_five_failures_with_single_sign_on_on(db, sso):
+    UserFactory(username="alex")
+    client = Client(REMOTE_ADDR="10.0.0.7")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "alex", "password": "wrong"})
+
+    locked = client.post(reverse("login"), {"username": "alex", "password": "demo-pass-2026"})
+
+    assert locked.status_code == 429

@@ -160,7 +160,7 @@ OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
 OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
-OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME") or "single sign-on"
 # The claim naming the person's groups at the provider, and which Tollgate role groups
 # (projects/roles.py) each of its values gives: JSON, e.g. {"it-pmo": "PMO",
 # "it-sponsors": ["Sponsors"]}. Only groups named here are ever added or removed by a sign-in.

@@ -122,3 +122,15 @@ def test_axes_still_locks_a_password_after_five_failures_with_single_sign_on_on(
     locked = client.post(reverse("login"), {"username": "alex", "password": "demo-pass-2026"})
 
     assert locked.status_code == 429
+
+
+def test_a_code_the_provider_refuses_gives_a_page_not_a_500(db, sso):
+    client = Client()
+    start = client.get(reverse("oidc_authentication_init"))
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+
+    back = client.get(reverse("oidc_authentication_callback"), {"code": "forged", "state": state})
+
+    assert back.status_code == 502
+    assert "Sign-in not completed" in back.content.decode()
+    assert not client.session.get("_auth_user_id")

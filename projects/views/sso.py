@@ -52,6 +52,9 @@ class SignInCallback(OIDCAuthenticationCallbackView):
             return super().dispatch(request, *args, **kwargs)
         except SignInRefused as refusal:
             return _refused(request, refusal.reason, refusal.username)
+        except requests.HTTPError as error:  # it answered, refusing the code or the token
+            log.warning("Single sign-on: the provider refused: %s", error)
+            return _refused(request, FAILED, status=502)
         except requests.RequestException as error:
             log.warning("Single sign-on: the provider did not answer: %s", error)
             return _refused(request, UNREACHABLE, status=502)

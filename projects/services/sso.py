@@ -20,10 +20,9 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from projects.formats import person
 from projects.models import Profile, Project, Sponsor
 from projects.roles import SPONSORS_GROUP
-from projects.services.accounts import PERSON, _roles, _snapshot
+from projects.services.accounts import PERSON, _snapshot
 from projects.services.audit import audit
 
 log = logging.getLogger(__name__)
@@ -99,6 +98,37 @@ def _sync_sponsor(user: AbstractBaseUser, groups: set[str]) -> None:
             sponsor.delete()
 
 
+def _audit_sign_in(
+    user: AbstractBaseUser, *, before: dict[str, Any] | None, after: dict[str, Any]
+) -> None:
+    """An audit row on the person, as the People page writes one: their account made, or
+    what the sign-in changed (nothing changed, no row)."""
+    if before is None:
+        comment = f"{after['name']} ({after['email']}) as {after['roles']}"
+        audit(
+            subject=user,
+            record=PERSON,
+            action="sso_create",
+            label="Account from single sign-on",
+            comment=comment,
+            data=after,
+            by=user,
+        )
+    elif after != before:
+        changes = [
+            f"{key}: {before[key]} → {after[key]}" for key in after if before[key] != after[key]
+        ]
+        audit(
+            subject=user,
+            record=PERSON,
+            action="sso_update",
+            label="Changed by single sign-on",
+            comment="; ".join(changes),
+            data={"before": before, "after": after},
+            by=user,
+        )
+
+
 def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
     """The account for a person the provider vouched for, made or brought up to date from its
     claims. Raises `SignInRefused` for someone deactivated in Tollgate, or with no role."""
@@ -113,14 +143,17 @@ def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
             raise SignInRefused(DEACTIVATED, username)
         if user is None and not Group.objects.filter(name__in=given).exists():
             raise SignInRefused(NO_ROLE, username)
-        created = user is None
-        if created:
+        if user is None:
             user = users.create_user(username=username)
             Profile.objects.create(user=user)
-        before = None if created else _snapshot(user)
+            before = None
+        else:
+            before = _snapshot(user)
         user.first_name = str(claims.get("given_name") or user.first_name)[:150]
         user.last_name = str(claims.get("family_name") or user.last_name)[:150]
-        user.email = str(claims.get("email") or user.email)[:254]
+        email = str(claims.get("email") or "")[:254]
+        if email and not users.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            user.email = email  # an address another account has stays theirs (resets go there)
         user.save(update_fields=["first_name", "last_name", "email"])
         groups = (set(user.groups.values_list("name", flat=True)) - managed) | given
         _sync_sponsor(user, groups)
@@ -128,30 +161,7 @@ def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
         if unknown:
             log.error("OIDC_ROLE_MAP names groups Tollgate does not have: %s", sorted(unknown))
         user.groups.set(Group.objects.filter(name__in=groups))
-        after = _snapshot(user)
-        if created:
-            audit(
-                subject=user,
-                record=PERSON,
-                action="sso_create",
-                label="Account from single sign-on",
-                comment=f"{person(user)} ({user.email}) as {_roles(user.groups.all())}",
-                data=after,
-                by=user,
-            )
-        elif after != before:
-            changes = [
-                f"{key}: {before[key]} → {after[key]}" for key in after if before[key] != after[key]
-            ]
-            audit(
-                subject=user,
-                record=PERSON,
-                action="sso_update",
-                label="Changed by single sign-on",
-                comment="; ".join(changes),
-                data={"before": before, "after": after},
-                by=user,
-            )
+        _audit_sign_in(user, before=before, after=_snapshot(user))
     if not _has_role(user):
         # The roles the provider took away stay taken away: a password cannot bring them back.
         raise SignInRefused(NO_ROLE, username)

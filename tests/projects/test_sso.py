@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from lifecycle.models import AuditEntry
 from projects.models import Sponsor
+from projects.rules import within_approval_limit
 from projects.services.sso import (
     DEACTIVATED,
     NO_ROLE,
@@ -134,6 +135,8 @@ def test_a_new_sponsor_starts_with_a_limit_of_zero_which_the_pmo_then_keeps(db):
     user = person_sign_in(claims=claims("kim", "it-sponsors"))
 
     assert user.sponsor_profile.approval_limit == Decimal("0")
+    project = ProjectFactory(sponsor=user.sponsor_profile)  # a business case of EUR 120,000
+    assert not within_approval_limit.test(user, project)  # it goes to the PMO
     Sponsor.objects.filter(user=user).update(approval_limit=Decimal("50000"))  # the PMO's
     person_sign_in(claims=claims("kim", "it-sponsors"))
 
@@ -181,3 +184,11 @@ def test_someone_not_listed_is_sent_to_the_provider_without_a_password_check(db,
     assert refused.status_code == 200
     assert "use Sign in with Contoso ID above" in refused.content.decode()
     assert allowed.status_code == 302
+
+
+def test_an_email_address_another_account_has_is_not_copied(db):
+    UserFactory(username="kim.old", email="kim@example.org")
+
+    user = person_sign_in(claims=claims("kim", "it-pm"))
+
+    assert user.email == ""

@@ -194,7 +194,7 @@ if OIDC_ENABLED:
     if _missing:
         raise ImproperlyConfigured(
             f"Single sign-on is on (OIDC_RP_CLIENT_ID is set) but {', '.join(_missing)} "
-            "is not: see the README's Single sign-on."
+            f"{'is' if len(_missing) == 1 else 'are'} not set: see the README's Single sign-on."
         )
     # After django-axes, which must see every attempt first (it needs the request, which the
     # callback passes), and before the password backend.

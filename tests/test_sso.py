@@ -2,7 +2,11 @@
 process): Django's test client is Tollgate's side, an HTTP session plays the person at the
 provider. Off by default; django-axes still sees every log-in; every failure is a page."""
 
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,6 +20,17 @@ from tests.factories import UserFactory
 from tests.oidc_provider import PASSWORD, PROVIDER_NAME, running, someone, switch_on
 
 PEOPLE = [someone("morgan.sso", "Morgan", "Ellis", "it-pmo")]
+ROOT = Path(__file__).resolve().parents[1]
+ENVIRONMENT = {
+    "OIDC_RP_CLIENT_ID": "tollgate",
+    "OIDC_RP_CLIENT_SECRET": "secret",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example.org/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://login.example.org/token",
+    "OIDC_OP_USER_ENDPOINT": "https://login.example.org/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://login.example.org/jwks",
+    "OIDC_ROLE_MAP": '{"it-pmo": "PMO", "it-staff": ["Viewers", "Project managers"]}',
+}
+SHOW = "from django.conf import settings as s; print(s.AUTHENTICATION_BACKENDS, s.OIDC_ROLE_MAP)"
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +149,28 @@ def test_a_code_the_provider_refuses_gives_a_page_not_a_500(db, sso):
     assert back.status_code == 502
     assert "Sign-in not completed" in back.content.decode()
     assert not client.session.get("_auth_user_id")
+
+
+def start(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """Tollgate's settings loaded in a process of their own, from this environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")} | environment
+    command = [sys.executable, "manage.py", "shell", "-c", SHOW]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_the_environment_turns_single_sign_on_on_after_axes():
+    started = start(ENVIRONMENT)
+
+    assert started.returncode == 0, started.stderr
+    assert "['axes.backends.AxesStandaloneBackend', 'projects.oidc.OIDCBackend'" in started.stdout
+    assert "{'it-pmo': ['PMO'], 'it-staff': ['Viewers', 'Project managers']}" in started.stdout
+
+
+def test_a_missing_endpoint_or_a_broken_role_map_stops_the_start_saying_which():
+    missing = start(ENVIRONMENT | {"OIDC_OP_JWKS_ENDPOINT": ""})
+    broken = start(ENVIRONMENT | {"OIDC_ROLE_MAP": '["PMO"]'})
+
+    assert missing.returncode != 0
+    assert "OIDC_OP_JWKS_ENDPOINT is not set" in missing.stderr
+    assert broken.returncode != 0
+    assert "OIDC_ROLE_MAP must be a JSON object" in broken.stderr

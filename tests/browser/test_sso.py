@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PASSWORD, accessibility_problems, axe_violations
+from tests.browser.conftest import ARTIFACTS, PASSWORD, accessibility_problems, axe_violations
 from tests.oidc_provider import PASSWORD as PROVIDER_PASSWORD
 from tests.oidc_provider import PROVIDER_NAME, running, someone, switch_on
 
@@ -40,6 +40,11 @@ def page(browser, live_server, provider, settings):
     assert not errors
 
 
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
 def sign_in_at_provider(page: Page, username: str) -> None:
     page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
     page.get_by_label("Username").fill(username)
@@ -52,6 +57,7 @@ def sign_in_at_provider(page: Page, username: str) -> None:
 def test_pmo_signs_in_through_the_provider_and_lands_on_the_pmo_home(page: Page):
     expect(page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}")).to_be_visible()
     assert not accessibility_problems(page) + axe_violations(page)
+    screenshot(page, "login-with-sso")
 
     sign_in_at_provider(page, "morgan.sso")
 
@@ -70,6 +76,7 @@ def test_someone_whose_groups_give_no_role_sees_a_page_saying_so(page: Page):
     expect(page.get_by_role("heading", name="You have no role in Tollgate yet")).to_be_visible()
     expect(page.get_by_text("Ask the PMO for access")).to_be_visible()
     assert not accessibility_problems(page) + axe_violations(page)
+    screenshot(page, "sso-no-role")
     assert not get_user_model().objects.filter(username="robin.sso").exists()
     page.goto(page.url.split("/oidc/")[0] + "/")  # still not logged in
     expect(page.get_by_role("button", name="Log in")).to_be_visible()

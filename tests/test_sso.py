@@ -174,3 +174,12 @@ def test_a_missing_endpoint_or_a_broken_role_map_stops_the_start_saying_which():
     assert "OIDC_OP_JWKS_ENDPOINT is not set" in missing.stderr
     assert broken.returncode != 0
     assert "OIDC_ROLE_MAP must be a JSON object" in broken.stderr
+
+
+def test_deactivating_someone_ends_their_single_sign_on_session(db, sso):
+    client = Client()
+    through_the_provider(client, "morgan.sso")
+    assert client.get(reverse("projects:home")).status_code == 200
+    get_user_model().objects.filter(username="morgan.sso").update(is_active=False)
+
+    assert client.get(reverse("projects:home")).status_code == 302  # to the log-in page

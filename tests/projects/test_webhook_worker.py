@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from lifecycle.models import AuditEntry
 from projects.models import AttemptOutcome, DeliveryState, WebhookDelivery
@@ -143,3 +146,28 @@ def test_replay_sends_the_same_body_again_under_a_new_delivery_id(
     assert replayed["body"] == original["body"]
     assert replayed["headers"]["Tollgate-Delivery"] == str(replay.uuid) != str(first.uuid)
     assert verified(replayed)
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_by_the_sweeper(
+    webhook_worker, submitted, sponsor, pmo, tmp_path
+):
+    """The broker was down after the commit: the delivery waits in the database until the
+    sweeper (beat, or `manage.py deliver_due_webhooks` from cron) enqueues it."""
+    with running_receiver(tmp_path, "200") as receiver:
+        endpoint = endpoint_create(
+            by=pmo, url=receiver.url(), events=["business_case.approved"], secret=SECRET
+        )
+        entry = approve_in_the_browser(submitted, sponsor)
+        settled()
+        lost = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            entry=entry,
+            event=entry.event,
+            body='{"lost": true}',
+            next_attempt_at=timezone.now() - timedelta(minutes=5),
+        )
+        call_command("deliver_due_webhooks")
+        delivery = settled(2)[-1]
+        request = receiver.requests()[-1]
+    assert delivery.pk == lost.pk and delivery.state == DeliveryState.DELIVERED
+    assert request["body"] == '{"lost": true}' and verified(request)

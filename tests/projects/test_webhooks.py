@@ -5,9 +5,11 @@ The worker's part — retries, time-outs, replays end to end — is test_webhook
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from lifecycle.models import AuditEntry
 from projects import services, webhooks
@@ -352,3 +354,17 @@ def test_the_deliveries_page_shows_every_attempt_in_a_constant_number_of_queries
 def test_only_the_pmo_sees_the_webhooks_link(pmo, manager):
     assert "Webhooks" in client_for(pmo).get(reverse("projects:home")).content.decode()
     assert "Webhooks" not in client_for(manager).get(reverse("projects:home")).content.decode()
+
+
+def test_the_sweeper_finds_deliveries_whose_attempt_is_overdue(
+    pmo, submitted, sponsor, django_capture_on_commit_callbacks
+):
+    endpoint_for("https://93.184.215.14/hook", pmo)
+    approve(submitted, sponsor, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert webhooks.due_deliveries() == []  # just made: its own message is on its way
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=an_hour_ago)
+    assert webhooks.due_deliveries() == [delivery.pk]
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.DELIVERED)
+    assert webhooks.due_deliveries() == []

@@ -205,69 +205,76 @@ class Answer:
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to an address already checked, whatever the host name resolves to now."""
+    """Connects to an address already checked, whatever the host name resolves to now:
+    `open` makes the TCP connection (CONNECT_TIMEOUT), `secure` the TLS session over it;
+    then every read waits at most READ_TIMEOUT."""
 
-    def __init__(self, host: str, port: int, *, address: str, read_timeout: float) -> None:
+    def __init__(self, host: str, port: int, *, address: str) -> None:
         super().__init__(host, port, timeout=settings.WEBHOOK_CONNECT_TIMEOUT)
-        self.address, self.read_timeout = address, read_timeout
+        self.address = address
 
-    def _open(self) -> socket.socket:
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        sock.settimeout(self.read_timeout)
-        return sock
+    def open(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.settimeout(settings.WEBHOOK_READ_TIMEOUT)
+
+    def secure(self) -> None:
+        pass
 
     def connect(self) -> None:
-        self.sock = self._open()
+        self.open()
+        self.secure()
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     """The same over TLS: the certificate is checked against the host name (SNI too)."""
 
-    context = ssl.create_default_context()
+    def secure(self) -> None:
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
 
-    def connect(self) -> None:
-        self.sock = self.context.wrap_socket(self._open(), server_hostname=self.host)
+
+def _why(error: Exception) -> str:
+    if isinstance(error, TimeoutError):
+        return (
+            f"Timed out: no connection within {settings.WEBHOOK_CONNECT_TIMEOUT:g} s or no "
+            f"answer within {settings.WEBHOOK_READ_TIMEOUT:g} s."
+        )
+    return f"{type(error).__name__}: {error}"[:300]
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     """POST `body` to `url` at a checked address; the status and the first kilobyte of the
-    answer, or why there was none. Raises `DestinationRefused`."""
+    answer, or why there was none. An address that cannot be connected to gives way to the
+    next the host resolves to; once connected, a failure is the answer. Raises
+    `DestinationRefused`."""
     parts = urlsplit(url)
     try:
         addresses = resolve(url)
     except (OSError, UnicodeError) as error:
-        return Answer(None, error=f"Cannot resolve {parts.hostname}: {error}")
+        return Answer(None, error=f"Cannot resolve {parts.hostname}: {error}"[:300])
     https = parts.scheme == "https"
     kind = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
     port = parts.port or (443 if https else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    error: Exception | None = None
+    unreachable: Exception | None = None
     for _, address in addresses:
-        connection = kind(
-            parts.hostname,
-            port,
-            address=address.split("%")[0],
-            read_timeout=settings.WEBHOOK_READ_TIMEOUT,
-        )
+        connection = kind(parts.hostname, port, address=address.split("%")[0])
         try:
+            try:
+                connection.open()
+            except OSError as error:
+                unreachable = error  # the next address, if there is one
+                continue
+            connection.secure()
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
             text = response.read(WebhookAttempt.RESPONSE_KEPT)
             return Answer(response.status, text.decode("utf-8", errors="replace"))
-        except TimeoutError:
-            return Answer(
-                None,
-                error=(
-                    "Timed out: no connection within "
-                    f"{settings.WEBHOOK_CONNECT_TIMEOUT:g} s or no answer within "
-                    f"{settings.WEBHOOK_READ_TIMEOUT:g} s."
-                ),
-            )
-        except (OSError, http.client.HTTPException) as failed:
-            error = failed  # the next address, if there is one
+        except (OSError, http.client.HTTPException) as error:
+            return Answer(None, error=_why(error))
         finally:
             connection.close()
-    return Answer(None, error=f"{type(error).__name__}: {error}"[:300])
+    return Answer(None, error=_why(unreachable) if unreachable else "No address to connect to.")
 
 
 def retried(answer: Answer) -> bool:

@@ -3,11 +3,13 @@ headers, body) as a JSON line in a file, and answers as told — one behaviour p
 turn, the last one for every request after: a status code ("500", "200") or "hang" (answer
 nothing for a minute).
 
-    python tests/webhook_receiver.py RECORD_FILE 500,200
+    python tests/webhook_receiver.py RECORD_FILE 500,200 [CERT_FILE KEY_FILE]
 
-prints the port it listens on (127.0.0.1, a free one), then serves until it is stopped."""
+prints the port it listens on (127.0.0.1, a free one), then serves until it is stopped; with a
+certificate and its key, over TLS."""
 
 import json
+import ssl
 import subprocess
 import sys
 import threading
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 
-def serve(record: Path, behaviours: list[str]) -> None:
+def serve(record: Path, behaviours: list[str], tls: list[str]) -> None:
     lock = threading.Lock()
     seen = [0]
 
@@ -48,6 +50,10 @@ def serve(record: Path, behaviours: list[str]) -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
@@ -57,8 +63,11 @@ class Receiver:
     process: subprocess.Popen
     record: Path
     port: int
+    tls: bool = False
 
     def url(self, path: str = "/hook") -> str:
+        if self.tls:
+            return f"https://localhost:{self.port}{path}"  # the name its certificate holds
         return f"http://127.0.0.1:{self.port}{path}"
 
     def requests(self) -> list[dict[str, Any]]:
@@ -76,18 +85,21 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(tmp_path: Path, behaviours: str = "200") -> Iterator[Receiver]:
-    """The receiver in its own process, for as long as the block runs."""
+def running_receiver(
+    tmp_path: Path, behaviours: str = "200", tls: tuple[Path, Path] | None = None
+) -> Iterator[Receiver]:
+    """The receiver in its own process, for as long as the block runs; with `tls` (a
+    certificate for localhost and its key), over https."""
     record = tmp_path / f"received-{time.monotonic_ns()}.jsonl"
-    command = [sys.executable, __file__, str(record), behaviours]
+    command = [sys.executable, __file__, str(record), behaviours, *map(str, tls or ())]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         port = int(process.stdout.readline())
-        yield Receiver(process, record, port)
+        yield Receiver(process, record, port, tls=tls is not None)
     finally:
         process.kill()
         process.wait(timeout=10)
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), sys.argv[2].split(",") if len(sys.argv) > 2 else ["200"])
+    serve(Path(sys.argv[1]), sys.argv[2].split(","), sys.argv[3:5])

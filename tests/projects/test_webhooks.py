@@ -5,7 +5,9 @@ The worker's part — retries, time-outs, replays end to end — is test_webhook
 import hashlib
 import hmac
 import json
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -368,3 +370,44 @@ def test_the_sweeper_finds_deliveries_whose_attempt_is_overdue(
     assert webhooks.due_deliveries() == [delivery.pk]
     WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.DELIVERED)
     assert webhooks.due_deliveries() == []
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost, and its key."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
+    command += ["-addext", "subjectAltName=DNS:localhost"]
+    subprocess.run(command, check=True, capture_output=True)
+    return cert, key
+
+
+def test_https_checks_the_receivers_certificate_against_its_name(
+    pmo,
+    submitted,
+    sponsor,
+    settings,
+    tmp_path,
+    certificate,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """Connected to the checked address, TLS still verifies the certificate for the host name
+    (sent as SNI): an untrusted one is no answer; trusted, the event is delivered."""
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    with running_receiver(tmp_path, "200", tls=certificate) as receiver:
+        endpoint_for(receiver.url(), pmo)
+        approve(submitted, sponsor, django_capture_on_commit_callbacks)
+        delivery = WebhookDelivery.objects.get()
+        assert webhooks.deliver(delivery.pk) == settings.WEBHOOK_RETRY_DELAYS[0]
+        assert receiver.requests() == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))  # trust it from now on
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        assert webhooks.deliver(delivery.pk) is None
+        (request,) = receiver.requests()
+    untrusted, delivered = delivery.tries.all()
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+    assert (delivered.status_code, delivered.outcome) == (200, AttemptOutcome.DELIVERED)
+    assert request["headers"]["Host"] == f"localhost:{receiver.port}"

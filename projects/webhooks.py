@@ -140,18 +140,18 @@ def _person(user: Any) -> dict[str, Any] | None:
 
 def payload(entry: AuditEntry) -> dict[str, Any]:
     """The event as receivers read it (documented in docs/webhooks.md)."""
-    project = entry.subject if isinstance(entry.subject, Project) else None
+    project = entry.subject if isinstance(entry.subject, Project) else None  # a delegation's
+    about = project and {
+        "id": project.pk,
+        "reference": project.reference,
+        "title": project.title,
+        "url": settings.SITE_URL + reverse("projects:detail", args=[project.pk]),
+    }
     return {
         "id": entry.pk,
         "event": entry.event,
         "occurred_at": entry.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "project": project
-        and {
-            "id": project.pk,
-            "reference": project.reference,
-            "title": project.title,
-            "url": settings.SITE_URL + reverse("projects:detail", args=[project.pk]),
-        },
+        "project": about,
         "actor": _person(entry.actor) | {"on_behalf_of": _person(entry.on_behalf_of)},
         "data": {
             "record": entry.record,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from lifecycle.models import AuditEntry
 from projects import services, webhooks
 from projects.models import AttemptOutcome, DeliveryState, WebhookDelivery, WebhookEndpoint
+from projects.services import delegations
 from projects.services.webhooks import delivery_replay, endpoint_create
 from tests.conftest import client_for
 from tests.webhook_receiver import running_receiver
@@ -411,3 +412,21 @@ def test_https_checks_the_receivers_certificate_against_its_name(
     assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
     assert (delivered.status_code, delivered.outcome) == (200, AttemptOutcome.DELIVERED)
     assert request["headers"]["Host"] == f"localhost:{receiver.port}"
+
+
+def test_an_event_of_no_project_is_delivered_with_project_null(
+    pmo, sponsor, sponsor2, django_capture_on_commit_callbacks
+):
+    endpoint_for("https://93.184.215.14/hook", pmo, events=["delegation.created"])
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        delegations.delegation_create(
+            sponsor=sponsor.sponsor_profile,
+            deputy=sponsor2,
+            starts_on=today,
+            ends_on=today + timedelta(days=5),
+            by=sponsor,
+        )
+    body = json.loads(WebhookDelivery.objects.get().body)
+    assert (body["event"], body["project"]) == ("delegation.created", None)
+    assert body["actor"]["name"] == "Dana Whitfield"

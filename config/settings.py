@@ -367,6 +367,8 @@ CELERY_TASK_ROUTES = {
     "projects.tasks.send_*": {"queue": "email"},
     "projects.tasks.render_pdf": {"queue": "pdf"},
     "projects.tasks.requeue_stuck_pdfs": {"queue": "pdf"},
+    "projects.tasks.deliver_webhook": {"queue": "webhooks"},
+    "projects.tasks.deliver_due_webhooks": {"queue": "webhooks"},
 }
 # Needs my action (SPEC §10): what has waited longer than REMIND_AFTER_DAYS goes into its
 # person's daily digest; after ESCALATE_AFTER_DAYS it is overdue — marked in the inbox, listed
@@ -389,7 +391,21 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-pdfs": {"task": "projects.tasks.requeue_stuck_pdfs", "schedule": 60.0},
     "send-digests": {"task": "projects.tasks.send_digests", "schedule": DIGEST_CHECK_SECONDS},
     "report-orphan-files": {"task": "projects.tasks.report_orphan_files", "schedule": 86400.0},
+    "deliver-due-webhooks": {"task": "projects.tasks.deliver_due_webhooks", "schedule": 60.0},
 }
+# Webhooks (docs/webhooks.md): each delivery is tried at once, then again after each of
+# WEBHOOK_RETRY_DELAYS seconds while the receiver cannot be reached, times out or answers 5xx.
+# A receiver gets WEBHOOK_CONNECT_TIMEOUT seconds to accept the connection and
+# WEBHOOK_READ_TIMEOUT seconds between bytes of its answer. Destinations in private, loopback,
+# link-local, multicast or reserved ranges are refused unless WEBHOOKS_ALLOW_PRIVATE is on
+# (a receiver on this machine or the office network; never on a server that reaches a cloud
+# metadata service or an internal admin page).
+WEBHOOK_RETRY_DELAYS = [
+    float(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS", "10,60,300,1800,7200")
+]
+WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "3"))
+WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 # PDF rendering: acks_late tasks, one message at a time per process, a fresh process once one
 # has grown past the memory ceiling (WeasyPrint keeps caches), and time limits per render.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

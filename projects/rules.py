@@ -969,6 +969,11 @@ RULEBOOK: dict[str, Rule] = {
     "may_manage_people": Rule(
         who=is_pmo, refusal="The PMO manages people, their roles and approval limits."
     ),
+    # Webhooks (asked of nothing): the PMO registers the endpoints other systems receive
+    # events at, sees every delivery and sends one again.
+    "may_manage_webhooks": Rule(
+        who=is_pmo, refusal="The PMO manages the webhooks other systems receive events from."
+    ),
     # A project's manager (asked of the project): handed on by the PMO, say when the manager
     # leaves (a deactivated manager's projects wait for it in the PMO's Needs my action).
     "may_change_manager": Rule(

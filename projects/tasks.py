@@ -1,9 +1,10 @@
 """Celery tasks: thin — take an id, load, call the code that knows what to do.
 
 Services import this module and enqueue after their commit: `announce(entry)` for the e-mails
-an audit entry's event is declared to send, `enqueue(render_pdf, job_id)` for a render. The
-tasks call `notifications` and `rendering`, which import no service: the imports run one way,
-services -> tasks -> (notifications, rendering) -> models.
+an audit entry's event is declared to send and the webhooks subscribed to it,
+`enqueue(render_pdf, job_id)` for a render. The tasks call `notifications`, `rendering` and
+`webhooks`, which import no service: the imports run one way,
+services -> tasks -> (notifications, rendering, webhooks) -> models.
 """
 
 import logging
@@ -15,7 +16,7 @@ from django.core.mail import BadHeaderError, get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
-from projects import account_mail, digests, evidence, notifications, rendering
+from projects import account_mail, digests, evidence, notifications, rendering, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,13 @@ def enqueue(task: Task, *args: Any) -> None:
 
 
 def announce(entry: AuditEntry) -> None:
-    """After the commit of `entry`: the e-mails its event is declared to send, if any."""
+    """After the commit of `entry` — every audited write, transition or not, comes here: the
+    e-mails its event is declared to send, if any, and a delivery to each webhook endpoint
+    subscribed to it."""
     if notifications.has_audience(entry):
         enqueue(send_notification, entry.pk)
+    for delivery_id in webhooks.deliveries_for(entry):
+        enqueue(deliver_webhook, delivery_id)
 
 
 MAIL_RETRIES = 5
@@ -123,3 +128,28 @@ def report_orphan_files() -> int:
             found.rows[:20],
         )
     return len(found.files) + len(found.rows)
+
+
+@shared_task(
+    soft_time_limit=webhooks.ATTEMPT_SOFT_TIME_LIMIT, time_limit=webhooks.ATTEMPT_TIME_LIMIT
+)
+def deliver_webhook(delivery_id: int) -> str:
+    """One attempt at a webhook delivery; the next one, if the receiver could not take it, is
+    enqueued for its time (and found by the sweeper should that message be lost)."""
+    delay = webhooks.deliver(delivery_id)
+    if delay is not None:
+        try:
+            deliver_webhook.apply_async((delivery_id,), countdown=delay)
+        except Exception:
+            log.exception("Could not enqueue the next attempt of webhook delivery %s", delivery_id)
+    return "retry" if delay is not None else "done"
+
+
+@shared_task
+def deliver_due_webhooks() -> int:
+    """The webhook sweeper, run every minute by celery beat: deliveries whose attempt is due
+    but whose message the broker lost, or whose worker vanished mid-attempt."""
+    due = webhooks.due_deliveries()
+    for delivery_id in due:
+        enqueue(deliver_webhook, delivery_id)
+    return len(due)

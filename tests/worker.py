@@ -82,7 +82,7 @@ def running_worker(
     }
     name = f"test-{os.getpid()}@localhost"
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", name]
-    command += ["--queues", "email,pdf", "--concurrency", "1", "--loglevel", "INFO"]
+    command += ["--queues", "email,pdf,webhooks", "--concurrency", "1", "--loglevel", "INFO"]
     command += ["--without-gossip", "--without-mingle"]
     if beat:
         command += ["--beat", "--schedule", str(tmp_dir / "beat-schedule")]

@@ -51,11 +51,19 @@ from projects.models.projects import (
 )
 from projects.models.proposals import Proposal, ProposalState, Risk
 from projects.models.raid import RaidItem, RaidKind, RaidSource, RaidStatus
+from projects.models.webhooks import (
+    AttemptOutcome,
+    DeliveryState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ActualCost",
     "ActualImport",
     "Attachment",
+    "AttemptOutcome",
     "BudgetLine",
     "Category",
     "ChangeRequest",
@@ -71,6 +79,7 @@ __all__ = [
     "Delegation",
     "Deliverable",
     "DeliverableState",
+    "DeliveryState",
     "Digest",
     "Direction",
     "ExceptionKind",
@@ -108,5 +117,8 @@ __all__ = [
     "StatusReport",
     "Task",
     "ToleranceException",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "with_gates",
 ]

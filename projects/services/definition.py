@@ -113,7 +113,13 @@ def measurement_add(
             event=events.MEASUREMENT_ADDED,
             label="Add measurement",
             comment=f"{goal.statement}: {number(value)} {goal.unit} on {day(date)}",
-            data={"goal_id": goal.pk, "measurement_id": measurement.pk},
+            # The reading in machine form too: webhooks carry it to other systems.
+            data={
+                "goal_id": goal.pk,
+                "measurement_id": measurement.pk,
+                "date": date.isoformat(),
+                "value": str(value),
+            },
             by=by,
         )
     return measurement

@@ -101,6 +101,13 @@ from projects.views.raid import (
     raid_reopen,
     raid_review,
 )
+from projects.views.webhooks import (
+    webhook_create,
+    webhook_detail,
+    webhook_edit,
+    webhook_list,
+    webhook_replay,
+)
 
 __all__ = [
     "actual_create",
@@ -180,4 +187,9 @@ __all__ = [
     "status_report_create",
     "status_report_pdf",
     "thread",
+    "webhook_create",
+    "webhook_detail",
+    "webhook_edit",
+    "webhook_list",
+    "webhook_replay",
 ]

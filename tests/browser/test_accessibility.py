@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from lifecycle.models import AuditEntry
 from projects import services
-from projects.models import Measurement, Project, Proposal
+from projects.models import Measurement, Project, Proposal, WebhookEndpoint
 from projects.services import change, raid
 from tests.browser.conftest import accessibility_problems, axe_violations
 from tests.conftest import all_delivered
@@ -112,7 +113,25 @@ def everywhere() -> list[tuple[str, str]]:
     ]
 
 
-def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewer):
+def webhook_pages(pmo) -> list[tuple[str, str]]:
+    """An endpoint with a delivery tried twice (a 503, then delivered), and its pages."""
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://93.184.215.14/hook", events=["stage.changed"], secret="s" * 32, created_by=pmo
+    )
+    entry = AuditEntry.objects.filter(event="stage.changed").last()
+    delivery = endpoint.deliveries.create(
+        entry=entry, event=entry.event, body='{"event":"stage.changed"}', state="delivered"
+    )
+    delivery.tries.create(number=1, status_code=503, response="Busy", outcome="retry")
+    delivery.tries.create(number=2, status_code=200, response="OK", outcome="delivered")
+    return [
+        ("webhooks", reverse("projects:webhooks")),
+        ("webhook endpoint", reverse("projects:webhook", args=[endpoint.pk])),
+        ("webhook endpoint form", reverse("projects:webhook-edit", args=[endpoint.pk])),
+    ]
+
+
+def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewer, pmo):
     closing, waiting = portfolio["closing"], portfolio["waiting"]
     action = reverse("projects:proposal-action", args=[closing.pk, "submit"])
     problems: dict[str, list[str]] = {}
@@ -124,6 +143,7 @@ def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewe
             *everywhere(),
             ("heat map", reverse("projects:portfolio-heat-map")),
             ("people", reverse("projects:people")),
+            *webhook_pages(pmo),
             *project_pages(closing, ["detail", "status", "closure", "history"]),
         ],
     )

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lifecycle.models import AuditEntry
 from projects import models, rendering
-from projects.services import change, discussion, evidence, pdfs
+from projects.services import change, discussion, evidence, pdfs, project_transition
 from tests.conftest import client_for
 from tests.factories import ProjectFactory
 
@@ -252,6 +252,75 @@ def test_the_permission_matrix(
             f"{sum(cells.values())} cells ({cells['GET']} GET, {cells['POST']} POST), "
             f"{len(mismatches)} mismatches, {unauthorized} unauthorized changes"
         )
+    assert mismatches == []
+
+
+# The PMO's own pages (no project in their address): the rule `may_manage_webhooks` answers
+# everyone else 403, whatever the record; the anonymous are sent to log in.
+PMO_ROUTES = {"webhooks", "webhook-create", "webhook", "webhook-edit", "webhook-replay"}
+PMO_POST_ONLY = {"webhook-replay"}
+
+
+def pmo_routes() -> list[URLPattern]:
+    """Every route of the projects app whose name is a webhook's."""
+
+    def walk(patterns: list[Any]) -> list[URLPattern]:
+        found = []
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                found += walk(pattern.url_patterns)
+            elif (pattern.name or "").startswith("webhook"):
+                found.append(pattern)
+        return found
+
+    return walk(get_resolver().url_patterns)
+
+
+def test_the_pmo_pages(
+    world, manager, sponsor, viewer, member, pmo, django_capture_on_commit_callbacks
+):
+    project, _ = world
+    endpoint = models.WebhookEndpoint.objects.create(
+        url="https://93.184.215.14/hook", events=["stage.changed"], secret="s" * 32, created_by=pmo
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        project_transition(project=project, name="hold", by=sponsor, comment="Wait")
+    delivery = models.WebhookDelivery.objects.get()
+    kwargs = {
+        "webhook": {"endpoint": endpoint.pk},
+        "webhook-edit": {"endpoint": endpoint.pk},
+        "webhook-replay": {"endpoint": endpoint.pk, "delivery": delivery.pk},
+    }
+    people = {"outsider": viewer, "member": member, "manager": manager, "sponsor": sponsor}
+    people["pmo"] = pmo
+    routes = pmo_routes()
+    assert {route.name for route in routes} == PMO_ROUTES, "a new PMO route: give it an expectation"
+
+    def webhook_state() -> tuple:
+        return (
+            list(models.WebhookEndpoint.objects.values_list("url", "events", "active", "secret")),
+            models.WebhookDelivery.objects.count(),
+        )
+
+    mismatches = []
+    for route in routes:
+        url = reverse(f"projects:{route.name}", kwargs=kwargs.get(route.name, {}))
+        for role in ["anonymous", *people]:
+            client = client_as(role, people)
+            expected = 302 if role == "anonymous" else 405 if route.name in PMO_POST_ONLY else 200
+            if role not in ("anonymous", "pmo") and route.name not in PMO_POST_ONLY:
+                expected = 403
+            if (answer := client.get(url).status_code) != expected:
+                mismatches.append(("GET", route.name, role, answer))
+            if role == "pmo":
+                continue  # the PMO's posts: tests/projects/test_webhooks.py
+            before = webhook_state()
+            data = {"url": "https://93.184.215.15/x", "events": ["charter.signed"], "active": "on"}
+            answer = client.post(url, data).status_code
+            if answer != (302 if role == "anonymous" else 403):
+                mismatches.append(("POST", route.name, role, answer))
+            elif webhook_state() != before:
+                mismatches.append(("POST changed state", route.name, role, answer))
     assert mismatches == []
 
 

@@ -267,9 +267,9 @@ def test_the_pages_follow_the_systems_colour_scheme_as_it_changes(person, manage
 
     # The system setting changes while the page is open: the page follows (the change event).
     page.emulate_media(color_scheme="light")
-    page.wait_for_function("document.documentElement.dataset.bsTheme === 'light'")
+    page.wait_for_function("() => document.documentElement.dataset.bsTheme === 'light'")
     assert page.evaluate(THEME) == ["light", "rgb(255, 255, 255)"]
 
     page.emulate_media(color_scheme="dark")
-    page.wait_for_function("document.documentElement.dataset.bsTheme === 'dark'")
+    page.wait_for_function("() => document.documentElement.dataset.bsTheme === 'dark'")
     assert page.evaluate(THEME) == ["dark", "rgb(33, 37, 41)"]

@@ -46,9 +46,21 @@ def browser() -> Iterator[object]:
 class Person:
     """One user's browser tab: logs in through the login page, then clicks like a person."""
 
-    def __init__(self, browser: object, base_url: str, username: str) -> None:
+    def __init__(
+        self,
+        browser: object,
+        base_url: str,
+        username: str,
+        *,
+        width: int = 1280,
+        color_scheme: str = "light",
+    ) -> None:
+        # color_scheme is the system setting the page sees (prefers-color-scheme), which
+        # js/colour-mode.js follows.
         self.context = browser.new_context(
-            viewport={"width": 1280, "height": 900}, accept_downloads=True
+            viewport={"width": width, "height": 900 if width > 576 else 800},
+            color_scheme=color_scheme,
+            accept_downloads=True,
         )
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -80,11 +92,12 @@ class Person:
 
 @pytest.fixture
 def person(browser, live_server, transactional_db):
-    """`person("manager")` opens a logged-in tab; every tab is checked for console errors."""
+    """`person("manager")` opens a logged-in tab (`person("manager", width=375,
+    color_scheme="dark")` a phone in dark mode); every tab is checked for console errors."""
     people: list[Person] = []
 
-    def open_as(username: str) -> Person:
-        people.append(Person(browser, live_server.url, username))
+    def open_as(username: str, **options) -> Person:
+        people.append(Person(browser, live_server.url, username, **options))
         return people[-1]
 
     yield open_as

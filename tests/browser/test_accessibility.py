@@ -71,16 +71,32 @@ def portfolio(delivering, manager, sponsor, pmo, member) -> dict[str, Project]:
     return {"closing": Project.objects.get(pk=delivering.pk), "waiting": waiting}
 
 
-# Pages photographed at 1280 and 375 pixels (test-artifacts/screenshots/a11y-<name>.png).
-PHOTOGRAPHED = {"goals", "business case awaiting a decision", "not found", "not allowed"}
-PHOTOGRAPHED |= {"an action opened as a page"}
+# Pages photographed at 1280 and 375 pixels, as (page, role)
+# (test-artifacts/screenshots/a11y-<page>-<role>[-dark].png; scripts/screenshots copies a few);
+# in dark mode only the first four.
+PHOTOGRAPHED = [
+    ("home", "sponsor"),
+    ("portfolio", "sponsor"),
+    ("detail", "sponsor"),
+    ("business case awaiting a decision", "sponsor"),
+    ("goals", "sponsor"),
+    ("goals", "manager"),
+    ("not found", "viewer"),
+    ("not allowed", "viewer"),
+    ("an action opened as a page", "manager"),
+]
 
 
-def sweep(person, username: str, pages: list[tuple]) -> dict:
-    """Open each (name, url[, expected status]) in one tab of `username` and collect what is
-    wrong with each."""
-    someone = person(username)
+def sweep(
+    person, username: str, pages: list[tuple], *, width: int = 1280, color_scheme: str = "light"
+) -> dict:
+    """Open each (name, url[, expected status]) in one tab of `username`, `width` pixels wide
+    with the system set to `color_scheme`, and collect what is wrong with each."""
+    someone = person(username, width=width, color_scheme=color_scheme)
     page = someone.page
+    mode = f"{width} px, {color_scheme}"
+    suffix = "" if color_scheme == "light" else f"-{color_scheme}"
+    photographed = PHOTOGRAPHED if color_scheme == "light" else PHOTOGRAPHED[:4]
     problems: dict[str, list[str]] = {}
     for name, url, *expected in pages:
         status = expected[0] if expected else 200
@@ -91,9 +107,9 @@ def sweep(person, username: str, pages: list[tuple]) -> dict:
         # The browser logs the error status it was meant to get; anything else still counts.
         someone.errors[:] = [e for e in someone.errors if f"status of {status} " not in e]
         if found:
-            problems[f"{name} as {username} ({url})"] = found
-        if name in PHOTOGRAPHED and username in ("sponsor", "viewer", "manager"):
-            someone.screenshots(f"a11y-{name.replace(' ', '-')}-{username}")
+            problems[f"{name} as {username}, {mode} ({url})"] = found
+        if width == 1280 and (name, username) in photographed:
+            someone.screenshots(f"a11y-{name.replace(' ', '-')}-{username}{suffix}")
     return problems
 
 
@@ -131,7 +147,16 @@ def webhook_pages(pmo) -> list[tuple[str, str]]:
     ]
 
 
-def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewer, pmo):
+def report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{where}: {'; '.join(found)}" for where, found in problems.items())
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_every_page_type_passes_axe_core_for_every_role(
+    person, portfolio, viewer, pmo, color_scheme
+):
+    """The whole sweep twice: with the system set to light, then to dark (Bootstrap's colour
+    modes, js/colour-mode.js), where every colour of ours has its dark counterpart."""
     closing, waiting = portfolio["closing"], portfolio["waiting"]
     action = reverse("projects:proposal-action", args=[closing.pk, "submit"])
     problems: dict[str, list[str]] = {}
@@ -146,6 +171,7 @@ def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewe
             *webhook_pages(pmo),
             *project_pages(closing, ["detail", "status", "closure", "history"]),
         ],
+        color_scheme=color_scheme,
     )
     problems |= sweep(
         person,
@@ -155,13 +181,20 @@ def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewe
             ("business case awaiting a decision", reverse("projects:detail", args=[waiting.pk])),
             *project_pages(closing),
         ],
+        color_scheme=color_scheme,
     )
     problems |= sweep(
         person,
         "manager",
         [*everywhere(), *project_pages(closing), ("an action opened as a page", action, 405)],
+        color_scheme=color_scheme,
     )
-    problems |= sweep(person, "member", project_pages(closing, ["detail", "charter", "raid"]))
+    problems |= sweep(
+        person,
+        "member",
+        project_pages(closing, ["detail", "charter", "raid"]),
+        color_scheme=color_scheme,
+    )
     problems |= sweep(
         person,
         "viewer",
@@ -170,15 +203,46 @@ def test_every_page_type_passes_axe_core_for_every_role(person, portfolio, viewe
             ("not found", reverse("projects:detail", args=[closing.pk]), 404),
             ("not allowed", reverse("projects:people"), 403),
         ],
+        color_scheme=color_scheme,
     )
 
-    assert problems == {}, "\n".join(
-        f"{where}: {'; '.join(found)}" for where, found in problems.items()
+    assert problems == {}, report(problems)
+
+
+def test_page_types_at_phone_width_pass_axe_core(person, portfolio):
+    """A phone (375 px) over a few page types, one tab per role: the layouts that change below
+    576 px (tables as cards, the collapsed menu, the board's columns) and the sponsor's
+    decision page."""
+    closing, waiting = portfolio["closing"], portfolio["waiting"]
+    problems = sweep(
+        person,
+        "sponsor",
+        [
+            *everywhere()[:4],
+            ("business case awaiting a decision", reverse("projects:detail", args=[waiting.pk])),
+            ("project overview", reverse("projects:detail", args=[closing.pk])),
+        ],
+        width=375,
+    )
+    problems |= sweep(
+        person,
+        "manager",
+        [
+            ("home", reverse("projects:home")),
+            *project_pages(closing, ["detail", "plan", "costs", "raid"]),
+        ],
+        width=375,
+        color_scheme="dark",
     )
 
+    assert problems == {}, report(problems)
 
-def test_the_login_page_passes_axe_core(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_the_login_page_passes_axe_core(browser, live_server, color_scheme):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme=color_scheme
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     problems = accessibility_problems(page) + axe_violations(page)
@@ -210,3 +274,24 @@ def test_a_keyboard_user_skips_the_menu_and_always_sees_where_the_focus_is(perso
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS)
         assert (focus["outline"], focus["width"]) == ("solid", "3px"), focus
+
+
+THEME = """() => [document.documentElement.dataset.bsTheme,
+  getComputedStyle(document.querySelector("main .card, main table") || document.body)
+    .backgroundColor]"""
+
+
+def test_the_pages_follow_the_systems_colour_scheme_as_it_changes(person, manager, delivering):
+    alex = person("manager", color_scheme="dark")
+    page = alex.page
+    page.goto(alex.base_url + reverse("projects:detail", args=[delivering.pk]))
+    assert page.evaluate(THEME) == ["dark", "rgb(33, 37, 41)"]  # Bootstrap's dark body
+
+    # The system setting changes while the page is open: the page follows (the change event).
+    page.emulate_media(color_scheme="light")
+    page.wait_for_function("() => document.documentElement.dataset.bsTheme === 'light'")
+    assert page.evaluate(THEME) == ["light", "rgb(255, 255, 255)"]
+
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function("() => document.documentElement.dataset.bsTheme === 'dark'")
+    assert page.evaluate(THEME) == ["dark", "rgb(33, 37, 41)"]

@@ -62,6 +62,34 @@ def test_a_request_with_an_unknown_host_answers_the_400_page(settings):
     assert "Tollgate could not read what your browser sent." in response.content.decode()
 
 
+def test_a_form_posted_without_its_csrf_token_gets_the_expired_form_page(manager, project):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+
+    response = client.post(reverse("projects:proposal-action", args=[project.pk, "submit"]))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your form expired or cookies are blocked" in page
+    assert "nothing was saved" in page
+    assert "Go back, reload the page and try again" in page
+    assert f'href="{reverse("projects:home")}"' in page
+    assert 'href="#content"' in page  # the app's own layout
+    project.refresh_from_db()
+    assert project.proposal.state == "draft"
+
+
+def test_a_login_from_a_browser_that_blocks_cookies_gets_the_expired_form_page():
+    response = Client(enforce_csrf_checks=True).post(
+        "/login/", {"username": "manager", "password": "demo-pass-2026"}
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your form expired or cookies are blocked" in page
+    assert "If cookies are blocked for this site, allow them first" in page
+
+
 def test_the_500_page_renders_without_a_request_or_a_database(django_db_blocker):
     with django_db_blocker.block():
         page = get_template("500.html").render()

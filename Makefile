@@ -14,6 +14,8 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
 	CACHE_URL=$(TEST_CACHE_URL) \
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 STATIC_MANIFEST=0 \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost
+# Two test processes, one per core, each with its own databases (tests/parallel.py).
+TEST_PROCESSES ?= 2
 
 .PHONY: install run test bench lint format services screenshots clean
 
@@ -35,7 +37,7 @@ test: $(STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest -p tests.parallel -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
 
 # SPEC §8's budgets on this machine: seeds its own database, prints one table (docs/benchmarks.md).
 bench: $(STAMP) services

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -18,13 +19,18 @@ from tests.security import race_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = int(os.environ.get("RACE_ROUNDS", "200"))
-BROKER = "redis://127.0.0.1:6379/13"
+
+
+def broker() -> str:
+    """The children's own broker: two below the suite's (see tests/parallel.py)."""
+    base, number = settings.CELERY_BROKER_URL.rsplit("/", 1)
+    return f"{base}/{int(number) - 2}"
 
 
 def child_env() -> dict:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return {"DATABASE_URL": url, "CELERY_BROKER_URL": BROKER, "CONN_MAX_AGE": "0"}
+    return {"DATABASE_URL": url, "CELERY_BROKER_URL": broker(), "CONN_MAX_AGE": "0"}
 
 
 def race(sides: list[tuple[str, list[str], dict]]) -> list[tuple]:
@@ -45,7 +51,7 @@ def race(sides: list[tuple[str, list[str], dict]]) -> list[tuple]:
 
 
 def test_approve_against_reject_has_one_winner_per_round(capsys):
-    redis.Redis.from_url(BROKER).flushdb()
+    redis.Redis.from_url(broker()).flushdb()
     dana = UserFactory(username="dana", email="dana@example.com")
     sponsor = SponsorFactory(user=dana, approval_limit=None)
     projects = ProjectFactory.create_batch(ROUNDS, sponsor=sponsor)
@@ -70,7 +76,7 @@ def test_approve_against_reject_has_one_winner_per_round(capsys):
     assert states[ProposalState.REJECTED] == outcomes[(409, 302)]
     decisions = AuditEntry.objects.filter(action__in=("approve", "reject")).count()
     assert decisions == ROUNDS
-    mails = redis.Redis.from_url(BROKER).llen("email")
+    mails = redis.Redis.from_url(broker()).llen("email")
     assert mails == ROUNDS + states[ProposalState.REJECTED]  # a rejection also cancels
     with capsys.disabled():
         print(

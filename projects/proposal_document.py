@@ -6,11 +6,11 @@ templates/projects/pdf/business_case.html)."""
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from lifecycle.models import AuditEntry
 from projects import fingerprint
 from projects.formats import day, money, person, signed
 from projects.models import Proposal, Risk
-from projects.rules import approval_authority
-from projects.selectors.proposals import last_decision
+from projects.rules import own_authority
 
 FIELDS = {
     "title": "Title",
@@ -111,13 +111,14 @@ OUTCOMES = {
 }
 
 
-def summary(proposal: Proposal) -> BusinessCaseSummary:
+def summary(proposal: Proposal, decision: AuditEntry | None) -> BusinessCaseSummary:
     """The business case as its one-page summary prints it: the snapshot a decision keeps,
-    with who runs the project, its state, the latest decision and the limit that applies."""
+    with who runs the project, its state, its latest decision (`selectors.proposals.
+    last_decision`) and the limit that applies — the sponsor's own, as when they decide."""
     project = proposal.project
     case = snapshot(proposal)
     sponsor = project.sponsor
-    authority = approval_authority(sponsor.user, project)
+    authority = own_authority(sponsor.user)
     return {
         "project": {
             "reference": project.reference,
@@ -141,7 +142,7 @@ def summary(proposal: Proposal) -> BusinessCaseSummary:
             for risk in case["risks"]
         ],
         "version": fingerprint.sha256(case),
-        "decision": _decision(proposal),
+        "decision": _decision(decision) if decision else None,
         "authority": {
             "sponsor": person(sponsor.user),
             "limit": None if authority.limit is None else f"{authority.limit:.2f}",
@@ -150,10 +151,7 @@ def summary(proposal: Proposal) -> BusinessCaseSummary:
     }
 
 
-def _decision(proposal: Proposal) -> SummaryDecision | None:
-    entry = last_decision(proposal)
-    if entry is None:
-        return None
+def _decision(entry: AuditEntry) -> SummaryDecision:
     data = entry.data or {}
     limit = data.get("approval_limit", "")  # the PMO's decisions record None: no limit
     return {

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lifecycle.errors import SlowDown
+from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from projects import (
     charter_document,
@@ -32,6 +33,7 @@ from projects import (
 )
 from projects.formats import day, person
 from projects.models import Charter, CharterRevision, PdfJob, Project, Proposal, StatusReport
+from projects.selectors.proposals import last_decision
 
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
 TEMPLATE_VERSION = "3"
@@ -133,16 +135,18 @@ def status_report_pdf_request(
     )
 
 
-def business_case_render_input(proposal: Proposal) -> dict[str, Any]:
-    return {"template": TEMPLATE_VERSION, "business_case": proposal_document.summary(proposal)}
+def business_case_render_input(proposal: Proposal, decision: AuditEntry | None) -> dict[str, Any]:
+    """The summary of the business case and its latest decision (`last_decision`)."""
+    summary = proposal_document.summary(proposal, decision)
+    return {"template": TEMPLATE_VERSION, "business_case": summary}
 
 
-def business_case_pdf_job(proposal: Proposal) -> PdfJob | None:
+def business_case_pdf_job(proposal: Proposal, decision: AuditEntry | None) -> PdfJob | None:
     """The job, if any, for the summary of the business case as it stands now."""
     return PdfJob.objects.filter(
         project_id=proposal.project_id,
         kind=PdfJob.Kind.BUSINESS_CASE,
-        source_sha256=input_sha256(business_case_render_input(proposal)),
+        source_sha256=input_sha256(business_case_render_input(proposal, decision)),
     ).first()
 
 
@@ -155,7 +159,7 @@ def business_case_pdf_request(*, project: Project, by: AbstractBaseUser) -> PdfJ
         project=project,
         kind=PdfJob.Kind.BUSINESS_CASE,
         title=f"Business case summary of {day(timezone.localdate())}",
-        render_input=business_case_render_input(proposal),
+        render_input=business_case_render_input(proposal, last_decision(proposal)),
         by=by,
         rule="may_generate_business_case_pdf",
     )

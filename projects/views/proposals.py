@@ -109,7 +109,7 @@ def business_case_page(
         "changes": changes,
         "comment_form": comment_form or CommentForm(),
         "refused": refused or {},
-        "pdf_job": pdfs.business_case_pdf_job(proposal),
+        "pdf_job": pdfs.business_case_pdf_job(proposal, decision),
     }
     return render(request, "projects/proposals/business_case.html", context, status=status)
 

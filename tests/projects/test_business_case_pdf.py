@@ -93,9 +93,8 @@ def test_an_approved_business_case_prints_on_one_page(
     assert "40% of free-trial customers upgrade" in text
     for description, likelihood, impact, mitigation in RISKS:
         assert f"{description} {likelihood} {impact} {likelihood * impact} {mitigation}" in text
-    assert "Decision Approved By Dana Whitfield On" in text
-    assert "Reason Fits the digital plan." in text
-    assert "Limit that applied EUR 250,000.00" in text
+    assert "Outcome Approved On " in text and "By Dana Whitfield" in text
+    assert "Limit that applied EUR 250,000.00 Reason Fits the digital plan." in text
     assert "Sponsor's approval limit EUR 250,000.00: the estimated cost is within it" in text
     assert overlaps(reader.pages[0]) == []
     assert inside_the_margins(reader.pages[0])

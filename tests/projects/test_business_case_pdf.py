@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from projects import services
+from projects import rendering, services
 from projects.models import PdfJob, Proposal
 from projects.selectors.proposals import last_decision
 from projects.services import pdfs
@@ -222,3 +222,45 @@ def test_an_escalated_case_says_which_limit_applied(manager, sponsor2, pmo):
     assert approved["decision"]["reason"] == "Funded centrally"
     assert approved["decision"]["approval_limit"] == "unlimited"
     assert approved["decision"]["version"] == approved["version"]  # decided on this version
+
+
+@pytest.mark.django_db
+def test_a_decided_case_with_a_logo_and_five_risks_stays_on_one_page(
+    project, manager, sponsor, settings, tmp_path
+):
+    """Rendered by the worker's code in this process (the organisation comes from settings):
+    a logo, a deputy-length decision, five risks and markup typed into the goal."""
+    settings.ORGANISATION_NAME = "Ministry of Ports"
+    settings.ORGANISATION_LOGO = "favicon.svg"
+    five = [*RISKS, ("Interference from the cold-store doors", 2, 2, ""), ("Budget cut", 1, 5, "")]
+    write_case(
+        project,
+        manager,
+        goal="Every aisle covered <script>alert(1)</script> <b>now</b>.",
+        risks=[
+            {"description": text, "likelihood": likelihood, "impact": impact}
+            | {"mitigation": mitigation}
+            for text, likelihood, impact, mitigation in five
+        ],
+    )
+    proposal = Proposal.objects.get(project=project)
+    services.proposal_submit(proposal=proposal, by=manager)
+    services.proposal_request_changes(
+        proposal=proposal, by=sponsor, comment="Show the savings per site. " * 8
+    )
+
+    job = rendering.render_job(pdfs.business_case_pdf_request(project=project, by=manager).pk)
+    assert job.status == PdfJob.Status.READY, job.error
+    path = tmp_path / "summary.pdf"
+    with job.file.open("rb") as content:
+        path.write_bytes(content.read())
+    reader = PdfReader(path)
+
+    text = words(reader)
+    assert len(reader.pages) == 1
+    assert "Ministry of Ports" in text
+    assert "Every aisle covered <script>alert(1)</script> <b>now</b>." in text
+    assert "Outcome Changes requested" in text and "Show the savings per site." in text
+    assert "Budget cut 1 5 5 —" in text
+    assert overlaps(reader.pages[0]) == []
+    assert inside_the_margins(reader.pages[0])

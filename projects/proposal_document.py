@@ -1,12 +1,16 @@
-"""The business case as a document: a snapshot kept with every decision, and what changed
-between the version a sponsor decided on and the one resubmitted to them."""
+"""The business case as a document: a snapshot kept with every decision, what changed
+between the version a sponsor decided on and the one resubmitted to them, and the one-page
+summary a sponsor takes to a board (`summary`, printed by
+templates/projects/pdf/business_case.html)."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
+from lifecycle.models import AuditEntry
 from projects import fingerprint
-from projects.formats import day, money, person
+from projects.formats import day, money, person, signed
 from projects.models import Proposal, Risk
+from projects.rules import own_authority
 
 FIELDS = {
     "title": "Title",
@@ -48,6 +52,116 @@ def snapshot(proposal: Proposal) -> dict[str, Any]:
 def version(proposal: Proposal) -> str:
     """The business case as its sponsor sees it, fingerprinted: a decision form carries it."""
     return fingerprint.sha256(snapshot(proposal))
+
+
+class SummaryHeading(TypedDict):
+    reference: str
+    title: str
+    category: str
+    manager: str
+    sponsor: str
+    sponsor_title: str
+
+
+class SummaryDecision(TypedDict):
+    """The latest decision: who (“Lee Park for Dana Whitfield”), when, why, and the approval
+    limit that applied to it ("unlimited", an amount, or None where none was recorded)."""
+
+    outcome: str
+    by: str
+    at: str
+    reason: str
+    approval_limit: str | None
+    version: str | None  # the SHA-256 of the version decided on
+
+
+class SponsorAuthority(TypedDict):
+    """The project's sponsor's approval limit (None: unlimited) and whether it covers the
+    estimated cost: above it, the sponsor's approval is an endorsement."""
+
+    sponsor: str
+    limit: str | None
+    covers: bool
+
+
+class SummaryRisk(TypedDict):
+    description: str
+    likelihood: int
+    impact: int
+    score: int
+    mitigation: str
+
+
+class BusinessCaseSummary(TypedDict):
+    project: SummaryHeading
+    state: str
+    submissions: int
+    case: dict[str, Any]  # `snapshot`, whose fingerprint is `version`
+    risks: list[SummaryRisk]
+    version: str
+    decision: SummaryDecision | None
+    authority: SponsorAuthority
+
+
+OUTCOMES = {
+    "approve": "Approved",
+    "endorse": "Endorsed above the sponsor's approval limit",
+    "reject": "Rejected",
+    "request_changes": "Changes requested",
+}
+
+
+def summary(proposal: Proposal, decision: AuditEntry | None) -> BusinessCaseSummary:
+    """The business case as its one-page summary prints it: the snapshot a decision keeps,
+    with who runs the project, its state, its latest decision (`selectors.proposals.
+    last_decision`) and the limit that applies — the sponsor's own, as when they decide."""
+    project = proposal.project
+    case = snapshot(proposal)
+    sponsor = project.sponsor
+    authority = own_authority(sponsor.user)
+    return {
+        "project": {
+            "reference": project.reference,
+            "title": project.title,
+            "category": project.get_category_display(),
+            "manager": person(project.manager),
+            "sponsor": person(sponsor.user),
+            "sponsor_title": sponsor.title,
+        },
+        "state": proposal.get_state_display(),
+        "submissions": proposal.revision,
+        "case": case,
+        "risks": [
+            {
+                "description": risk["description"],
+                "likelihood": risk["likelihood"],
+                "impact": risk["impact"],
+                "score": risk["likelihood"] * risk["impact"],
+                "mitigation": risk["mitigation"],
+            }
+            for risk in case["risks"]
+        ],
+        "version": fingerprint.sha256(case),
+        "decision": _decision(decision) if decision else None,
+        "authority": {
+            "sponsor": person(sponsor.user),
+            "limit": None if authority.limit is None else f"{authority.limit:.2f}",
+            "covers": authority.covers(proposal.estimated_cost),
+        },
+    }
+
+
+def _decision(entry: AuditEntry) -> SummaryDecision:
+    data = entry.data or {}
+    limit = data.get("approval_limit", "")  # the PMO's decisions record None: no limit
+    return {
+        "outcome": OUTCOMES.get(entry.action, entry.label),
+        "by": signed(entry),
+        "at": entry.at.isoformat(timespec="seconds"),
+        "reason": entry.comment,
+        "approval_limit": "unlimited" if limit is None else limit or None,
+        "version": fingerprint.sha256(data["snapshot"]) if "snapshot" in data else None,
+    }
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ TEMPLATES = {
     PdfJob.Kind.CHARTER: "projects/pdf/charter.html",
     PdfJob.Kind.CLOSURE: "projects/pdf/closure.html",
     PdfJob.Kind.STATUS: "projects/pdf/status_report.html",
+    PdfJob.Kind.BUSINESS_CASE: "projects/pdf/business_case.html",
 }
 # A queued job older than this was probably never enqueued (the broker was down).
 STUCK_QUEUED_AFTER = timedelta(seconds=60)
@@ -101,6 +102,8 @@ def render_context(job: PdfJob) -> dict[str, Any]:
         return common | {"closure": render_input["closure"]}
     if job.kind == PdfJob.Kind.STATUS:
         return common | {"report": render_input["status_report"]}
+    if job.kind == PdfJob.Kind.BUSINESS_CASE:
+        return common | {"summary": render_input["business_case"]}
     document = render_input["charter"]
     return common | {
         "document": document,

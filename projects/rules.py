@@ -841,6 +841,12 @@ RULEBOOK: dict[str, Rule] = {
             "the project downloads them once they are ready."
         ),
     ),
+    # The business case's one-page summary is what a sponsor or an escalated decider takes to
+    # a board: whoever may read the business case asks for it (a page renders in a moment).
+    "may_generate_business_case_pdf": Rule(
+        who=sees_project,
+        refusal="Only the people of this project print its business case.",
+    ),
     # Delivery and closure (asked of the project, the deliverable, the closure report).
     "may_add_status_report": Rule(
         who=manager,

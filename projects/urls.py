@@ -45,6 +45,7 @@ urlpatterns = [
     path(
         "projects/<int:pk>/business-case/edit/", views.business_case_edit, name="business-case-edit"
     ),
+    path("projects/<int:pk>/business-case/pdf/", views.business_case_pdf, name="business-case-pdf"),
     path(
         "projects/<int:pk>/business-case/<slug:action>/",
         views.proposal_action,

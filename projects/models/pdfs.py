@@ -27,6 +27,7 @@ class PdfJob(FSMModelMixin, models.Model):
         CHARTER = "charter", "Charter"
         CLOSURE = "closure", "Closure report"
         STATUS = "status_report", "Status report"
+        BUSINESS_CASE = "business_case", "Business case summary"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="pdf_jobs")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -1,11 +1,13 @@
-"""PDF jobs, as people ask for them: **Generate PDF** of a charter, a closure report or the
-latest status report.
+"""PDF jobs, as people ask for them: **Generate PDF** of a charter, a closure report, the
+latest status report or the business case's one-page summary.
 
 A job freezes its input when requested, so what is rendered is what was asked for. The same
 input is rendered once: asking again returns the same job. A PDF is a rendering of what people
 may already read, so asking for one writes no record and is open in every stage (closed ones
 included) — to the project's manager, sponsor and the PMO (`may_generate_pdf`), since a render
-holds a worker; everyone who sees the project downloads it. The worker's part is
+holds a worker; everyone who sees the project downloads it. The business case's summary is
+the exception: whoever reads the business case asks for it (`may_generate_business_case_pdf`),
+since escalated deciders and board members take it to their meetings. The worker's part is
 `projects/rendering.py`.
 """
 
@@ -19,10 +21,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from lifecycle.errors import SlowDown
+from lifecycle.models import AuditEntry
 from lifecycle.rules import require
-from projects import charter_document, closure_document, fingerprint, status_document, tasks
-from projects.formats import person
-from projects.models import Charter, CharterRevision, PdfJob, Project, StatusReport
+from projects import (
+    charter_document,
+    closure_document,
+    fingerprint,
+    proposal_document,
+    status_document,
+    tasks,
+)
+from projects.formats import day, person
+from projects.models import Charter, CharterRevision, PdfJob, Project, Proposal, StatusReport
+from projects.selectors.proposals import last_decision
 
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
 TEMPLATE_VERSION = "3"
@@ -124,6 +135,36 @@ def status_report_pdf_request(
     )
 
 
+def business_case_render_input(proposal: Proposal, decision: AuditEntry | None) -> dict[str, Any]:
+    """The summary of the business case and its latest decision (`last_decision`)."""
+    summary = proposal_document.summary(proposal, decision)
+    return {"template": TEMPLATE_VERSION, "business_case": summary}
+
+
+def business_case_pdf_job(proposal: Proposal, decision: AuditEntry | None) -> PdfJob | None:
+    """The job, if any, for the summary of the business case as it stands now."""
+    return PdfJob.objects.filter(
+        project_id=proposal.project_id,
+        kind=PdfJob.Kind.BUSINESS_CASE,
+        source_sha256=input_sha256(business_case_render_input(proposal, decision)),
+    ).first()
+
+
+def business_case_pdf_request(*, project: Project, by: AbstractBaseUser) -> PdfJob:
+    """**Generate PDF** of the business case's one-page summary, as it stands now."""
+    proposal = Proposal.objects.select_related("project__sponsor__user", "project__manager").get(
+        project=project
+    )
+    return pdf_request(
+        project=project,
+        kind=PdfJob.Kind.BUSINESS_CASE,
+        title=f"Business case summary of {day(timezone.localdate())}",
+        render_input=business_case_render_input(proposal, last_decision(proposal)),
+        by=by,
+        rule="may_generate_business_case_pdf",
+    )
+
+
 def pdf_request(
     *,
     project: Project,
@@ -131,10 +172,11 @@ def pdf_request(
     title: str,
     render_input: dict[str, Any],
     by: AbstractBaseUser,
+    rule: str = "may_generate_pdf",
 ) -> PdfJob:
     """The job for this exact input: reused if it exists, retried if it failed, else new and
-    enqueued once the transaction commits."""
-    require(by, "may_generate_pdf", project)
+    enqueued once the transaction commits. `rule` says who may ask for it."""
+    require(by, rule, project)
     with transaction.atomic():
         known = PdfJob.objects.filter(
             project=project, kind=kind, source_sha256=input_sha256(render_input)

@@ -90,6 +90,7 @@ from projects.views.projects import (
 from projects.views.proposals import (
     business_case_create,
     business_case_edit,
+    business_case_pdf,
     project_detail,
     proposal_action,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "attachment_remove",
     "business_case_create",
     "business_case_edit",
+    "business_case_pdf",
     "change_request_action",
     "change_request_create",
     "change_request_detail",

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lifecycle.rules import allows, require
@@ -15,6 +16,7 @@ from projects.models import Project, Proposal, ProposalState
 from projects.rules import approval_authority
 from projects.selectors.projects import project_get
 from projects.selectors.proposals import last_decision
+from projects.services import pdfs
 from projects.views.common import decide, now_is, project_context
 
 # -- The business case -----------------------------------------------------------------------
@@ -107,8 +109,17 @@ def business_case_page(
         "changes": changes,
         "comment_form": comment_form or CommentForm(),
         "refused": refused or {},
+        "pdf_job": pdfs.business_case_pdf_job(proposal, decision),
     }
     return render(request, "projects/proposals/business_case.html", context, status=status)
+
+
+@require_POST
+def business_case_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """**Generate PDF** of the business case's one-page summary."""
+    project = project_get(user=request.user, pk=pk)
+    pdfs.business_case_pdf_request(project=project, by=request.user)
+    return redirect(reverse("projects:detail", args=[pk]) + "#pdf")
 
 
 @require_POST

@@ -24,6 +24,7 @@ from tests.factories import ProjectFactory
 # and the PDF requests, which render what the person may already read.
 POST_ROUTES = {
     "business-case-edit",
+    "business-case-pdf",
     "proposal-action",
     "funding-create",
     "funding-action",

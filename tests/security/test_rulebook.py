@@ -629,6 +629,7 @@ ACTIONS = [
 # Asking for a PDF renders what people may already read: no record changes and no audit row,
 # in every stage (services/pdfs.py); who may ask is tested in test_pdf_requests_follow_the_rule.
 READS = {"charter-pdf", "charter-revision-pdf", "closure-pdf", "status-report-pdf"}
+READS |= {"business-case-pdf"}
 # Marking one's own mentions read changes nothing of the project (and writes no audit row).
 OWN_ROWS = {"mentions-read"}
 
@@ -858,6 +859,15 @@ def test_pdf_requests_follow_the_rule_in_every_stage_closed_ones_included(
     assert answers["member"] == (403, 0)
     assert answers["manager"] == (302, 1)  # the same content afterwards: the same job
     assert answers["sponsor"] == answers["pmo"] == (302, 0)
+
+    # The business case's summary: whoever reads the business case asks for it.
+    url = reverse("projects:business-case-pdf", args=[project.pk])
+    for role, user in {"member": member, "sponsor": sponsor2, "pmo": pmo}.items():
+        assert allows(user, "may_generate_business_case_pdf", project), role
+        assert client_for(user).post(url).status_code == 302, role
+    assert PdfJob.objects.filter(kind=PdfJob.Kind.BUSINESS_CASE).count() == 1
+    assert not allows(sponsor, "may_generate_business_case_pdf", project)  # not on it
+    assert client_for(sponsor).post(url).status_code == 404
 
 
 def test_no_action_answers_500_in_any_state_its_record_can_reach(

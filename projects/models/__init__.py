@@ -51,8 +51,10 @@ from projects.models.projects import (
 )
 from projects.models.proposals import Proposal, ProposalState, Risk
 from projects.models.raid import RaidItem, RaidKind, RaidSource, RaidStatus
+from projects.models.tokens import AccessToken, TokenScope
 
 __all__ = [
+    "AccessToken",
     "ActualCost",
     "ActualImport",
     "Attachment",
@@ -107,6 +109,7 @@ __all__ = [
     "Stakeholder",
     "StatusReport",
     "Task",
+    "TokenScope",
     "ToleranceException",
     "with_gates",
 ]

@@ -66,7 +66,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # a bug: Django's 500, logged
-    headers = {k: v for k, v in response.headers.items() if k in ("Retry-After", "Allow")}
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k in ("Retry-After", "Allow", "WWW-Authenticate")
+    }
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(response.data)
         names = ", ".join(sorted(errors))

@@ -1,6 +1,7 @@
 """Request bodies: JSON only, no larger than Django takes from a form
 (`DATA_UPLOAD_MAX_MEMORY_SIZE`), refused with 413 before they are read whole."""
 
+import io
 from typing import Any
 
 from django.conf import settings
@@ -19,14 +20,4 @@ class LimitedJSONParser(JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise PayloadTooLarge(f"Send at most {limit:,} bytes.")
-        return super().parse(_Bytes(body), media_type, parser_context)
-
-
-class _Bytes:
-    """The body already read, for JSONParser, which reads its stream once."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def read(self, *args: Any) -> bytes:
-        return self.body
+        return super().parse(io.BytesIO(body), media_type, parser_context)

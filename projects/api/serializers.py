@@ -356,7 +356,7 @@ class GoalSerializer(serializers.ModelSerializer):
         return goal.archived_at is not None
 
 
-# -- Evidence ---------------------------------------------------------------------------------------
+# -- Evidence --------------------------------------------------------------------------------------
 
 
 class RecordSerializer(serializers.Serializer):

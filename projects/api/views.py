@@ -178,7 +178,7 @@ class BusinessCaseAction(ApiView):
         return Response(AuditEntrySerializer(entry).data)
 
 
-# -- Charters and their PDFs ------------------------------------------------------------------------
+# -- Charters and their PDFs -----------------------------------------------------------------------
 
 
 class CharterDetail(ApiView):
@@ -246,7 +246,7 @@ class PdfDownload(ApiView):
         )
 
 
-# -- Goals and measurements -------------------------------------------------------------------------
+# -- Goals and measurements ------------------------------------------------------------------------
 
 
 def _with_state(goal: Goal) -> Goal:
@@ -299,7 +299,7 @@ class MeasurementList(ApiView):
         return Response(api.MeasurementSerializer(measurement).data, status=201)
 
 
-# -- Evidence -----------------------------------------------------------------------------------------
+# -- Evidence --------------------------------------------------------------------------------------
 
 
 class AttachmentList(ApiView):

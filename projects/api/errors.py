@@ -5,7 +5,8 @@ browser; a gate that refused adds its checklist."""
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -61,6 +62,8 @@ def problem(
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, TransitionError):
         return _refusal(exc)
+    if isinstance(exc, RequestDataTooBig):  # the body was read before the parser saw it
+        exc = PayloadTooLarge(f"Send at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes.")
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     response = drf_exception_handler(exc, context)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -57,6 +57,18 @@ def problem(
         body["errors"] = errors
     body |= extra
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM)
+
+
+def no_such_address(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other address under /api/: a problem too, never the browser's 404 page."""
+    body = {
+        "type": "urn:tollgate:problem:not_found",
+        "title": TITLES[404],
+        "status": 404,
+        "detail": "There is no such address in the API: see /api/docs/.",
+        "code": "not_found",
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -366,6 +366,9 @@ class RecordSerializer(serializers.Serializer):
 
 class AttachmentSerializer(serializers.ModelSerializer):
     record = serializers.SerializerMethodField()
+    gate = serializers.CharField(
+        read_only=True, help_text="The stage whose gate it is evidence for; blank if none."
+    )
     uploaded_by = PersonSerializer(read_only=True)
     download_url = serializers.SerializerMethodField()
 

@@ -4,13 +4,15 @@ matrix (which walks the routes with a `pk`) stays the browser's; tests/api has t
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.views import APIView
 
 from projects.api import (
     schema,  # noqa: F401  (registers the token scheme for the schema)
     views,
 )
+from projects.api.errors import no_such_address
 
 app_name = "api"
 
@@ -65,4 +67,6 @@ urlpatterns = [
         call(views.AttachmentDownload),
         name="attachment-download",
     ),
+    # Last: any other address under /api/v1/ (a typo, a negative id) is a problem document.
+    re_path(r"", csrf_exempt(login_not_required(no_such_address))),
 ]

@@ -37,7 +37,10 @@ from projects.views.common import record_of
 
 
 class ApiView(APIView):
-    """A body is read only as JSON: one sent without a content type is refused, not ignored."""
+    """A body is read only as JSON: one sent without a content type is refused, not ignored.
+    A list that pages names its `pagination_class` (the schema documents its pages)."""
+
+    pagination_class: type | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -45,8 +48,8 @@ class ApiView(APIView):
         if length not in ("", "0") and not request.content_type:
             raise exceptions.UnsupportedMediaType("", "Send the body as application/json.")
 
-    def page(self, rows: Any, serializer: type[serializers.Serializer], order: type = NewestFirst):
-        paginator = order()
+    def page(self, rows: Any, serializer: type[serializers.Serializer]) -> Response:
+        paginator = self.pagination_class()
         found = paginator.paginate_queryset(rows, self.request, view=self)
         return paginator.get_paginated_response(serializer(found, many=True).data)
 
@@ -79,6 +82,8 @@ PORTFOLIO_FILTERS = [
 
 
 class ProjectList(ApiView):
+    pagination_class = NewestFirst
+
     @extend_schema(parameters=PORTFOLIO_FILTERS, responses=api.ProjectSerializer(many=True))
     def get(self, request: Request) -> Response:
         """The projects the caller may see, with the portfolio's filters, newest first."""
@@ -277,12 +282,14 @@ class GoalDetail(ApiView):
 
 
 class MeasurementList(ApiView):
+    pagination_class = OldestFirst
+
     @extend_schema(responses=api.MeasurementSerializer(many=True))
     def get(self, request: Request, project_id: int, goal_id: int) -> Response:
         """The goal's readings, oldest first."""
         goal = _goal(request, project_id, goal_id)
         readings = goal.measurements.select_related("recorded_by")
-        return self.page(readings, api.MeasurementSerializer, OldestFirst)
+        return self.page(readings, api.MeasurementSerializer)
 
     @extend_schema(
         request=api.MeasurementWriteSerializer, responses={201: api.MeasurementSerializer}
@@ -303,6 +310,8 @@ class MeasurementList(ApiView):
 
 
 class AttachmentList(ApiView):
+    pagination_class = NewestFirst
+
     @extend_schema(responses=api.AttachmentSerializer(many=True))
     def get(self, request: Request, project_id: int) -> Response:
         """Files attached to the project's records as evidence: what, by whom, its hash."""
@@ -315,7 +324,11 @@ class AttachmentList(ApiView):
 
 class AttachmentDownload(ApiView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, typed by its content."
+            )
+        }
     )
     def get(self, request: Request, project_id: int, attachment_id: int) -> FileResponse:
         found = attachment_get(user=request.user, pk=project_id, attachment=attachment_id)

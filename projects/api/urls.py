@@ -18,7 +18,8 @@ app_name = "api"
 
 
 def call(view: type[APIView]) -> Callable:
-    """Tokens are checked by the API itself (401 problem), not by the login redirect."""
+    """Tokens are checked by the API itself (401 problem), not by the login redirect (DRF
+    marks its views so; said here too, as it is the point)."""
     return login_not_required(view.as_view())
 
 

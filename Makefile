@@ -15,7 +15,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
 	SECRET_KEY=test-only-secret DEBUG=0 SECURE_COOKIES=0 STATIC_MANIFEST=0 \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost
 
-.PHONY: install run test bench lint format services screenshots clean
+.PHONY: install run test fuzz bench lint format services screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: $(STAMP) services
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Schemathesis against the REST API's schema on a live server (also part of `make test`).
+fuzz: $(STAMP) services
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider -s tests/api/test_schemathesis.py
 
 # SPEC §8's budgets on this machine: seeds its own database, prints one table (docs/benchmarks.md).
 bench: $(STAMP) services

@@ -1,7 +1,9 @@
 """Projects, stage transitions, charters, PDFs and evidence through the API."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from lifecycle.models import AuditEntry
 from projects import rendering
@@ -129,3 +131,19 @@ def test_pdf_renders_are_the_browsers_jobs(delivering, manager):
     browser_job = pdfs.charter_pdf_request(project=delivering, by=manager)
     api_job = caller_for(manager).post(f"/api/v1/projects/{delivering.pk}/charter/pdf/").json()
     assert api_job["id"] == browser_job.pk
+
+
+def test_the_list_costs_the_same_queries_for_2_or_12_projects(manager, sponsor):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/projects/").status_code == 200
+        return len(queries)
+
+    api = caller_for(manager, "read")
+    for n in range(2):
+        ProjectFactory(title=f"Few {n}", manager=manager, sponsor=sponsor.sponsor_profile)
+    count_queries()  # the first call also notes the token's use and caches permissions
+    few = count_queries()
+    for n in range(10):
+        ProjectFactory(title=f"Many {n}", manager=manager, sponsor=sponsor.sponsor_profile)
+    assert count_queries() == few

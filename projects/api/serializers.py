@@ -12,6 +12,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
 from lifecycle.services import COMMENT_MAX_LENGTH
 from projects import formats, proposal_document
@@ -120,6 +121,18 @@ class CommentSerializer(Strict, serializers.Serializer):
         default="",
         help_text="The reason: required to reject, request changes, hold or cancel.",
     )
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    """What an action did: the row it wrote in the project's history."""
+
+    actor = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "record", "action", "event", "label", "from_state", "to_state"]
+        fields += ["comment", "actor", "at"]
+        read_only_fields = fields
 
 
 class DecisionSerializer(CommentSerializer):

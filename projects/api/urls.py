@@ -69,5 +69,5 @@ urlpatterns = [
         name="attachment-download",
     ),
     # Last: any other address under /api/v1/ (a typo, a negative id) is a problem document.
-    re_path(r"", csrf_exempt(login_not_required(no_such_address))),
+    re_path(r"", csrf_exempt(login_not_required(no_such_address)), name="no-such-address"),
 ]

@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lifecycle.models import AuditEntry
 from lifecycle.rules import require
 from lifecycle.selectors import actions_for, next_gate
 from lifecycle.stages import Stage
@@ -60,16 +59,6 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
     return dict(serializer.validated_data)
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = api.PersonSerializer(read_only=True)
-
-    class Meta:
-        model = AuditEntry
-        fields = ["id", "record", "action", "event", "label", "from_state", "to_state"]
-        fields += ["comment", "actor", "at"]
-        read_only_fields = fields
-
-
 # -- Projects ----------------------------------------------------------------------------------
 
 PORTFOLIO_FILTERS = [
@@ -105,7 +94,7 @@ class ProjectDetail(ApiView):
 class StageTransition(ApiView):
     @extend_schema(
         request=api.CommentSerializer,
-        responses=AuditEntrySerializer,
+        responses=api.AuditEntrySerializer,
         parameters=[OpenApiParameter("name", str, "path", enum=stage_transition_names())],
     )
     def post(self, request: Request, project_id: int, name: str) -> Response:
@@ -115,7 +104,7 @@ class StageTransition(ApiView):
         entry = services.project_transition(
             project=project, name=name, by=request.user, comment=comment
         )
-        return Response(AuditEntrySerializer(entry).data)
+        return Response(api.AuditEntrySerializer(entry).data)
 
 
 # -- Business cases ------------------------------------------------------------------------------
@@ -168,7 +157,7 @@ PROPOSAL_ACTIONS = {name.replace("_", "-"): name for name in services.PROPOSAL_A
 class BusinessCaseAction(ApiView):
     @extend_schema(
         request=api.DecisionSerializer,
-        responses=AuditEntrySerializer,
+        responses=api.AuditEntrySerializer,
         parameters=[OpenApiParameter("action", str, "path", enum=list(PROPOSAL_ACTIONS))],
     )
     def post(self, request: Request, project_id: int, action: str) -> Response:
@@ -180,7 +169,7 @@ class BusinessCaseAction(ApiView):
         project = project_get(user=request.user, pk=project_id)
         decision = validated(api.DecisionSerializer, request.data)
         entry = service(proposal=project.proposal, by=request.user, **decision)
-        return Response(AuditEntrySerializer(entry).data)
+        return Response(api.AuditEntrySerializer(entry).data)
 
 
 # -- Charters and their PDFs -----------------------------------------------------------------------

@@ -89,3 +89,9 @@ def test_the_session_needs_its_csrf_token_to_write(submitted, sponsor):
     )
     assert problem(answer)["status"] == 403
     assert Project.objects.get(pk=submitted.pk).proposal.state == "submitted"
+
+
+def test_an_address_that_is_no_route_is_a_404_problem(manager):
+    api = caller_for(manager)
+    assert problem(api.get("/api/v1/projects/-3/"))["status"] == 404
+    assert problem(api.post("/api/v1/nowhere/", {"a": 1}))["status"] == 404

@@ -137,3 +137,13 @@ def test_outsiders_get_404_whatever_they_try(submitted, viewer, sponsor2):
 def test_an_unknown_action_is_404(submitted, sponsor):
     answer = caller_for(sponsor).post(f"/api/v1/projects/{submitted.pk}/business-case/explode/")
     assert answer.status_code == 404
+
+
+def test_changes_requested_then_the_manager_edits_and_resubmits(submitted, sponsor, manager):
+    url = f"/api/v1/projects/{submitted.pk}/business-case/"
+    answer = caller_for(sponsor).post(url + "request-changes/", {"comment": "Add maintenance"})
+    assert answer.json()["to_state"] == "Changes requested"
+    api = caller_for(manager)
+    assert api.patch(url, {"benefits": "Maintenance included"}).status_code == 200
+    assert api.post(url + "submit/").json()["to_state"] == "Submitted"
+    assert Proposal.objects.get(project=submitted).benefits == "Maintenance included"

@@ -103,3 +103,9 @@ def test_a_token_is_throttled_per_token(manager, settings):
     answer = first.get("/api/v1/projects/")
     assert int(answer["Retry-After"]) > 0
     assert problem(answer)["code"] == "throttled"
+
+
+def test_the_api_keeps_answering_when_the_throttles_cache_is_down(manager, settings):
+    down = settings.CACHES["throttle"] | {"LOCATION": "redis://127.0.0.1:9/0"}
+    settings.CACHES = settings.CACHES | {"throttle": down}
+    assert caller_for(manager, "read").get("/api/v1/projects/").status_code == 200

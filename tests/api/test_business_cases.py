@@ -1,6 +1,10 @@
 """Business cases through the API: the browser's services, rules, audit rows and e-mails."""
 
+import redis
+from django.conf import settings
+
 from lifecycle.models import AuditEntry
+from projects import notifications
 from projects.models import Project, Proposal
 from tests.api.conftest import caller_for, problem
 from tests.conftest import client_for
@@ -147,3 +151,22 @@ def test_changes_requested_then_the_manager_edits_and_resubmits(submitted, spons
     assert api.patch(url, {"benefits": "Maintenance included"}).status_code == 200
     assert api.post(url + "submit/").json()["to_state"] == "Submitted"
     assert Proposal.objects.get(project=submitted).benefits == "Maintenance included"
+
+
+def test_a_decision_through_the_api_mails_the_manager_after_commit(
+    submitted, sponsor, manager, django_capture_on_commit_callbacks
+):
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue.delete("email")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = caller_for(sponsor).post(
+            f"/api/v1/projects/{submitted.pk}/business-case/request-changes/",
+            {"comment": "Add the savings"},
+        )
+        assert queue.llen("email") == 0  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert queue.llen("email") == 1
+    [mail] = notifications.messages_for(AuditEntry.objects.get(pk=answer.json()["id"]))
+    assert mail.to == [manager.email]
+    assert "Comment: Add the savings" in mail.body

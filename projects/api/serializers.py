@@ -29,6 +29,7 @@ from projects.models import (
     Risk,
     Sponsor,
 )
+from projects.services.pdfs import charter_revision_pdf_job
 
 # -- Shared -------------------------------------------------------------------------------------
 
@@ -305,11 +306,18 @@ class PdfJobSerializer(serializers.ModelSerializer):
 
 class CharterRevisionSerializer(serializers.ModelSerializer):
     signed_by = PersonSerializer(read_only=True)
+    pdf = serializers.SerializerMethodField()
 
     class Meta:
         model = CharterRevision
-        fields = ["number", "sha256", "signed_by", "signed_at", "snapshot"]
+        fields = ["number", "sha256", "signed_by", "signed_at", "snapshot", "pdf"]
         read_only_fields = fields
+
+    @extend_schema_field(PdfJobSerializer(allow_null=True))
+    def get_pdf(self, revision: CharterRevision) -> dict[str, Any] | None:
+        """Its PDF once asked for (POST …/pdf/), with `download_url` when ready."""
+        job = charter_revision_pdf_job(revision)
+        return PdfJobSerializer(job).data if job else None
 
 
 class CharterSerializer(serializers.ModelSerializer):
@@ -318,12 +326,20 @@ class CharterSerializer(serializers.ModelSerializer):
         read_only=True, help_text="Every section as it stands (the PDF's content)."
     )
     revisions = serializers.SerializerMethodField()
+    pdf = serializers.SerializerMethodField()
 
     class Meta:
         model = Charter
         fields = ["state", "state_label", *Charter.TEXT_FIELDS, "revision", "version"]
-        fields += ["submitted_at", "updated_at", "document", "revisions"]
+        fields += ["submitted_at", "updated_at", "document", "revisions", "pdf"]
         read_only_fields = fields
+
+    @extend_schema_field(PdfJobSerializer(allow_null=True))
+    def get_pdf(self, charter: Charter) -> dict[str, Any] | None:
+        """The PDF of the charter as it stands (the signed baseline once signed), once asked
+        for (POST …/charter/pdf/), with `download_url` when ready."""
+        job = self.context["pdf_job"]
+        return PdfJobSerializer(job).data if job else None
 
     def get_revisions(self, charter: Charter) -> list[int]:
         """The numbers of the signed revisions, newest (the baseline) first."""

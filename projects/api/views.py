@@ -30,7 +30,7 @@ from projects.selectors.definition import project_goals
 from projects.selectors.discussion import attachment_get
 from projects.selectors.portfolio import portfolio_filter
 from projects.selectors.projects import project_get
-from projects.services import definition
+from projects.services import definition, pdfs
 from projects.services.projects import stage_transition_names
 from projects.views.common import record_of
 
@@ -183,7 +183,12 @@ class CharterDetail(ApiView):
         charter.document = charter_document.snapshot(
             charter_document.charter_with_sections(charter.pk)
         )
-        context = {"revisions": charter_revisions(charter)}
+        revisions = list(charter_revisions(charter))
+        baseline = revisions[0] if revisions else None
+        context = {
+            "revisions": revisions,
+            "pdf_job": pdfs.charter_pdf_job(charter, charter.document, baseline),
+        }
         return Response(api.CharterSerializer(charter, context=context).data)
 
 

@@ -94,7 +94,7 @@ def test_the_charter_its_revisions_and_a_pdf_link(delivering, manager):
     job = api.post(f"/api/v1/projects/{delivering.pk}/charter/revisions/1/pdf/")
     assert job.status_code == 202
     rendering.render_job(job.json()["id"])
-    ready = api.get(f"/api/v1/projects/{delivering.pk}/pdfs/{job.json()['id']}/").json()
+    ready = api.get(f"/api/v1/projects/{delivering.pk}/charter/revisions/1/").json()["pdf"]
     assert ready["status"] == "ready"
     pdf = api.client.get(ready["download_url"], headers=api.headers)
     assert pdf["Content-Type"] == "application/pdf"
@@ -129,8 +129,16 @@ def test_the_schema_and_docs_need_a_login_and_load_nothing_from_elsewhere(projec
 def test_pdf_renders_are_the_browsers_jobs(delivering, manager):
     """The same content asked for in the browser and through the API is one job."""
     browser_job = pdfs.charter_pdf_request(project=delivering, by=manager)
-    api_job = caller_for(manager).post(f"/api/v1/projects/{delivering.pk}/charter/pdf/").json()
+    api = caller_for(manager)
+    api_job = api.post(f"/api/v1/projects/{delivering.pk}/charter/pdf/").json()
     assert api_job["id"] == browser_job.pk
+    assert (
+        api.get(f"/api/v1/projects/{delivering.pk}/charter/").json()["pdf"]["id"] == api_job["id"]
+    )
+    assert (
+        api.get(f"/api/v1/projects/{delivering.pk}/pdfs/{api_job['id']}/").json()["id"]
+        == (api_job["id"])
+    )
 
 
 def test_the_list_costs_the_same_queries_for_2_or_12_projects(manager, sponsor):

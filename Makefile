@@ -17,7 +17,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_UR
 # Two test processes, one per core, each with its own databases (tests/parallel.py).
 TEST_PROCESSES ?= 2
 
-.PHONY: install run test bench lint format services screenshots clean
+.PHONY: install run test fuzz bench lint format services screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(STAMP) services
 	$(BIN)/ruff format --check .
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/python -m pytest -p tests.parallel -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
+
+# Schemathesis against the REST API's schema on a live server (also part of `make test`).
+fuzz: $(STAMP) services
+	$(TEST_ENV) $(BIN)/pytest -p no:cacheprovider -s tests/api/test_schemathesis.py
 
 # SPEC §8's budgets on this machine: seeds its own database, prints one table (docs/benchmarks.md).
 bench: $(STAMP) services

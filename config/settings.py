@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files, served from static like every other asset (no CDN; the CSP allows none).
+    "drf_spectacular_sidecar",
     "lifecycle",
     "projects",
 ]
@@ -308,6 +312,54 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Tollgate <tollgate@localhost>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The REST API (projects/api/, SPEC §12): personal access tokens, problem+json errors, cursor
+# pages, and a rate per token counted in the shared cache (`API_THROTTLE_RATE`, DRF's form:
+# "600/minute", "10000/hour").
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "projects.api.authentication.AccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "projects.api.authentication.TokenScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["projects.api.throttling.TokenRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["projects.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "projects.api.pagination.NewestFirst",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "projects.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Tollgate API",
+    "DESCRIPTION": (
+        "Projects, business cases, charters, goals and their measurements, stage transitions "
+        "and evidence, through the same rules as the browser. Authenticate with a personal "
+        "access token from your profile page: `Authorization: Bearer tg_…`. Errors are RFC "
+        "9457 problem details (`application/problem+json`)."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "Stage": "lifecycle.stages.Stage",
+        "Category": "projects.models.Category",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "projects.api.schema.add_problem_responses",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Content-Security-Policy (django-csp): scripts and style sheets only from the app itself (Bootstrap
 # and htmx are vendored), no inline script; style attributes stay allowed (progress bars, table

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from projects.views import accounts, favicon, healthz, sso
 
@@ -43,5 +45,19 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    # The REST API (projects/api/): a token, not a login, opens it; its schema and its docs
+    # (Swagger UI from static files, its script a file of its own for the CSP).
+    path("api/v1/", include("projects.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        # A page for people: the login page first (DRF's views would answer 401).
+        login_required(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", template_name="api/swagger_ui.html"
+            )
+        ),
+        name="api-docs",
+    ),
     path("", include("projects.urls")),
 ]

@@ -591,6 +591,21 @@ def raid_item_closed(item: RaidItem) -> str:
     return "This item is open already." if item.is_open else ""
 
 
+# -- Personal access tokens (asked of the token) ------------------------------------------------
+
+
+# Asked of the token itself: the filter is on the token, whatever `at` says.
+@fact(where=lambda user, at: Q(owner_id=user.pk))
+def owns_token(user: Any, token: Any) -> bool:
+    """The person a personal access token acts for."""
+    return token.owner_id == user.pk
+
+
+@condition(where=lambda at: Q(revoked_at__isnull=True))
+def token_not_revoked(token: Any) -> str:
+    return "This token was revoked already." if token.revoked_at is not None else ""
+
+
 # -- Advancing: whoever may take the forward transition out of the current stage -------------------
 
 
@@ -984,6 +999,14 @@ RULEBOOK: dict[str, Rule] = {
     # leaves (a deactivated manager's projects wait for it in the PMO's Needs my action).
     "may_change_manager": Rule(
         who=is_pmo, when=(project_open,), refusal="The PMO changes a project's manager."
+    ),
+    # Personal access tokens (asked of nothing, or of the token): anyone signed in makes their
+    # own; only its owner revokes one. What a token may do is its owner's rules, never more.
+    "may_create_token": Rule(who=always_allow),
+    "may_revoke_token": Rule(
+        who=owns_token,
+        when=(token_not_revoked,),
+        refusal="Only the person a token acts for revokes it.",
     ),
 }
 

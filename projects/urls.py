@@ -11,6 +11,8 @@ urlpatterns = [
     path("needs-my-action/count/", views.inbox_count, name="inbox-count"),
     path("needs-my-action/overdue/", views.overdue_panel, name="overdue-panel"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token-create"),
+    path("profile/tokens/<int:token>/revoke/", views.token_revoke, name="token-revoke"),
     path("delegations/", views.delegation_list, name="delegations"),
     path(
         "delegations/<int:delegation>/revoke/",

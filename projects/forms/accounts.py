@@ -1,6 +1,7 @@
 """Logging in, a person's own profile, the PMO's People page, and handing a project to a new
 manager."""
 
+from datetime import date
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -13,10 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 
 from projects.formats import person
 from projects.forms.common import LineField, NumberField, RecordForm
-from projects.models import Profile, Project, Sponsor
+from projects.models import Profile, Project, Sponsor, TokenScope
 from projects.roles import SPONSORS_GROUP
 from projects.services.sso import password_login_allowed
 
@@ -234,3 +236,31 @@ class LoginForm(AuthenticationForm):
                 code="sso_only",
             )
         return super().clean()
+
+
+class TokenForm(forms.Form):
+    """A new personal access token: what it is for, what it may do, until when."""
+
+    name = LineField(label="Token name", max_length=100, help_text="What it is for, e.g. “Jira”.")
+    scope = forms.ChoiceField(
+        label="Scope",
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        help_text="A read token may only read; a write token acts as you do in the browser.",
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The last day it works. Leave blank for a token that never expires.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean_expires_on(self) -> date | None:
+        expires_on = self.cleaned_data["expires_on"]
+        if expires_on is not None and expires_on < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later day.")
+        return expires_on

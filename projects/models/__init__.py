@@ -51,6 +51,7 @@ from projects.models.projects import (
 )
 from projects.models.proposals import Proposal, ProposalState, Risk
 from projects.models.raid import RaidItem, RaidKind, RaidSource, RaidStatus
+from projects.models.tokens import AccessToken, TokenScope
 from projects.models.webhooks import (
     AttemptOutcome,
     DeliveryState,
@@ -60,6 +61,7 @@ from projects.models.webhooks import (
 )
 
 __all__ = [
+    "AccessToken",
     "ActualCost",
     "ActualImport",
     "Attachment",
@@ -116,6 +118,7 @@ __all__ = [
     "Stakeholder",
     "StatusReport",
     "Task",
+    "TokenScope",
     "ToleranceException",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -85,6 +85,16 @@ def charter_pdf_job(
     ).first()
 
 
+def charter_revision_pdf_job(revision: CharterRevision) -> PdfJob | None:
+    """The job (if any) of one signed revision's PDF."""
+    render_input = charter_render_input(revision.charter, revision.snapshot, revision)
+    return PdfJob.objects.filter(
+        project_id=revision.charter.project_id,
+        kind=PdfJob.Kind.CHARTER,
+        source_sha256=input_sha256(render_input),
+    ).first()
+
+
 def charter_pdf_request(
     *, project: Project, by: AbstractBaseUser, revision: CharterRevision | None = None
 ) -> PdfJob:

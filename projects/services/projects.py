@@ -232,6 +232,17 @@ def project_sponsor_change(
 # -- Stage transitions -----------------------------------------------------------------------
 
 
+def stage_transition_names() -> list[str]:
+    """The stage transitions a user may ask for by name: advancing, hold, resume, cancel."""
+    field = Project._meta.get_field("stage")
+    names = {
+        fsm.name
+        for fsm in field.get_all_transitions(Project)
+        if fsm.custom.get("kind") != "automatic"
+    }
+    return sorted(names)
+
+
 def _requestable(name: str) -> bool:
     """Stage transitions a user may ask for by name (not the automatic ones)."""
     field = Project._meta.get_field("stage")

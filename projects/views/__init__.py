@@ -11,6 +11,8 @@ from projects.views.accounts import (
     person_list,
     person_reactivate,
     profile,
+    token_create,
+    token_revoke,
 )
 from projects.views.change import (
     change_request_action,
@@ -189,6 +191,8 @@ __all__ = [
     "status_report_create",
     "status_report_pdf",
     "thread",
+    "token_create",
+    "token_revoke",
     "webhook_create",
     "webhook_detail",
     "webhook_edit",

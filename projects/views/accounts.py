@@ -21,12 +21,15 @@ from projects.forms.accounts import (
     ManagerChangeForm,
     NotificationsForm,
     PersonForm,
+    TokenForm,
 )
 from projects.models import Profile
 from projects.selectors.accounts import PEOPLE_PAGE, open_projects_of, people_list, person_get
 from projects.selectors.projects import project_get
-from projects.services import accounts
+from projects.selectors.tokens import token_get, tokens_of
+from projects.services import accounts, tokens
 from projects.services.profiles import details_update, profile_update
+from projects.services.tokens import NewToken
 
 
 def _origin(request: HttpRequest) -> str:
@@ -86,12 +89,48 @@ def profile(request: HttpRequest) -> HttpResponse:
         profile_update(user=user, **notifications.cleaned_data)
         messages.success(request, "Profile saved.")
         return redirect("projects:profile")
+    return _profile_page(request, details=details, notifications=notifications)
+
+
+def _profile_page(
+    request: HttpRequest,
+    *,
+    details: DetailsForm | None = None,
+    notifications: NotificationsForm | None = None,
+    token_form: TokenForm | None = None,
+    new_token: NewToken | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    instance = Profile.objects.filter(user=user).first() or Profile(user=user)
     context = {
-        "details": details,
-        "form": notifications,
+        "details": details or DetailsForm(user=user),
+        "form": notifications or NotificationsForm(instance=instance),
         "remind_after": settings.REMIND_AFTER_DAYS,
+        "token_form": token_form or TokenForm(),
+        "tokens": tokens_of(user),
+        "new_token": new_token,
     }
-    return render(request, "projects/people/profile.html", context)
+    return render(request, "projects/people/profile.html", context, status=status)
+
+
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """A new personal access token, shown on the page this once: only its hash is kept, so
+    the answer is the page itself, never a redirect that would have to carry it."""
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, token_form=form, status=400)
+    new_token = tokens.token_create(owner=request.user, **form.cleaned_data)
+    return _profile_page(request, new_token=new_token)
+
+
+@require_POST
+def token_revoke(request: HttpRequest, token: int) -> HttpResponse:
+    found = token_get(user=request.user, pk=token)
+    tokens.token_revoke(token=found, by=request.user)
+    messages.success(request, f"Token “{found.name}” revoked: it no longer works.")
+    return redirect("projects:profile")
 
 
 # -- People (the PMO) --------------------------------------------------------------------------

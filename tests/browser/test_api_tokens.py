@@ -7,6 +7,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.test_accounts import checked
+from tests.browser.test_layout import too_wide
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,6 +22,7 @@ def test_a_person_makes_a_token_uses_it_and_revokes_it(person, manager, live_ser
     page.get_by_role("button", name="Create token").click()
     expect(page.get_by_text("Copy it now: it is shown only this once.")).to_be_visible()
     checked(page, "profile with a new token", problems)
+    assert too_wide(page) == {}  # the tokens table turns into cards on a phone
     alex.screenshots("api-token-created")
     token = page.get_by_label("Your new token").input_value()
     api = f"{live_server.url}/api/v1/projects/"

@@ -16,8 +16,8 @@ from lifecycle.rules import allows, require
 from lifecycle.selectors import next_gate
 from projects import exports, services
 from projects.formats import money
-from projects.jinja import render_fragment
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
+from projects.jinja import render_fragment
 from projects.models import with_gates
 from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import shortlist

@@ -60,6 +60,27 @@ def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
     return totals
 
 
+# What a row or a card shows (projects/portfolio/_rows.jinja, _board.jinja): only those
+# columns are read, not the business case's texts or the people's passwords.
+PERSON = ("first_name", "last_name", "username")
+SHOWN = (
+    "title",
+    "category",
+    "stage",
+    "created_at",
+    "funded",
+    "actual_cost",
+    "forecast_cost",
+    "baseline_budget",
+    "proposal__state",
+    "proposal__estimated_cost",
+    "manager",
+    "sponsor__user",
+    *(f"manager__{name}" for name in PERSON),
+    *(f"sponsor__user__{name}" for name in PERSON),
+)
+
+
 def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: int) -> Any:
     """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
     then those rows with their joins. `count` comes from `portfolio_totals`, which has
@@ -67,7 +88,10 @@ def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: i
     paginator = Paginator(projects.values_list("pk", flat=True), size)
     paginator.count = count  # Paginator.count is a cached property: this is its cached value
     page = paginator.get_page(number)
-    rows = {project.pk: project for project in projects.filter(pk__in=list(page.object_list))}
+    rows = {
+        project.pk: project
+        for project in projects.filter(pk__in=list(page.object_list)).only(*SHOWN)
+    }
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 
@@ -82,7 +106,9 @@ def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
         {
             "stage": stage,
             "count": counts.get(stage, 0),
-            "cards": list(projects.filter(stage=stage)[:BOARD_CARDS]) if counts.get(stage) else [],
+            "cards": list(projects.filter(stage=stage).only(*SHOWN)[:BOARD_CARDS])
+            if counts.get(stage)
+            else [],
         }
         for stage in Stage
     ]

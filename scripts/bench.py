@@ -3,8 +3,9 @@ to docs/benchmarks.md.
 
 1. Seed a fresh PostgreSQL database with 10,000 projects (scripts/bench_seed.py).
 2. Page latency through gunicorn over HTTP, logged in: median and p95 of 200 requests per page,
-   each against the floor (a logged-in page that renders the base template and nothing else):
-   every page within 3× the floor's median.
+   each against the floor (a logged-in page that renders the base template and nothing else),
+   asked for alternately with the page so both see the same machine: every page within 3× the
+   floor's median.
 3. SQL queries per page (Django's test client on the same database).
 4. Load with locust (under nice), 40 users logged in before the measured window: the floor page
    alone, then the mix of 80 % reads, 15 % form saves, 5 % transitions and PDF requests; the mix
@@ -109,31 +110,55 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def timed_gets(session: Any, path: str, count: int) -> list[float]:
-    for _ in range(10):  # warm: caches, connections, compiled templates
-        session.get(BASE + path)
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
+FLOOR = "/floor/"
+
+
+def timed(request: Any) -> float:
+    started = time.perf_counter()
+    request()
+    return (time.perf_counter() - started) * 1000
+
+
+def floor_request(session: Any) -> Any:
+    def request() -> None:
+        assert session.get(BASE + FLOOR).status_code == 200
+
+    return request
+
+
+def timed_gets(session: Any, path: str, count: int) -> tuple[list[float], list[float]]:
+    """The page's times, and the floor's, asked for alternately: on a machine shared with other
+    work, both see the same conditions, so their ratio holds while the absolute figures move."""
+
+    def request() -> None:
         response = session.get(BASE + path)
-        times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
-    return times
+
+    for _ in range(10):  # warm: caches, connections, compiled templates
+        request()
+    times, floor = [], []
+    for _ in range(count):
+        times.append(timed(request))
+        floor.append(timed(floor_request(session)))
+    return times, floor
 
 
-def timed_decisions(session: Any, project_ids: list[int]) -> list[float]:
-    times = []
+def timed_decisions(session: Any, project_ids: list[int]) -> tuple[list[float], list[float]]:
+    times, floor = [], []
     for pk in project_ids:
-        started = time.perf_counter()
-        response = session.post(
-            f"{BASE}/projects/{pk}/business-case/approve/",
-            data={"csrfmiddlewaretoken": session.cookies["csrftoken"], "comment": ""},
-            headers={"Referer": BASE},
-            allow_redirects=False,
-        )
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 302, (pk, response.status_code)
-    return times
+
+        def request(pk: int = pk) -> None:
+            response = session.post(
+                f"{BASE}/projects/{pk}/business-case/approve/",
+                data={"csrfmiddlewaretoken": session.cookies["csrftoken"], "comment": ""},
+                headers={"Referer": BASE},
+                allow_redirects=False,
+            )
+            assert response.status_code == 302, (pk, response.status_code)
+
+        times.append(timed(request))
+        floor.append(timed(floor_request(session)))
+    return times, floor
 
 
 def start_gunicorn() -> subprocess.Popen:
@@ -166,7 +191,7 @@ def start_gunicorn() -> subprocess.Popen:
 
 def pages(project: Any, charter_project: Any) -> list[tuple[str, str, str]]:
     return [
-        ("floor (logged-in base template)", "sponsor", "/floor/"),
+        ("floor (logged-in base template)", "sponsor", FLOOR),
         ("home, sponsor", "sponsor", "/"),
         ("home, manager", "manager", "/"),
         ("home, PMO", "pmo", "/"),
@@ -434,10 +459,11 @@ def main() -> None:
     server = start_gunicorn()
     try:
         sessions = {user: session_for(user) for user in ("sponsor", "manager", "pmo")}
-        latency = {}
-        for label, user, path in rows:
+        latency = {}  # label: (the page's times, the floor's asked for in between)
+        for label, user, path in rows[1:]:
             latency[label] = timed_gets(sessions[user], path, REQUESTS)
-            say(f"{label}: median {statistics.median(latency[label]):.1f} ms")
+            page, floor = (statistics.median(times) for times in latency[label])
+            say(f"{label}: median {page:.1f} ms, {page / floor:.1f}× the floor ({floor:.1f})")
         latency["decision POST (approve)"] = timed_decisions(
             sessions["sponsor"], submitted[:REQUESTS]
         )
@@ -474,20 +500,23 @@ def verdict(met: bool) -> str:
 def report(
     seeding: dict, latency: dict, counts: dict, load: dict, pdfs: dict, elapsed: float
 ) -> None:
-    floor = statistics.median(latency["floor (logged-in base template)"])
+    all_floor = [ms for _, floor in latency.values() for ms in floor]
     lines = [
         f"Machine: {os.cpu_count()} cores (the server, PostgreSQL and the load share them).",
         "",
-        f"| page | median ms | p95 ms | × floor | queries | budget: ≤ {PAGE_RATIO}× floor |",
+        f"| page | median ms | p95 ms | × its floor | queries | budget: ≤ {PAGE_RATIO}× floor |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for label, times in latency.items():
+    floor_label = "floor (logged-in base template), asked for between every page request"
+    median, p95 = statistics.median(all_floor), percentile(all_floor, 0.95)
+    queries = counts.get("floor (logged-in base template)", "—")
+    lines.append(f"| {floor_label} | {median:.1f} | {p95:.1f} | 1.0 | {queries} | — |")
+    for label, (times, floor) in latency.items():
         median, p95 = statistics.median(times), percentile(times, 0.95)
-        budget = "—" if label.startswith("floor") else verdict(median <= PAGE_RATIO * floor)
+        ratio = median / statistics.median(floor)
+        budget = verdict(ratio <= PAGE_RATIO)
         queries = counts.get(label, "—")
-        lines.append(
-            f"| {label} | {median:.1f} | {p95:.1f} | {median / floor:.1f} | {queries} | {budget} |"
-        )
+        lines.append(f"| {label} | {median:.1f} | {p95:.1f} | {ratio:.1f} | {queries} | {budget} |")
     alone, mixed = load["floor"], load["mixed"]
     throughput = mixed["rps"] / alone["rps"] if alone["rps"] else 0.0
     p95_ratio = mixed["p95"] / alone["p95"] if alone["p95"] else float("inf")

@@ -7,6 +7,7 @@ from functools import cache
 
 import jinja2
 from django.conf import settings
+from django.utils.html import conditional_escape
 from markupsafe import Markup
 
 from projects import formats
@@ -18,6 +19,9 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates"),
         autoescape=True,
+        # Escaped the way Django's templates escape (&#x27; for an apostrophe, not &#39;), so
+        # a fragment reads exactly like the Django template it replaces.
+        finalize=conditional_escape,
         auto_reload=settings.DEBUG,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

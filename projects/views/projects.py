@@ -91,6 +91,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     totals = portfolio_totals(projects)
     context = {
         "filters": filters,
+        "filter_fields": filters.rendered_fields(),
         "totals": totals,
         "query": query.urlencode(),
         "board": board,

@@ -16,7 +16,7 @@ from django.core.mail import BadHeaderError, get_connection
 from django.db import InterfaceError, OperationalError
 
 from lifecycle.models import AuditEntry
-from projects import account_mail, digests, evidence, notifications, rendering, webhooks
+from projects import account_mail, digests, evidence, notifications, pdf, rendering, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,10 @@ def send_password_mail(self: Task, user_id: int, kind: str, base_url: str) -> in
     time_limit=settings.PDF_TIME_LIMIT,
 )
 def render_pdf(job_id: int) -> str:
-    """Render one PDF job. Safe to run twice: see `rendering.render_job`."""
-    return rendering.render_job(job_id).status
+    """Render one PDF job. Safe to run twice: see `rendering.render_job`. The garbage of the
+    layout is collected once the job is stored and ready (`pdf.collecting_after`)."""
+    with pdf.collecting_after():
+        return rendering.render_job(job_id).status
 
 
 @shared_task

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 
 from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
@@ -60,6 +61,27 @@ def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
     return totals
 
 
+# What a row or a card shows (projects/portfolio/_rows.jinja, _board.jinja): only those
+# columns are read, not the business case's texts or the people's passwords.
+PERSON = ("first_name", "last_name", "username")
+SHOWN = (
+    "title",
+    "category",
+    "stage",
+    "created_at",
+    "funded",
+    "actual_cost",
+    "forecast_cost",
+    "baseline_budget",
+    "proposal__state",
+    "proposal__estimated_cost",
+    "manager",
+    "sponsor__user",
+    *(f"manager__{name}" for name in PERSON),
+    *(f"sponsor__user__{name}" for name in PERSON),
+)
+
+
 def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: int) -> Any:
     """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
     then those rows with their joins. `count` comes from `portfolio_totals`, which has
@@ -67,7 +89,10 @@ def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: i
     paginator = Paginator(projects.values_list("pk", flat=True), size)
     paginator.count = count  # Paginator.count is a cached property: this is its cached value
     page = paginator.get_page(number)
-    rows = {project.pk: project for project in projects.filter(pk__in=list(page.object_list))}
+    rows = {
+        project.pk: project
+        for project in projects.filter(pk__in=list(page.object_list)).only(*SHOWN)
+    }
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 
@@ -76,16 +101,38 @@ BOARD_CARDS = 25
 
 
 def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
-    """The portfolio as columns by stage, each with its count and its first cards."""
-    counts = dict(projects.order_by().values_list("stage").annotate(n=Count("pk")))
+    """The portfolio as columns by stage, each with its count and its first cards, in the
+    list's order: one narrow query numbers the projects within their stage and counts each
+    stage (window functions), one reads the cards — not a query per stage."""
+    order = [_order_expression(term) for term in projects.query.order_by or Project._meta.ordering]
+    by_stage = {"partition_by": F("stage")}
+    firsts = (
+        projects.annotate(
+            rank=Window(RowNumber(), order_by=order, **by_stage),
+            in_stage=Window(Count("pk"), **by_stage),
+        )
+        .filter(rank__lte=BOARD_CARDS)
+        .values_list("pk", "stage", "in_stage", "rank")
+    )
+    counts, ranks = {}, {}
+    for pk, stage, in_stage, rank in firsts:
+        counts[stage] = in_stage
+        ranks[pk] = rank
+    cards: dict[str, list[Project]] = {stage: [] for stage in counts}
+    shown = projects.filter(pk__in=list(ranks)).only(*SHOWN) if ranks else []
+    for project in sorted(shown, key=lambda project: ranks[project.pk]):
+        cards[project.stage].append(project)
     return [
-        {
-            "stage": stage,
-            "count": counts.get(stage, 0),
-            "cards": list(projects.filter(stage=stage)[:BOARD_CARDS]) if counts.get(stage) else [],
-        }
+        {"stage": stage, "count": counts.get(stage, 0), "cards": cards.get(stage, [])}
         for stage in Stage
     ]
+
+
+def _order_expression(term: str | Any) -> Any:
+    """An ordering as `order_by` takes it ("-created_at", an expression) as an expression."""
+    if not isinstance(term, str):
+        return term
+    return F(term[1:]).desc() if term.startswith("-") else F(term).asc()
 
 
 def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:

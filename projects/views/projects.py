@@ -17,6 +17,7 @@ from lifecycle.selectors import next_gate
 from projects import exports, services
 from projects.formats import money
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
+from projects.jinja import render_fragment
 from projects.models import with_gates
 from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import shortlist
@@ -90,16 +91,22 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     totals = portfolio_totals(projects)
     context = {
         "filters": filters,
+        "filter_fields": filters.rendered_fields(),
         "totals": totals,
         "query": query.urlencode(),
         "board": board,
     }
     if board:
         context["columns"] = portfolio_board(projects)
+        context["board_columns"] = render_fragment(
+            "projects/portfolio/_board.jinja", columns=context["columns"], query=context["query"]
+        )
     else:
-        context["page"] = portfolio_page(
+        page = portfolio_page(
             projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE, totals["count"]
         )
+        context["page"] = page
+        context["rows"] = render_fragment("projects/portfolio/_rows.jinja", page=page)
     return render(request, "projects/portfolio/portfolio.html", context)
 
 

@@ -1,0 +1,39 @@
+"""Jinja2 for the longest tables (the portfolio's rows and board cards): the same markup as a
+Django template, rendered 5–10 times faster (measured in docs/benchmarks.md, issue 20). Only
+fragments use it; the page around them stays a Django template, and formats stay
+projects/formats.py's."""
+
+from functools import cache
+
+import jinja2
+from django.conf import settings
+from django.utils.html import conditional_escape
+from markupsafe import Markup
+
+from projects import formats
+from projects.templatetags.tollgate import badge, remove_param
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates"),
+        autoescape=True,
+        # Escaped the way Django's templates escape (&#x27; for an apostrophe, not &#39;), so
+        # a fragment reads exactly like the Django template it replaces.
+        finalize=conditional_escape,
+        auto_reload=settings.DEBUG,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=formats.money, person=formats.person, badge=badge, remove_param=remove_param
+    )
+    return env
+
+
+def render_fragment(name: str, **context: object) -> Markup:
+    """A fragment of a page, safe to print in a Django template with `{{ … }}`."""
+    # The environment escapes every value (autoescape=True): its output is safe HTML.
+    return Markup(environment().get_template(name).render(context))  # noqa: S704

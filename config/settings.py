@@ -146,7 +146,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, keeping each user's permissions in the cache (projects/permissions.py)
-    "projects.permissions.CachedPermissionsBackend",
+    # and refusing passwords single sign-on closed (OIDC_PASSWORD_USERS; projects/backends.py)
+    "projects.backends.PasswordBackend",
     # The named rules of projects/rules.py as object permissions: user.has_perm(name, obj).
     "rules.permissions.ObjectPermissionBackend",
 ]

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from projects.models import Profile
 from tests.factories import UserFactory
 from tests.oidc_provider import PASSWORD, PROVIDER_NAME, running, someone, switch_on
 
@@ -77,6 +78,72 @@ def through_the_provider(client: Client, username: str, *, allow: bool = True):
     answer = form_fields(consent.text) | ({"allow": "Authorize"} if allow else {})
     back = person.post(consent.url.split("?")[0], data=answer, allow_redirects=False, timeout=30)
     return client.get(back.headers["Location"])
+
+
+def test_the_account_is_bound_to_the_providers_identity(db, sso):
+    client = Client()
+
+    through_the_provider(client, "morgan.sso")
+
+    profile = Profile.objects.get(user__username="morgan.sso")
+    assert profile.sso_issuer == sso.discovery["issuer"]
+    assert profile.sso_subject  # the provider's id for Morgan
+
+
+def test_a_local_staff_account_of_the_same_name_is_not_taken(db, sso):
+    local = UserFactory(username="morgan.sso", is_staff=True, groups=["Viewers"])
+    client = Client()
+
+    back = through_the_provider(client, "morgan.sso")
+
+    assert back.status_code == 403
+    assert "Your sign-in cannot use this Tollgate account" in back.content.decode()
+    assert not client.session.get("_auth_user_id")
+    local.refresh_from_db()
+    assert local.is_staff
+    assert list(local.groups.values_list("name", flat=True)) == ["Viewers"]
+    assert not Profile.objects.filter(user=local).exclude(sso_subject="").exists()
+
+
+def provider_calls(provider) -> list[str]:
+    return provider.log.read_text().splitlines()
+
+
+@pytest.mark.parametrize("address", ["login", "admin:login"])
+def test_a_code_and_state_in_a_password_log_in_are_ignored(db, sso, address):
+    UserFactory(username="alex", is_staff=True)
+    client = Client()
+    url = f"{reverse(address)}?code=abc&state=xyz"
+    calls = len(provider_calls(sso))
+
+    wrong = client.post(url, {"username": "alex", "password": "wrong"})
+    right = client.post(url, {"username": "alex", "password": "demo-pass-2026"})
+
+    assert wrong.status_code == 200
+    assert "correct username and password" in wrong.content.decode()
+    assert right.status_code == 302
+    assert client.session.get("_auth_user_id")
+    assert len(provider_calls(sso)) == calls  # no token exchange was tried
+
+
+@pytest.mark.parametrize("address", ["login", "admin:login"])
+def test_passwords_closed_by_single_sign_on_stay_closed_on_every_log_in_page(
+    db, sso, settings, address
+):
+    settings.OIDC_PASSWORD_USERS = ["pmo"]
+    UserFactory(username="alex", is_staff=True, is_superuser=True)
+    UserFactory(username="pmo", is_staff=True, groups=["PMO"])
+    client = Client()
+
+    refused = client.post(reverse(address), {"username": "alex", "password": "demo-pass-2026"})
+
+    assert refused.status_code == 200
+    assert not client.session.get("_auth_user_id")
+    if address == "login":
+        assert f"use Sign in with {PROVIDER_NAME} above" in refused.content.decode()
+    allowed = client.post(reverse(address), {"username": "pmo", "password": "demo-pass-2026"})
+    assert allowed.status_code == 302
+    assert client.session.get("_auth_user_id")
 
 
 def test_single_sign_on_is_off_by_default(db):

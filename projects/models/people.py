@@ -35,6 +35,20 @@ class Profile(models.Model):
     # When the PMO last deactivated the person (they cannot log in while `is_active` is off):
     # since when their projects wait for a new manager or sponsor.
     deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who single sign-on vouched for (the id_token's `iss` and `sub`, the provider's stable
+    # identity): set on the first sign-in, then the account is found by them alone, whatever
+    # the person's username at the provider becomes. Blank: never signed in that way.
+    sso_issuer = models.CharField(max_length=255, blank=True, editable=False)
+    sso_subject = models.CharField(max_length=255, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sso_issuer", "sso_subject"],
+                condition=~Q(sso_subject=""),
+                name="profile_one_account_per_sso_identity",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

@@ -1,9 +1,13 @@
 """Single sign-on: the person an OpenID provider vouches for, as a Tollgate account.
 
-On every sign-in the account is found by username (the provider's `OIDC_USERNAME_CLAIM`, else
-its e-mail address) or created on the first one; the name and e-mail follow the provider's
-claims; the role groups follow its group claim through `OIDC_ROLE_MAP`. Only the groups the
-map names are added or removed: a role the PMO gave by hand in Tollgate stays. A sponsor's
+The account is found by the provider's stable identity (the id_token's `iss` and `sub`, kept on
+the profile). On someone's first sign-in it is the account of their username (the provider's
+`OIDC_USERNAME_CLAIM`, else its e-mail address if the provider verified it), which is then bound
+to that identity, or a new one; an account already bound to another identity, and the
+administrators' and break-glass accounts (superuser, staff, `OIDC_PASSWORD_USERS`), are never
+bound by a sign-in: it is refused. The name and e-mail follow the provider's claims; the role
+groups follow its group claim through `OIDC_ROLE_MAP`. Only the groups the map names are added
+or removed: a role the PMO gave by hand in Tollgate stays. A sponsor's
 approval limit is Tollgate's, never the provider's: someone who becomes a sponsor through the
 provider starts with a limit of zero, so every decision with money waits for the PMO until the
 PMO sets one on the People page.
@@ -28,6 +32,7 @@ from projects.services.audit import audit
 log = logging.getLogger(__name__)
 
 NO_ROLE, DEACTIVATED, NO_USERNAME = "no_role", "deactivated", "no_username"
+NOT_LINKABLE = "not_linkable"  # the username's account is not for single sign-on to take
 SPONSOR_TITLE = "Sponsor"  # until the PMO gives the real one on the People page
 
 
@@ -60,8 +65,16 @@ def roles_from_claims(claims: dict[str, Any]) -> tuple[set[str], set[str]]:
     return given, managed
 
 
+def _verified(claims: dict[str, Any]) -> bool:
+    # A boolean by the standard; some providers send the string.
+    return claims.get("email_verified") in (True, "true", "True")
+
+
 def username_from_claims(claims: dict[str, Any]) -> str:
-    username = str(claims.get(settings.OIDC_USERNAME_CLAIM) or claims.get("email") or "").strip()
+    """The provider's username claim, else its e-mail address if it verified it (anyone can
+    give themselves an address they do not own at many providers)."""
+    email = claims.get("email") if _verified(claims) else ""
+    username = str(claims.get(settings.OIDC_USERNAME_CLAIM) or email or "").strip()
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError:
@@ -129,23 +142,78 @@ def _audit_sign_in(
         )
 
 
-def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
-    """The account for a person the provider vouched for, made or brought up to date from its
-    claims. Raises `SignInRefused` for someone deactivated in Tollgate, or with no role."""
+def identity_from_claims(claims: dict[str, Any]) -> tuple[str, str]:
+    """The provider's stable identity: the id_token's issuer and subject (both required there)."""
+    issuer, subject = str(claims.get("iss") or ""), str(claims.get("sub") or "")
+    return (issuer, subject) if 0 < len(issuer) <= 255 and 0 < len(subject) <= 255 else ("", "")
+
+
+def _linkable(user: AbstractBaseUser) -> bool:
+    """Whether a sign-in may bind this account to the identity it brings: an account of nobody's
+    yet, and never an administrator's or a break-glass account (reached by password alone)."""
+    profile = Profile.objects.filter(user=user).first()
+    bound = profile is not None and profile.sso_subject != ""
+    break_glass = {name.casefold() for name in settings.OIDC_PASSWORD_USERS}
+    privileged = user.is_superuser or user.is_staff
+    return not bound and not privileged and user.get_username().casefold() not in break_glass
+
+
+def _account(claims: dict[str, Any], issuer: str, subject: str) -> AbstractBaseUser | None:
+    """The account bound to the identity, else the username's, bound now (None: no account)."""
+    users = get_user_model()._default_manager.select_for_update()
+    user = users.filter(profile__sso_issuer=issuer, profile__sso_subject=subject).first()
+    if user is not None:
+        if not user.is_active:
+            raise SignInRefused(DEACTIVATED, user.get_username())
+        return user
     username = username_from_claims(claims)
     if not username:
+        raise SignInRefused(NO_USERNAME)
+    user = users.filter(username__iexact=username).first()
+    if user is None:
+        return None
+    if not _linkable(user):
+        log.warning(
+            "Single sign-on: %s at %s asked for the account %s, which a sign-in may not take.",
+            subject,
+            issuer,
+            user.get_username(),
+        )
+        raise SignInRefused(NOT_LINKABLE, username)
+    if not user.is_active:
+        raise SignInRefused(DEACTIVATED, username)
+    Profile.objects.update_or_create(
+        user=user, defaults={"sso_issuer": issuer, "sso_subject": subject}
+    )
+    audit(
+        subject=user,
+        record=PERSON,
+        action="sso_link",
+        label="Linked to single sign-on",
+        comment=f"{settings.OIDC_PROVIDER_NAME} user {subject} ({issuer})",
+        data={"issuer": issuer, "subject": subject},
+        by=user,
+    )
+    return user
+
+
+def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
+    """The account for a person the provider vouched for, made or brought up to date from its
+    claims. Raises `SignInRefused` for someone deactivated in Tollgate, or with no role, or
+    whose username names an account a sign-in may not take."""
+    issuer, subject = identity_from_claims(claims)
+    if not subject:
         raise SignInRefused(NO_USERNAME)
     given, managed = roles_from_claims(claims)
     users = get_user_model()._default_manager
     with transaction.atomic():
-        user = users.select_for_update().filter(username__iexact=username).first()
-        if user is not None and not user.is_active:
-            raise SignInRefused(DEACTIVATED, username)
-        if user is None and not Group.objects.filter(name__in=given).exists():
-            raise SignInRefused(NO_ROLE, username)
+        user = _account(claims, issuer, subject)
         if user is None:
+            username = username_from_claims(claims)
+            if not Group.objects.filter(name__in=given).exists():
+                raise SignInRefused(NO_ROLE, username)
             user = users.create_user(username=username)
-            Profile.objects.create(user=user)
+            Profile.objects.create(user=user, sso_issuer=issuer, sso_subject=subject)
             before = None
         else:
             before = _snapshot(user)
@@ -164,5 +232,5 @@ def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
         _audit_sign_in(user, before=before, after=_snapshot(user))
     if not _has_role(user):
         # The roles the provider took away stay taken away: a password cannot bring them back.
-        raise SignInRefused(NO_ROLE, username)
+        raise SignInRefused(NO_ROLE, user.get_username())
     return user

@@ -42,6 +42,7 @@ def someone(username: str, first_name: str, last_name: str, *groups: str) -> dic
 class Provider:
     url: str
     discovery: dict[str, Any]
+    log: Path  # its stderr: each request it answered, one line each
 
     def settings(self) -> dict[str, Any]:
         """Tollgate's settings for this provider, its endpoints read from its discovery
@@ -88,7 +89,7 @@ def running(*, redirect_uris: list[str], people: list[dict], folder: Path) -> It
             url = f"http://127.0.0.1:{port}"
             discovery = requests.get(f"{url}/.well-known/openid-configuration", timeout=30)
             discovery.raise_for_status()
-            yield Provider(url=url, discovery=discovery.json())
+            yield Provider(url=url, discovery=discovery.json(), log=log)
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -11,12 +11,13 @@ from django.test import Client
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
-from projects.models import Sponsor
+from projects.models import Profile, Sponsor
 from projects.rules import within_approval_limit
 from projects.services.sso import (
     DEACTIVATED,
     NO_ROLE,
     NO_USERNAME,
+    NOT_LINKABLE,
     SignInRefused,
     password_login_allowed,
     person_sign_in,
@@ -24,6 +25,7 @@ from projects.services.sso import (
 from tests.factories import ProjectFactory, UserFactory
 
 MAP = {"it-pmo": ["PMO"], "it-sponsors": ["Sponsors"], "it-pm": ["Project managers"]}
+ISSUER = "https://login.example.org"
 
 
 @pytest.fixture(autouse=True)
@@ -35,13 +37,15 @@ def _sso_on(settings) -> None:
     settings.OIDC_PASSWORD_USERS = []
 
 
-def claims(username: str = "kim", *groups: str, **more: str) -> dict:
+def claims(username: str = "kim", *groups: str, **more: object) -> dict:
     return {
+        "iss": ISSUER,
         "sub": "42",
         "preferred_username": username,
         "given_name": "Kim",
         "family_name": "Lindqvist",
         "email": f"{username}@example.org",
+        "email_verified": True,
         "groups": list(groups),
         **more,
     }
@@ -83,7 +87,7 @@ def test_each_sign_in_resyncs_the_mapped_roles_and_leaves_the_others(db):
     person_sign_in(claims=claims("kim", "it-pm"))
 
     assert roles(kim) == {"Project managers", "Viewers"}
-    assert audit_rows(kim) == ["sso_update"]
+    assert audit_rows(kim) == ["sso_link", "sso_update"]
 
 
 def test_a_sign_in_that_changes_nothing_writes_no_audit_row(db):
@@ -91,9 +95,10 @@ def test_a_sign_in_that_changes_nothing_writes_no_audit_row(db):
     kim.email = "kim@example.org"
     kim.save()
 
+    person_sign_in(claims=claims("kim", "it-pmo"))  # binds the account: one row
     person_sign_in(claims=claims("kim", "it-pmo"))
 
-    assert audit_rows(kim) == []
+    assert audit_rows(kim) == ["sso_link"]
 
 
 def test_someone_whose_groups_map_to_no_role_is_refused_and_no_account_is_made(db):
@@ -126,7 +131,7 @@ def test_someone_deactivated_in_tollgate_is_refused(db):
 @pytest.mark.parametrize("username", ["", "kim lindqvist", "x" * 151])
 def test_a_sign_in_without_a_usable_username_is_refused(db, username):
     with pytest.raises(SignInRefused) as refusal:
-        person_sign_in(claims={"sub": "42", "preferred_username": username, "groups": []})
+        person_sign_in(claims=claims(username, email=""))
 
     assert refusal.value.reason == NO_USERNAME
 
@@ -192,3 +197,111 @@ def test_an_email_address_another_account_has_is_not_copied(db):
     user = person_sign_in(claims=claims("kim", "it-pm"))
 
     assert user.email == ""
+
+
+def identity(user) -> tuple[str, str]:
+    profile = Profile.objects.get(user=user)
+    return profile.sso_issuer, profile.sso_subject
+
+
+def test_the_first_sign_in_binds_the_account_to_the_providers_identity(db):
+    kim = UserFactory(username="kim", groups=["PMO"])
+
+    person_sign_in(claims=claims("kim", "it-pmo"))
+
+    assert identity(kim) == (ISSUER, "42")
+    assert identity(person_sign_in(claims=claims("lee", "it-pm", sub="43"))) == (ISSUER, "43")
+
+
+def test_the_identity_finds_the_account_whatever_the_username_becomes(db):
+    kim = person_sign_in(claims=claims("kim", "it-pm"))
+
+    again = person_sign_in(claims=claims("kim.lindqvist", "it-pm", email="kl@example.org"))
+
+    assert again == kim
+    assert again.username == "kim"
+    assert not get_user_model().objects.filter(username="kim.lindqvist").exists()
+
+
+def test_an_account_bound_to_someone_else_is_not_taken_by_their_username(db):
+    kim = person_sign_in(claims=claims("kim", "it-pmo"))  # subject 42
+
+    with pytest.raises(SignInRefused) as refusal:  # someone else named kim at the provider now
+        person_sign_in(claims=claims("kim", "it-pm", sub="99", email="other@example.org"))
+
+    assert refusal.value.reason == NOT_LINKABLE
+    assert identity(kim) == (ISSUER, "42")
+    assert roles(kim) == {"PMO"}
+    assert kim.email == "kim@example.org"
+
+
+def test_the_same_subject_at_another_issuer_is_someone_else(db):
+    kim = person_sign_in(claims=claims("kim", "it-pmo"))
+
+    with pytest.raises(SignInRefused) as refusal:
+        person_sign_in(claims=claims("kim", "it-pmo", iss="https://evil.example.org"))
+
+    assert refusal.value.reason == NOT_LINKABLE
+    assert identity(kim) == (ISSUER, "42")
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        {"is_superuser": True, "is_staff": True},
+        {"is_staff": True},
+        {"break_glass": True},
+    ],
+    ids=["superuser", "staff", "break-glass"],
+)
+def test_an_administrators_or_break_glass_account_is_never_taken_by_a_sign_in(
+    db, settings, account
+):
+    settings.OIDC_PASSWORD_USERS = ["root"] if account.pop("break_glass", False) else []
+    root = UserFactory(username="root", groups=["PMO"], **account)
+
+    with pytest.raises(SignInRefused) as refusal:
+        person_sign_in(claims=claims("ROOT"))  # no groups: it would strip PMO
+
+    assert refusal.value.reason == NOT_LINKABLE
+    root.refresh_from_db()
+    assert roles(root) == {"PMO"}
+    assert (root.is_superuser, root.is_staff) == (
+        account.get("is_superuser", False),
+        account.get("is_staff", False),
+    )
+    assert not Profile.objects.filter(user=root).exclude(sso_subject="").exists()
+    assert audit_rows(root) == []
+
+
+def test_the_email_is_the_username_only_when_the_provider_verified_it(db):
+    unverified = claims("", "it-pm", email="kim.l@example.org", email_verified=False)
+    UserFactory(username="kim.l@example.org", groups=["PMO"])
+
+    with pytest.raises(SignInRefused) as refusal:
+        person_sign_in(claims=unverified)
+
+    assert refusal.value.reason == NO_USERNAME
+    assert not Profile.objects.exclude(sso_subject="").exists()
+
+
+@pytest.mark.parametrize("missing", ["iss", "sub"])
+def test_a_sign_in_without_the_providers_identity_is_refused(db, missing):
+    without = claims("kim", "it-pm")
+    del without[missing]
+
+    with pytest.raises(SignInRefused) as refusal:
+        person_sign_in(claims=without)
+
+    assert refusal.value.reason == NO_USERNAME
+    assert not get_user_model().objects.filter(username="kim").exists()
+
+
+def test_someone_deactivated_is_refused_even_found_by_their_identity(db):
+    kim = person_sign_in(claims=claims("kim", "it-pm"))
+    get_user_model().objects.filter(pk=kim.pk).update(is_active=False)
+
+    with pytest.raises(SignInRefused) as refusal:
+        person_sign_in(claims=claims("kim.new", "it-pm"))
+
+    assert refusal.value.reason == DEACTIVATED

@@ -27,8 +27,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# exec: the script is make's own child, so the SIGTERM make forwards reaches it (not a shell).
 run: $(STAMP)
-	PORT=$(PORT) BIN=$(BIN) scripts/run
+	PORT=$(PORT) BIN=$(BIN) exec scripts/run
 
 services:
 	scripts/services

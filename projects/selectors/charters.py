@@ -1,5 +1,7 @@
 """The charter: its signed revisions, and the PDF jobs of a project."""
 
+import time
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -17,3 +19,14 @@ def pdf_job_get(*, user: AbstractBaseUser, project_pk: int, job_pk: int) -> PdfJ
     """A PDF job of a project `user` may see; 404 otherwise."""
     project = get_object_or_404(projects_visible_to(user), pk=project_pk)
     return get_object_or_404(PdfJob.objects.select_related("project"), pk=job_pk, project=project)
+
+
+def pdf_job_settled(job: PdfJob, *, within: float) -> PdfJob:
+    """`job` as it is now or, while it is pending, as soon as it is ready or failed within
+    `within` seconds (looked at every 25 ms): a poll that arrives just before the render ends
+    answers with Download PDF, not with one more "rendering" and a wait for the next poll."""
+    deadline = time.monotonic() + within
+    while job.is_pending and time.monotonic() < deadline:
+        time.sleep(0.025)
+        job.refresh_from_db()
+    return job

@@ -14,6 +14,7 @@ from projects.lists import CHARTER_LISTS, Row, by_key
 from projects.models import Charter, CharterRevision, CharterRisk, Project, Risk
 from projects.services.audit import audit
 from projects.services.evidence import charter_evidence_discard, charter_evidence_freeze
+from projects.services.pdfs import charter_signed_pdf
 from projects.services.raid import raid_charter_risks
 
 
@@ -146,7 +147,8 @@ def charter_discard_amendment(
 def charter_sign(
     *, charter: Charter, by: AbstractBaseUser, comment: str = "", seen: str = ""
 ) -> AuditEntry:
-    """The sponsor signs: the working copy is frozen as an immutable revision with its SHA-256."""
+    """The sponsor signs: the working copy is frozen as an immutable revision with its SHA-256,
+    and its PDF is rendered as soon as this commits."""
     with transaction.atomic():
         Project.objects.locked(charter.project_id)
         Charter.objects.select_for_update().get(pk=charter.pk)  # what is signed is what is frozen
@@ -171,6 +173,7 @@ def charter_sign(
         )
         charter_evidence_freeze(charter)
         raid_charter_risks(charter=charter, document=document, by=by)
+        charter_signed_pdf(project=charter.project, by=by)  # rendered once this commits
     return entry
 
 

@@ -100,16 +100,32 @@ def charter_pdf_request(
 ) -> PdfJob:
     """**Generate PDF** of the charter (or of one signed revision): the job for this content,
     new or reused."""
+    require(by, "may_generate_pdf", project)
+    return _charter_job(project=project, by=by, revision=revision, rationed=True)
+
+
+def charter_signed_pdf(*, project: Project, by: AbstractBaseUser) -> PdfJob:
+    """Signing renders the revision just signed, so its PDF is ready when the sponsor lands
+    on the page (SPEC §8). Called inside the signing transaction: the job is enqueued after
+    its commit. Part of the sign-off, not a request of the signer's: neither the PDF rule nor
+    the rationing applies (a deputy who signs may not be one who generates PDFs)."""
+    return _charter_job(project=project, by=by, revision=None, rationed=False)
+
+
+def _charter_job(
+    *, project: Project, by: AbstractBaseUser, revision: CharterRevision | None, rationed: bool
+) -> PdfJob:
     charter = Charter.objects.get(project=project)  # as it is now, not as `project` cached it
     render_input = charter_pdf_input(charter, revision)
-    revision = render_input["charter"]["revision"]
+    number = render_input["charter"]["revision"]
     state = "signed" if render_input["signoff"] else "draft"
-    return pdf_request(
+    return _job_for(
         project=project,
         kind=PdfJob.Kind.CHARTER,
-        title=f"Charter revision {revision} ({state})",
+        title=f"Charter revision {number} ({state})",
         render_input=render_input,
         by=by,
+        rationed=rationed,
     )
 
 
@@ -187,11 +203,25 @@ def pdf_request(
     """The job for this exact input: reused if it exists, retried if it failed, else new and
     enqueued once the transaction commits. `rule` says who may ask for it."""
     require(by, rule, project)
+    return _job_for(
+        project=project, kind=kind, title=title, render_input=render_input, by=by, rationed=True
+    )
+
+
+def _job_for(
+    *,
+    project: Project,
+    kind: str,
+    title: str,
+    render_input: dict[str, Any],
+    by: AbstractBaseUser,
+    rationed: bool,
+) -> PdfJob:
     with transaction.atomic():
         known = PdfJob.objects.filter(
             project=project, kind=kind, source_sha256=input_sha256(render_input)
         ).first()
-        if known is None or known.status == PdfJob.Status.FAILED:
+        if rationed and (known is None or known.status == PdfJob.Status.FAILED):
             refuse_too_many_renders(by)
         job, created = PdfJob.objects.get_or_create(
             project=project,

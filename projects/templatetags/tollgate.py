@@ -160,3 +160,24 @@ def decisions(actions: list[Any], names: str) -> list[Any]:
 def remove_param(query: str, name: str) -> str:
     """A urlencoded query string without one parameter (to switch views, change a filter)."""
     return urlencode([(key, value) for key, value in parse_qsl(query) if key != name])
+
+
+# A pending PDF job's page asks every 250 ms for its first two seconds, then after 500 ms, 1 s
+# and every 2 s: a render of a second shows its link within 0.3 s of being stored (SPEC §8),
+# and a long queue is not asked four times a second.
+PDF_POLL_DELAYS_MS = (250, 250, 250, 250, 250, 250, 250, 250, 500, 1000, 2000)
+
+
+@register.simple_tag(takes_context=True)
+def pdf_poll(context: template.Context) -> dict[str, str]:
+    """`{% pdf_poll as poll %}`: how long to wait before the next look at a pending PDF job
+    (`poll.delay`, "250ms") and the number of that look (`poll.next`), counted in the status
+    URL's `poll` parameter — the page itself is look 0. Strings: htmx reads them, and numbers
+    in a template would be written with a thousands separator."""
+    try:
+        done = int(context["request"].GET.get("poll", 0))
+    except (KeyError, ValueError):
+        done = 0
+    done = min(max(done, 0), len(PDF_POLL_DELAYS_MS) - 1)
+    following = min(done + 1, len(PDF_POLL_DELAYS_MS) - 1)
+    return {"delay": f"{PDF_POLL_DELAYS_MS[done]}ms", "next": str(following)}

@@ -1,5 +1,6 @@
 """The charter: edit, sign-off, revisions, PDFs."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from projects.forms.charters import CharterForm
 from projects.forms.common import CommentForm
 from projects.lists import CHARTER_LISTS
 from projects.models import Charter, PdfJob, Project
-from projects.selectors.charters import charter_revisions, pdf_job_get
+from projects.selectors.charters import charter_revisions, pdf_job_get, pdf_job_settled
 from projects.selectors.projects import project_get
 from projects.services import pdfs
 from projects.views.common import decide, now_is, project_context, record_of
@@ -124,8 +125,12 @@ def charter_pdf(request: HttpRequest, pk: int, number: int | None = None) -> Htt
 
 
 def pdf_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
-    """The job's progress, polled by htmx until it is ready or failed."""
-    pdf_job = pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
+    """The job's progress, polled by htmx until it is ready or failed; a pending job's answer
+    waits up to PDF_STATUS_HOLD_SECONDS for the render to end."""
+    pdf_job = pdf_job_settled(
+        pdf_job_get(user=request.user, project_pk=pk, job_pk=job),
+        within=settings.PDF_STATUS_HOLD_SECONDS,
+    )
     return render(
         request, "projects/_pdf_job.html", {"pdf_job": pdf_job, "project": pdf_job.project}
     )

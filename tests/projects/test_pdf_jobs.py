@@ -183,12 +183,30 @@ def test_a_pending_job_is_polled_and_a_ready_one_offers_the_download(filled, man
     status = reverse("projects:pdf-status", args=[filled.pk, job.pk])
 
     pending = client.get(status).content.decode()
-    assert 'hx-trigger="every 1s"' in pending and "Queued" in pending
+    assert 'hx-trigger="load delay:250ms"' in pending and "Queued" in pending
     assert client.get(reverse("projects:pdf-download", args=[filled.pk, job.pk])).status_code == 404
 
     rendering.render_job(job.pk)
     ready = client.get(status).content.decode()
     assert "Download PDF" in ready and "hx-trigger" not in ready
+
+
+def test_a_pending_job_is_asked_every_250_ms_for_two_seconds_then_less_and_less_often(
+    filled, manager
+):
+    job = services.charter_pdf_request(project=filled, by=manager)
+    client = client_for(manager)
+    status = reverse("projects:pdf-status", args=[filled.pk, job.pk])
+
+    page = client.get(reverse("projects:charter", args=[filled.pk])).content.decode()
+    looks = [page] + [client.get(f"{status}?poll={n}").content.decode() for n in (7, 8, 9, 10, 99)]
+
+    expected = [(250, 1), (250, 8), (500, 9), (1000, 10), (2000, 10), (2000, 10)]
+    for html, (delay, following) in zip(looks, expected, strict=True):
+        assert f'hx-trigger="load delay:{delay}ms"' in html
+        assert f'hx-get="{status}?poll={following}"' in html
+    assert 'hx-trigger="load delay:250ms"' in client.get(f"{status}?poll=x").content.decode()
+    assert "Reload the page" in page  # without JavaScript, in a <noscript>
 
 
 def test_generate_pdf_from_the_charter_page(filled, manager):

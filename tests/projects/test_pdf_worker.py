@@ -17,7 +17,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from projects import rendering, services, tasks
-from projects.models import PdfJob, Proposal
+from projects.models import CharterRevision, PdfJob, Proposal
 from tests.conftest import charter_lists, charter_texts, client_for
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 from tests.worker import broker, running_worker
@@ -71,6 +71,35 @@ def test_generate_poll_and_download_with_a_real_worker(celery_worker, tmp_path):
     assert project.title in text
     assert all(f"Stakeholder {n}" in text for n in range(3))
     assert "Page 2 of" in text  # page 1 is the cover, without running headers
+
+
+def test_signing_renders_the_signed_revision_without_anyone_clicking_generate(
+    celery_worker, tmp_path
+):
+    project, manager = charter_project()
+    sponsor = project.sponsor.user
+    services.charter_submit(charter=project.charter, by=manager)
+    client = client_for(sponsor)
+
+    response = client.post(reverse("projects:charter-action", args=[project.pk, "sign"]))
+
+    assert response.status_code == 302
+    revision = CharterRevision.objects.get(charter=project.charter)
+    [job] = PdfJob.objects.filter(project=project)
+    job = wait_for(job.pk)
+    assert job.status == "ready", job.error
+    assert (job.title, job.requested_by) == ("Charter revision 1 (signed)", sponsor)
+    stored = Path(settings.MEDIA_ROOT) / job.file.name
+    text = "".join(page.extract_text() for page in PdfReader(stored).pages)
+    assert project.title in text and "DRAFT" not in text
+    assert revision.sha256 in text.replace("\n", "")  # the sign-off block of this revision
+    # The page the sponsor lands on (the charter) offers the download; so does the revision.
+    for page in (response.url, reverse("projects:charter-revision", args=[project.pk, 1])):
+        html = client.get(page).content.decode()
+        assert reverse("projects:pdf-download", args=[project.pk, job.pk]) in html, page
+    # Generate PDF of the signed charter afterwards renders nothing new.
+    client_for(manager).post(reverse("projects:charter-pdf", args=[project.pk]))
+    assert PdfJob.objects.filter(project=project).count() == 1
 
 
 def test_a_child_killed_mid_render_loses_nothing_and_doubles_nothing(celery_worker):

@@ -61,6 +61,8 @@ os.environ.update(ENV)
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 BIN = Path(sys.executable).parent
 
+import bench_pdf  # noqa: E402  (scripts/, beside this file; reads the settings above)
+
 
 def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -401,6 +403,14 @@ def pdf_figures(charter_project: Any) -> dict[str, Any]:
     manager = get_user_model().objects.get(pk=charter_project.manager_id)
     worker = start_worker()
     try:
+        # Issue 20, part 3, through gunicorn and the worker together: sign POST → stored
+        # file, and Generate PDF click → Download PDF in the page (scripts/bench_pdf.py).
+        server = start_gunicorn()
+        try:
+            ready = bench_pdf.measure(BASE)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
         jobs = render_jobs(charter_project, manager, 20)
         weasy = [job.render_seconds for job in jobs]
         html = pdf.render_html(rendering.TEMPLATES["charter"], rendering.render_context(jobs[0]))
@@ -431,6 +441,7 @@ def pdf_figures(charter_project: Any) -> dict[str, Any]:
         "rss_after": rss_after,
         "rss_peak": peak,
         "pages": len(jobs[0].file.open("rb").read().split(b"/Type /Page\n")) - 1,
+        "ready": ready,
     }
 
 
@@ -455,6 +466,13 @@ def main() -> None:
     rows = pages(detail_project, charter_project)
 
     counts = query_counts(rows)
+    # With DEBUG off gunicorn serves only collected static files (htmx polls the PDF jobs).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+    )
     say("starting gunicorn…")
     server = start_gunicorn()
     try:
@@ -556,6 +574,8 @@ def report(
         "| no render: met |",
         f"| worker RSS warm / after {RSS_RENDERS} renders / peak | {rss} "
         f"| < {memory_limit:.0f} MB (recycled above): {verdict(pdfs['rss_peak'] < memory_limit)} |",
+        "",
+        bench_pdf.table(pdfs["ready"]),
         "",
         f"Seeding: {seeding['total']:.0f} s. Whole run: {elapsed / 60:.1f} min.",
     ]

@@ -65,9 +65,16 @@ class DestinationRefused(Exception):
 
 
 def is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """An address inside the organisation or the machine rather than on the internet."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    """An address inside the organisation or the machine rather than on the internet. An IPv6
+    address that carries IPv4 ones is judged by what it carries: IPv4-mapped ::ffff:127.0.0.1
+    and 6to4 2002:a9fe:a9fe::1 are 127.0.0.1 and 169.254.169.254; a Teredo address
+    (2001::/32) is private if its server's or its client's address is."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.teredo is not None:
+            return any(is_private(inner) for inner in address.teredo)
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is not None:
+            return is_private(inner)
     return (
         not address.is_global
         or address.is_private

@@ -4,6 +4,7 @@ The worker's part — retries, time-outs, replays end to end — is test_webhook
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import subprocess
 from datetime import timedelta
@@ -30,6 +31,8 @@ PRIVATE = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[::1]/hook",
     "http://[::ffff:127.0.0.1]/hook",
+    "http://[2002:a9fe:a9fe::1]/hook",  # 6to4 around 169.254.169.254 (cloud metadata)
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
     "http://[fe80::1]/hook",
     "http://[fd00::1]/hook",
     "http://0.0.0.0/hook",
@@ -58,6 +61,12 @@ def approve(project, sponsor, django_capture_on_commit_callbacks) -> AuditEntry:
 def test_private_loopback_link_local_and_reserved_destinations_are_refused(url, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     assert "private, loopback, link-local or reserved" in webhooks.destination_refusal(url)
+
+
+def test_an_address_carried_in_ipv6_is_private_only_if_what_it_carries_is():
+    assert webhooks.is_private(ipaddress.ip_address("2002:a00:1::1"))  # 6to4 of 10.0.0.1
+    assert not webhooks.is_private(ipaddress.ip_address("2002:808:808::1"))  # of 8.8.8.8
+    assert not webhooks.is_private(ipaddress.ip_address("2606:4700:4700::1111"))
 
 
 @pytest.mark.parametrize(

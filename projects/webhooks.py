@@ -48,7 +48,8 @@ from projects.models import (
 
 log = logging.getLogger(__name__)
 
-EVENT_NAMES = sorted(EVENTS)
+# What an endpoint may subscribe to: every published event.
+EVENT_NAMES = sorted(name for name, event in EVENTS.items() if event.published)
 USER_AGENT = "Tollgate-Webhooks/1"
 # How long an attempt may hold its delivery before it is taken for lost (a worker killed
 # mid-request) and the sweeper sends it again: above the task's hard time limit.
@@ -190,7 +191,7 @@ def subscribers(event: str) -> list[WebhookEndpoint]:
 def deliveries_for(entry: AuditEntry) -> list[int]:
     """After the commit of `entry`: a delivery for each active endpoint subscribed to its
     event; their ids, for the worker."""
-    endpoints = subscribers(entry.event) if entry.event else []
+    endpoints = subscribers(entry.event) if entry.event in EVENT_NAMES else []
     if not endpoints:
         return []
     body = body_of(entry)

@@ -3,8 +3,8 @@
 Every audit row carries one of these namespaced names (`AuditEntry.event`): the state machines
 declare theirs on each transition (`custom={"event": …}`), the other services pass theirs to
 `audit_record`. Who is told is declared here, per event — never guessed from a transition's
-name — and `projects/notifications.py` turns an audience into people. The API's webhooks
-will publish the same names.
+name — and `projects/notifications.py` turns an audience into people. Webhooks publish the
+same names, except those declared unpublished (tokens, webhook endpoints).
 """
 
 from dataclasses import dataclass
@@ -30,6 +30,9 @@ class Event:
     name: str
     audience: Audience
     page: str = "projects:detail"  # where a mail about it sends its reader
+    # Whether webhook endpoints may subscribe to it. Not the events about the API's own keys
+    # (tokens, webhook endpoints): they belong to the audit log, not to other systems.
+    published: bool = True
 
     @property
     def awaits_decision(self) -> bool:
@@ -97,6 +100,13 @@ RAID_ITEM_EDITED = "raid.edited"
 RAID_ITEM_CLOSED = "raid.closed"
 DELEGATION_CREATED = "delegation.created"
 DELEGATION_REVOKED = "delegation.revoked"
+TOKEN_CREATED = "token.created"
+TOKEN_REVOKED = "token.revoked"
+WEBHOOK_CREATED = "webhook.created"
+WEBHOOK_UPDATED = "webhook.updated"
+WEBHOOK_DEACTIVATED = "webhook.deactivated"
+WEBHOOK_REACTIVATED = "webhook.reactivated"
+WEBHOOK_REPLAYED = "webhook.replayed"
 
 _CHARTER, _PLAN, _STATUS = "projects:charter", "projects:plan", "projects:status"
 _COSTS, _CHANGES, _RAID = "projects:costs", "projects:changes", "projects:raid"
@@ -162,5 +172,12 @@ EVENTS: dict[str, Event] = {
         Event(RAID_ITEM_CLOSED, Audience.NOBODY, _RAID),
         Event(DELEGATION_CREATED, Audience.DEPUTY, "projects:delegations"),
         Event(DELEGATION_REVOKED, Audience.DEPUTY, "projects:delegations"),
+        Event(TOKEN_CREATED, Audience.NOBODY, published=False),
+        Event(TOKEN_REVOKED, Audience.NOBODY, published=False),
+        Event(WEBHOOK_CREATED, Audience.NOBODY, published=False),
+        Event(WEBHOOK_UPDATED, Audience.NOBODY, published=False),
+        Event(WEBHOOK_DEACTIVATED, Audience.NOBODY, published=False),
+        Event(WEBHOOK_REACTIVATED, Audience.NOBODY, published=False),
+        Event(WEBHOOK_REPLAYED, Audience.NOBODY, published=False),
     )
 }

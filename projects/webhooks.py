@@ -48,7 +48,8 @@ from projects.models import (
 
 log = logging.getLogger(__name__)
 
-EVENT_NAMES = sorted(EVENTS)
+# What an endpoint may subscribe to: every published event.
+EVENT_NAMES = sorted(name for name, event in EVENTS.items() if event.published)
 USER_AGENT = "Tollgate-Webhooks/1"
 # How long an attempt may hold its delivery before it is taken for lost (a worker killed
 # mid-request) and the sweeper sends it again: above the task's hard time limit.
@@ -65,9 +66,16 @@ class DestinationRefused(Exception):
 
 
 def is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """An address inside the organisation or the machine rather than on the internet."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    """An address inside the organisation or the machine rather than on the internet. An IPv6
+    address that carries IPv4 ones is judged by what it carries: IPv4-mapped ::ffff:127.0.0.1
+    and 6to4 2002:a9fe:a9fe::1 are 127.0.0.1 and 169.254.169.254; a Teredo address
+    (2001::/32) is private if its server's or its client's address is."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.teredo is not None:
+            return any(is_private(inner) for inner in address.teredo)
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is not None:
+            return is_private(inner)
     return (
         not address.is_global
         or address.is_private
@@ -183,7 +191,7 @@ def subscribers(event: str) -> list[WebhookEndpoint]:
 def deliveries_for(entry: AuditEntry) -> list[int]:
     """After the commit of `entry`: a delivery for each active endpoint subscribed to its
     event; their ids, for the worker."""
-    endpoints = subscribers(entry.event) if entry.event else []
+    endpoints = subscribers(entry.event) if entry.event in EVENT_NAMES else []
     if not endpoints:
         return []
     body = body_of(entry)

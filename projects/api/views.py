@@ -5,7 +5,6 @@ audit rows, same e-mails), answer with the record. Refusals rise to `errors.exce
 
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,8 +23,8 @@ from projects.api import serializers as api
 from projects.api.pagination import NewestFirst, OldestFirst
 from projects.forms.definition import MeasurementForm
 from projects.lists import RISKS
-from projects.models import Attachment, Category, Goal, PdfJob, Proposal
-from projects.selectors.charters import charter_revisions, pdf_job_get
+from projects.models import Attachment, Category, Goal, Proposal
+from projects.selectors.charters import charter_revisions, pdf_job_file, pdf_job_get
 from projects.selectors.definition import project_goals
 from projects.selectors.discussion import attachment_get
 from projects.selectors.portfolio import portfolio_filter
@@ -235,10 +234,8 @@ class PdfDownload(ApiView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, project_id: int, job_id: int) -> FileResponse:
         job = pdf_job_get(user=request.user, project_pk=project_id, job_pk=job_id)
-        if job.status != PdfJob.Status.READY:
-            raise Http404("This PDF is not ready.")
         return FileResponse(
-            default_storage.open(job.file.name, "rb"),
+            pdf_job_file(job),
             as_attachment=True,
             filename=job.filename,
             content_type="application/pdf",

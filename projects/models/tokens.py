@@ -47,6 +47,8 @@ class AccessToken(models.Model):
 
     objects = AccessTokenQuerySet.as_manager()
 
+    audit_record = "API token"  # on its owner's audit trail: the person is the subject
+
     class Meta:
         ordering = ["-created_at", "-pk"]
 

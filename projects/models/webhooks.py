@@ -24,6 +24,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    audit_record = "Webhook"  # the endpoint is its audit rows' subject
+
     class Meta:
         ordering = ["-active", "url", "pk"]
 

@@ -1,13 +1,19 @@
 """The charter: its signed revisions, and the PDF jobs of a project."""
 
+import logging
 import time
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from projects.models import Charter, CharterRevision, PdfJob
 from projects.selectors.projects import projects_visible_to
+
+log = logging.getLogger(__name__)
 
 
 def charter_revisions(charter: Charter) -> QuerySet[CharterRevision]:
@@ -30,3 +36,15 @@ def pdf_job_settled(job: PdfJob, *, within: float) -> PdfJob:
         time.sleep(0.025)
         job.refresh_from_db()
     return job
+
+
+def pdf_job_file(job: PdfJob) -> File:
+    """The ready job's PDF, opened for download; 404 while it is not ready, or when its file
+    is gone from storage (logged for the operators: asking again serves the same job)."""
+    if job.status != PdfJob.Status.READY:
+        raise Http404("This PDF is not ready.")
+    try:
+        return default_storage.open(job.file.name, "rb")
+    except OSError:
+        log.exception("PDF job %s: its stored file %s is missing", job.pk, job.file.name)
+        raise Http404("The PDF file is missing from storage.") from None

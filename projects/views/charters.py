@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,12 @@ from projects.forms.charters import CharterForm
 from projects.forms.common import CommentForm
 from projects.lists import CHARTER_LISTS
 from projects.models import Charter, PdfJob, Project
-from projects.selectors.charters import charter_revisions, pdf_job_get, pdf_job_settled
+from projects.selectors.charters import (
+    charter_revisions,
+    pdf_job_file,
+    pdf_job_get,
+    pdf_job_settled,
+)
 from projects.selectors.projects import project_get
 from projects.services import pdfs
 from projects.views.common import decide, now_is, project_context, record_of
@@ -139,10 +143,8 @@ def pdf_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
 def pdf_download(request: HttpRequest, pk: int, job: int) -> HttpResponse:
     """**Download PDF**: through this permission-checked view only, never a public URL."""
     pdf_job = pdf_job_get(user=request.user, project_pk=pk, job_pk=job)
-    if pdf_job.status != PdfJob.Status.READY:
-        raise Http404("This PDF is not ready.")
     return FileResponse(
-        default_storage.open(pdf_job.file.name, "rb"),
+        pdf_job_file(pdf_job),
         as_attachment=True,
         filename=pdf_job.filename,
         content_type="application/pdf",

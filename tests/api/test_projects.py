@@ -1,5 +1,6 @@
 """Projects, stage transitions, charters, PDFs and evidence through the API."""
 
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -99,6 +100,19 @@ def test_the_charter_its_revisions_and_a_pdf_link(delivering, manager):
     pdf = api.client.get(ready["download_url"], headers=api.headers)
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_a_pdf_whose_file_is_gone_from_storage_is_a_404_problem_not_a_500(
+    delivering, manager, caplog
+):
+    job = pdfs.charter_pdf_request(project=delivering, by=manager)
+    rendering.render_job(job.pk)
+    job.refresh_from_db()
+    default_storage.delete(job.file.name)
+    api = caller_for(manager, "read")
+    answer = api.get(f"/api/v1/projects/{delivering.pk}/pdfs/{job.pk}/download/")
+    assert problem(answer)["detail"] == "The PDF file is missing from storage."
+    assert f"PDF job {job.pk}: its stored file {job.file.name} is missing" in caplog.text
 
 
 def test_a_project_without_a_charter_yet_is_404_for_it(project, manager):

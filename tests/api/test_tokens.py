@@ -7,7 +7,9 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import AccessToken
+from lifecycle.models import AuditEntry
+from projects import events, webhooks
+from projects.models import AccessToken, WebhookDelivery, WebhookEndpoint
 from projects.services.tokens import token_create
 from tests.api.conftest import Caller, caller_for, problem
 from tests.conftest import client_for
@@ -109,3 +111,43 @@ def test_the_api_keeps_answering_when_the_throttles_cache_is_down(manager, setti
     down = settings.CACHES["throttle"] | {"LOCATION": "redis://127.0.0.1:9/0"}
     settings.CACHES = settings.CACHES | {"throttle": down}
     assert caller_for(manager, "read").get("/api/v1/projects/").status_code == 200
+
+
+def test_making_and_revoking_a_token_is_audited_on_its_owner_never_with_its_secret(
+    manager, pmo, mailoutbox, django_capture_on_commit_callbacks
+):
+    # An endpoint subscribed (behind the form's back) to the token events hears nothing.
+    WebhookEndpoint.objects.create(
+        url="https://93.184.215.14/hook",
+        events=[events.TOKEN_CREATED, events.TOKEN_REVOKED],
+        secret="s" * 32,
+        created_by=pmo,
+    )
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("projects:token-create"),
+            {"name": "Jira sync", "scope": "write", "expires_on": "2099-03-01"},
+        ).content.decode()
+    secret = page.split('id="new-token" readonly value="')[1].split('"')[0]
+    token = AccessToken.objects.get(owner=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("projects:token-revoke", args=[token.pk]))
+    made, revoked = AuditEntry.objects.for_subject(manager)
+    assert (made.record, made.event, made.actor) == ("API token", events.TOKEN_CREATED, manager)
+    assert (revoked.event, revoked.action, revoked.actor) == (
+        events.TOKEN_REVOKED,
+        "revoke",
+        manager,
+    )
+    assert made.data == {
+        "token": token.pk,
+        "name": "Jira sync",
+        "scope": "write",
+        "expires_on": "2099-03-01",
+    }
+    assert made.comment == "“Jira sync”, read and write, until 1 Mar 2099"
+    rows = str(list(AuditEntry.objects.values()))
+    assert secret not in rows and token.digest not in rows and token.hint not in rows
+    assert mailoutbox == [] and not WebhookDelivery.objects.exists()
+    assert events.TOKEN_CREATED not in webhooks.EVENT_NAMES

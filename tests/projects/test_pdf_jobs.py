@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -175,6 +176,14 @@ def test_download_is_permission_checked(filled, manager, member, viewer):
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert client_for(viewer).get(download).status_code == 404
     assert not job.file.url.startswith(reverse("projects:home") + "static")  # not public
+
+
+def test_a_pdf_whose_file_is_gone_from_storage_is_a_404_not_a_500(filled, manager, caplog):
+    job = rendering.render_job(services.charter_pdf_request(project=filled, by=manager).pk)
+    default_storage.delete(job.file.name)
+    response = client_for(manager).get(reverse("projects:pdf-download", args=[filled.pk, job.pk]))
+    assert response.status_code == 404
+    assert f"PDF job {job.pk}: its stored file {job.file.name} is missing" in caplog.text
 
 
 def test_a_pending_job_is_polled_and_a_ready_one_offers_the_download(filled, manager):

@@ -4,6 +4,7 @@ The worker's part — retries, time-outs, replays end to end — is test_webhook
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import subprocess
 from datetime import timedelta
@@ -30,6 +31,8 @@ PRIVATE = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[::1]/hook",
     "http://[::ffff:127.0.0.1]/hook",
+    "http://[2002:a9fe:a9fe::1]/hook",  # 6to4 around 169.254.169.254 (cloud metadata)
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
     "http://[fe80::1]/hook",
     "http://[fd00::1]/hook",
     "http://0.0.0.0/hook",
@@ -58,6 +61,12 @@ def approve(project, sponsor, django_capture_on_commit_callbacks) -> AuditEntry:
 def test_private_loopback_link_local_and_reserved_destinations_are_refused(url, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     assert "private, loopback, link-local or reserved" in webhooks.destination_refusal(url)
+
+
+def test_an_address_carried_in_ipv6_is_private_only_if_what_it_carries_is():
+    assert webhooks.is_private(ipaddress.ip_address("2002:a00:1::1"))  # 6to4 of 10.0.0.1
+    assert not webhooks.is_private(ipaddress.ip_address("2002:808:808::1"))  # of 8.8.8.8
+    assert not webhooks.is_private(ipaddress.ip_address("2606:4700:4700::1111"))
 
 
 @pytest.mark.parametrize(
@@ -335,6 +344,62 @@ def test_a_turned_off_endpoint_is_not_replayed(
     with pytest.raises(Exception, match="turned off"):
         delivery_replay(delivery=WebhookDelivery.objects.get(), by=pmo)
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_endpoint_changes_and_replays_are_audited_never_with_the_secret(
+    pmo, submitted, sponsor, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = client_for(pmo)
+    fields = {"url": "https://93.184.215.14/hook", "events": ["charter.signed"]}
+    on = {"active": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("projects:webhook-create"), fields | on | {"secret": "first-secret-0123"}
+        )
+    endpoint = WebhookEndpoint.objects.get()
+    edit = reverse("projects:webhook-edit", args=[endpoint.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(edit, fields | on | {"url": "https://93.184.215.14/other", "secret": ""})
+        client.post(edit, fields | {"secret": "second-secret-012"})  # unticked: turned off
+        client.post(edit, fields | on | {"events": ["business_case.approved"]})
+    approve(submitted, sponsor, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("projects:webhook-replay", args=[endpoint.pk, WebhookDelivery.objects.get().pk])
+        )
+    rows = list(AuditEntry.objects.for_subject(endpoint))
+    assert [(row.record, row.event, row.actor) for row in rows] == [
+        ("Webhook", "webhook.created", pmo),
+        ("Webhook", "webhook.updated", pmo),
+        ("Webhook", "webhook.deactivated", pmo),
+        ("Webhook", "webhook.reactivated", pmo),
+        ("Webhook", "webhook.replayed", pmo),
+    ]
+    created, moved, off, on, replayed = rows
+    assert created.data == {
+        "url": "https://93.184.215.14/hook",
+        "events": ["charter.signed"],
+        "description": "",
+        "active": True,
+        "secret_chosen": True,
+    }
+    assert moved.comment == "url: https://93.184.215.14/hook → https://93.184.215.14/other"
+    assert moved.data["secret_changed"] is False
+    assert off.comment == (
+        "url: https://93.184.215.14/other → https://93.184.215.14/hook; active: on → off; "
+        "signing secret changed"
+    )
+    assert off.data["secret_changed"] is True and off.data["after"]["active"] is False
+    assert on.comment == "events: charter.signed → business_case.approved; active: off → on"
+    first = WebhookDelivery.objects.get(replay_of=None)
+    assert replayed.data["delivery"] == str(first.uuid)
+    assert replayed.data["replay"] == str(WebhookDelivery.objects.get(replay_of=first).uuid)
+    logged = str(list(AuditEntry.objects.values()))
+    assert "first-secret" not in logged and "second-secret" not in logged
+    # Not mailed, and not published: only the approval and its replay were delivered.
+    assert mailoutbox == []
+    assert WebhookDelivery.objects.count() == 2
+    assert not {row.event for row in rows} & set(webhooks.EVENT_NAMES)
 
 
 def test_the_deliveries_page_shows_every_attempt_in_a_constant_number_of_queries(

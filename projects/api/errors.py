@@ -127,12 +127,18 @@ def _django_errors(error: DjangoValidationError) -> dict[str, list[str]]:
 
 
 def _field_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors flattened to `field` / `field.sub` / `items.0.field` keys."""
+    """DRF's nested errors flattened to `field` / `field.sub` / `items[0].field` keys; what is
+    wrong with a nested list or object as a whole is said of it (`items`)."""
     if isinstance(data, list) and all(not isinstance(item, dict | list) for item in data):
         return {prefix or "non_field_errors": [str(item) for item in data]}
     flat: dict[str, list[str]] = {}
     items = data.items() if isinstance(data, dict) else enumerate(data)
     for key, value in items:
-        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(key, int):
+            name = f"{prefix}[{key}]"
+        elif prefix:
+            name = prefix if key == "non_field_errors" else f"{prefix}.{key}"
+        else:
+            name = str(key)
         flat |= _field_errors(value, name)
     return flat

@@ -17,6 +17,7 @@ from lifecycle.rules import allows
 from lifecycle.services import COMMENT_MAX_LENGTH
 from projects import formats, proposal_document
 from projects.forms.proposals import BusinessCaseForm
+from projects.lists import RISKS, ListSection, Row
 from projects.models import (
     Attachment,
     Charter,
@@ -29,6 +30,7 @@ from projects.models import (
     Risk,
     Sponsor,
 )
+from projects.models.projects import SCORE_VALIDATORS
 from projects.services.pdfs import charter_revision_pdf_job
 
 # -- Shared -------------------------------------------------------------------------------------
@@ -57,14 +59,20 @@ def _names(fields: set[str]) -> str:
 
 def through_form(form: forms.BaseForm) -> dict[str, Any]:
     """The form's cleaned data, or its errors as the API's field errors."""
-    if not form.is_valid():
-        raise serializers.ValidationError(
-            {
-                ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
-                for name, messages in form.errors.items()
-            }
-        )
+    errors = form_errors(form)
+    if errors:
+        raise serializers.ValidationError(errors)
     return form.cleaned_data
+
+
+def form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
+    """The form's errors as the API's field errors (none if it is valid)."""
+    if form.is_valid():
+        return {}
+    return {
+        ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
+        for name, messages in form.errors.items()
+    }
 
 
 def form_value(value: Any) -> Any:
@@ -241,8 +249,26 @@ class BusinessCaseSerializer(serializers.ModelSerializer):
         return proposal_document.version(proposal)
 
 
+# A score out of range is refused with the model's words, as the browser refuses it.
+SCORE = {"min_value": SCORE_VALIDATORS[0].message, "max_value": SCORE_VALIDATORS[1].message}
+
+
+class RiskWriteSerializer(Strict, serializers.Serializer):
+    """A risk of the business case; checked again by the browser's risk row (`RISKS`)."""
+
+    description = serializers.CharField(max_length=500)
+    likelihood = serializers.IntegerField(
+        min_value=1, max_value=5, error_messages=SCORE, help_text="1 (rare) to 5 (almost certain)"
+    )
+    impact = serializers.IntegerField(
+        min_value=1, max_value=5, error_messages=SCORE, help_text="1 (minor) to 5 (severe)"
+    )
+    mitigation = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+
+
 class BusinessCaseWriteSerializer(Strict, serializers.Serializer):
-    """The business case's fields; checked again by the browser's form (`BusinessCaseForm`)."""
+    """The business case's fields; checked again by the browser's form (`BusinessCaseForm`)
+    and its risks by the browser's list of risk rows (`RISKS`)."""
 
     title = serializers.CharField(max_length=200)
     category = serializers.ChoiceField(choices=Project._meta.get_field("category").choices)
@@ -256,16 +282,25 @@ class BusinessCaseWriteSerializer(Strict, serializers.Serializer):
     start_date = serializers.DateField(allow_null=True, required=False)
     end_date = serializers.DateField(allow_null=True, required=False)
     benefits = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    risks = RiskWriteSerializer(
+        many=True,
+        required=False,
+        max_length=RISKS.max_num,
+        help_text=f"All the risks, in order (at most {RISKS.max_num}): when sent, they replace "
+        "the case's risks as a whole; the first rewrites the first risk, and so on.",
+    )
 
 
 def business_case_fields(
     data: Any, *, user: Any, proposal: Proposal | None = None
 ) -> dict[str, Any]:
     """The fields for `business_case_create` (or, with `proposal`, the changed ones merged
-    into the current case for `business_case_update`), checked as the browser's form does."""
+    into the current case for `business_case_update`) and the risks, checked as the browser's
+    form and its risk rows do. Risks not sent are the case's own (none for a new one)."""
     serializer = BusinessCaseWriteSerializer(data=data, partial=proposal is not None)
     serializer.is_valid(raise_exception=True)
     given = dict(serializer.validated_data)
+    risks = given.pop("risks", None)
     project, current = None, {}
     if proposal is not None:
         project = proposal.project
@@ -282,7 +317,53 @@ def business_case_fields(
         and "sponsor" not in given
         and not allows(user, "may_choose_sponsor", proposal),
     )
-    return through_form(form)
+    if risks is None:
+        return through_form(form) | {"risks": risk_rows(proposal)}
+    rows = risks_bound(risks, proposal)
+    errors = form_errors(form) | list_errors(rows)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return form.cleaned_data | {"risks": rows.rows()}
+
+
+def risk_rows(proposal: Proposal | None) -> list[Row]:
+    """The case's risks as they stand, as the service takes them (kept as they are)."""
+    if proposal is None:
+        return []
+    return [
+        {"id": risk.pk} | {name: getattr(risk, name) for name in RISKS.fields}
+        for risk in proposal.risks.all()
+    ]
+
+
+def risks_bound(risks: list[dict[str, Any]], proposal: Proposal | None) -> ListSection:
+    """The risks sent, bound to the browser's list of risk rows as its page would post them:
+    the n-th risk sent rewrites the case's n-th risk (unchanged if equal), those beyond are
+    new, and the case's risks beyond the last one sent are removed."""
+    existing = [risk["id"] for risk in risk_rows(proposal)][: len(risks)]
+    key = RISKS.key
+    posted = {f"{key}-TOTAL_FORMS": str(len(risks)), f"{key}-INITIAL_FORMS": str(len(existing))}
+    for index, risk in enumerate(risks):
+        if index < len(existing):
+            posted[f"{key}-{index}-id"] = str(existing[index])
+        for name in RISKS.fields:
+            posted[f"{key}-{index}-{name}"] = form_value(risk.get(name, ""))
+    return RISKS.bind(posted, proposal or Proposal())
+
+
+def list_errors(rows: ListSection) -> dict[str, list[str]]:
+    """The list's errors as the API's field errors: `risks` for the list as a whole,
+    `risks[2].likelihood` for a field of one row."""
+    if rows.formset.is_valid():
+        return {}
+    errors = {}
+    if rows.formset.non_form_errors():
+        errors[rows.key] = [str(m) for m in rows.formset.non_form_errors()]
+    for index, row in enumerate(rows.formset.errors):
+        for name, messages in row.items():
+            path = f"{rows.key}[{index}]" + ("" if name == "__all__" else f".{name}")
+            errors[path] = [str(m) for m in messages]
+    return errors
 
 
 # -- Charters ------------------------------------------------------------------------------------

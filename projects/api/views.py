@@ -22,7 +22,6 @@ from projects import charter_document, goals, services
 from projects.api import serializers as api
 from projects.api.pagination import NewestFirst, OldestFirst
 from projects.forms.definition import MeasurementForm
-from projects.lists import RISKS
 from projects.models import Attachment, Category, Goal, Proposal
 from projects.selectors.charters import charter_revisions, pdf_job_file, pdf_job_get
 from projects.selectors.definition import project_goals
@@ -114,10 +113,11 @@ class BusinessCaseCreate(ApiView):
         request=api.BusinessCaseWriteSerializer, responses={201: api.BusinessCaseSerializer}
     )
     def post(self, request: Request) -> Response:
-        """**New business case**: a project in Identifying with the caller as its manager."""
+        """**New business case**: a project in Identifying with the caller as its manager,
+        with the `risks` sent (none if none are)."""
         require(request.user, "may_create_business_case")
         fields = api.business_case_fields(request.data, user=request.user)
-        project = services.business_case_create(by=request.user, risks=[], **fields)
+        project = services.business_case_create(by=request.user, **fields)
         return Response(api.BusinessCaseSerializer(project.proposal).data, status=201)
 
 
@@ -132,21 +132,13 @@ class BusinessCaseDetail(ApiView):
         responses=api.BusinessCaseSerializer,
     )
     def patch(self, request: Request, project_id: int) -> Response:
-        """**Save draft**: the fields sent change, the others (and the risks) stay."""
+        """**Save draft**: the fields sent change, the others stay; `risks`, when sent,
+        replace the case's risks as a whole (when not sent, they stay)."""
         proposal = project_get(user=request.user, pk=project_id).proposal
         require(request.user, "may_edit_business_case", proposal)
         fields = api.business_case_fields(request.data, user=request.user, proposal=proposal)
-        services.business_case_update(
-            proposal=proposal, by=request.user, risks=_risk_rows(proposal), **fields
-        )
+        services.business_case_update(proposal=proposal, by=request.user, **fields)
         return Response(api.BusinessCaseSerializer(Proposal.objects.get(pk=proposal.pk)).data)
-
-
-def _risk_rows(proposal: Proposal) -> list[dict[str, Any]]:
-    return [
-        {"id": risk.pk} | {name: getattr(risk, name) for name in RISKS.fields}
-        for risk in proposal.risks.all()
-    ]
 
 
 # The business case's actions by their names in the address.

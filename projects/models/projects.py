@@ -104,6 +104,8 @@ def with_gates(projects: list["Project"]) -> list["Project"]:
 
 
 class Project(StageMachine):
+    # The portfolio's text search has a trigram index on the title (PostgreSQL only; migration
+    # 0026_text_search_trigram_indexes).
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=Category.choices)
     manager = models.ForeignKey(

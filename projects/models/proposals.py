@@ -51,6 +51,8 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     """
 
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="proposal")
+    # The goal and the description have trigram indexes for the portfolio's text search
+    # (PostgreSQL only; migration 0026_text_search_trigram_indexes).
     goal = models.TextField(
         "Goal", max_length=2000, blank=True, help_text="What should the project achieve?"
     )

@@ -82,16 +82,24 @@ SHOWN = (
 )
 
 
-def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: int) -> Any:
+def portfolio_page(
+    projects: QuerySet[Project],
+    number: Any,
+    size: int,
+    count: int,
+    unfiltered: QuerySet[Project] | None = None,
+) -> Any:
     """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
     then those rows with their joins. `count` comes from `portfolio_totals`, which has
-    counted the same set: the paginator does not count it again."""
+    counted the same set: the paginator does not count it again. `unfiltered` is the same
+    set before the filters (`PortfolioFilter.queryset`): the rows are read from it by id, so
+    the text search is not run a third time for the ids it already gave."""
     paginator = Paginator(projects.values_list("pk", flat=True), size)
     paginator.count = count  # Paginator.count is a cached property: this is its cached value
     page = paginator.get_page(number)
+    source = projects if unfiltered is None else unfiltered
     rows = {
-        project.pk: project
-        for project in projects.filter(pk__in=list(page.object_list)).only(*SHOWN)
+        project.pk: project for project in source.filter(pk__in=list(page.object_list)).only(*SHOWN)
     }
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
@@ -100,10 +108,13 @@ def portfolio_page(projects: QuerySet[Project], number: Any, size: int, count: i
 BOARD_CARDS = 25
 
 
-def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
+def portfolio_board(
+    projects: QuerySet[Project], unfiltered: QuerySet[Project] | None = None
+) -> list[dict[str, Any]]:
     """The portfolio as columns by stage, each with its count and its first cards, in the
     list's order: one narrow query numbers the projects within their stage and counts each
-    stage (window functions), one reads the cards — not a query per stage."""
+    stage (window functions), one reads the cards (from `unfiltered` by id, as in
+    `portfolio_page`) — not a query per stage."""
     order = [_order_expression(term) for term in projects.query.order_by or Project._meta.ordering]
     by_stage = {"partition_by": F("stage")}
     firsts = (
@@ -119,7 +130,8 @@ def portfolio_board(projects: QuerySet[Project]) -> list[dict[str, Any]]:
         counts[stage] = in_stage
         ranks[pk] = rank
     cards: dict[str, list[Project]] = {stage: [] for stage in counts}
-    shown = projects.filter(pk__in=list(ranks)).only(*SHOWN) if ranks else []
+    source = projects if unfiltered is None else unfiltered
+    shown = source.filter(pk__in=list(ranks)).only(*SHOWN) if ranks else []
     for project in sorted(shown, key=lambda project: ranks[project.pk]):
         cards[project.stage].append(project)
     return [

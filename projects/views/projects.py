@@ -97,13 +97,17 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "board": board,
     }
     if board:
-        context["columns"] = portfolio_board(projects)
+        context["columns"] = portfolio_board(projects, filters.queryset)
         context["board_columns"] = render_fragment(
             "projects/portfolio/_board.jinja", columns=context["columns"], query=context["query"]
         )
     else:
         page = portfolio_page(
-            projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE, totals["count"]
+            projects,
+            request.GET.get("page"),
+            PORTFOLIO_PAGE_SIZE,
+            totals["count"],
+            filters.queryset,
         )
         context["page"] = page
         context["rows"] = render_fragment("projects/portfolio/_rows.jinja", page=page)

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from projects.models import Category, Proposal
@@ -63,6 +64,42 @@ def test_filters_and_totals(portfolio, pmo):
         Decimal("304000"),
         Decimal("100000"),
     )
+
+
+def test_the_text_search_finds_each_column_at_any_length(portfolio, pmo, manager2):
+    """Title, goal and description, in any case; three characters or more go through the
+    trigram indexes on PostgreSQL, shorter text through one scan; `%` and `_` are the
+    characters typed, not wildcards; the board finds the same; outsiders still find nothing."""
+    goals = {1: ("Replace 40% of the core switches", ""), 2: ("", "Lease under plan_b")}
+    goals[3] = ("", "Fallback is planXb")
+    for index, (goal, description) in goals.items():
+        Proposal.objects.filter(project=portfolio[index]).update(goal=goal, description=description)
+    client = client_for(pmo)
+
+    def found(text, **extra):
+        response = client.get(PORTFOLIO, {"q": text, **extra})
+        assert response.status_code == 200
+        if extra:
+            return sorted(
+                c.title for column in response.context["columns"] for c in column["cards"]
+            )
+        assert response.context["totals"]["count"] == len(response.context["page"])
+        return sorted(titles(response))
+
+    assert found("RELAUNCH") == ["Store relaunch"]  # title
+    assert found("core switch") == ["Campus network"]  # goal only
+    assert found("under plan") == ["Laptop refresh"]  # description only
+    assert found("wo") == ["Campus network"]  # two characters, in a title
+    assert found("40") == ["Campus network"]  # two characters, in a goal
+    assert found("_b") == ["Laptop refresh"]  # two characters, in a description: `_` is not any
+    assert found("plan_b") == ["Laptop refresh"]  # not "planXb"
+    assert found("40%") == ["Campus network"]
+    assert found("4%c") == []  # `%` is not "anything"
+    assert found("%") == ["Campus network"]
+    assert found("switches", view="board") == ["Campus network"]
+    assert found("relaunch", view="board") == ["Store relaunch"]
+    assert titles(client_for(manager2).get(PORTFOLIO, {"q": "relaunch"})) == []
+    assert titles(client_for(manager2).get(PORTFOLIO, {"q": "someone"})) == ["Someone else's"]
 
 
 def test_sorting_by_estimated_cost(portfolio, pmo):
@@ -132,3 +169,16 @@ def test_a_page_of_50_from_500_projects_costs_what_it_does_from_5(
     large = page_queries(client, params, django_assert_max_num_queries)
 
     assert large == small
+
+
+@pytest.mark.django_db
+def test_the_searched_columns_have_trigram_indexes():
+    """Migration 0026 indexes what `PortfolioFilter.search` matches, as Django writes it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%%_trgm'")
+        definitions = sorted(row[0] for row in cursor.fetchall())
+    assert [d.split(" USING ")[1] for d in definitions] == [
+        "gin (upper((title)::text) gin_trgm_ops)",
+        "gin (upper(description) gin_trgm_ops)",
+        "gin (upper(goal) gin_trgm_ops)",
+    ]

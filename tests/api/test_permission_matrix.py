@@ -17,7 +17,7 @@ from lifecycle.rules import allows
 from lifecycle.selectors import actions_for
 from projects.models import Project
 from tests.api.conftest import Caller, caller_for
-from tests.security.test_permission_matrix import ROLES, state, world  # noqa: F401
+from tests.security.test_permission_matrix import ROLES, people, state, world  # noqa: F401
 
 INSIDERS = {"member", "manager", "sponsor", "pmo"}
 OUTSIDERS = {"outsider", "manager (other)", "sponsor (other)"}
@@ -107,27 +107,8 @@ def send(caller: Caller, name: str, url: str, body: dict[str, Any]):
     return caller.post(url, body)
 
 
-def test_the_api_permission_matrix(
-    world,  # noqa: F811
-    manager,
-    manager2,
-    sponsor,
-    sponsor2,
-    viewer,
-    member,
-    pmo,
-    capsys,
-):
+def test_the_api_permission_matrix(world, people, capsys):  # noqa: F811
     project, _ = world
-    people = {
-        "outsider": viewer,
-        "member": member,
-        "manager": manager,
-        "manager (other)": manager2,
-        "sponsor": sponsor,
-        "sponsor (other)": sponsor2,
-        "pmo": pmo,
-    }
     writers = {role: caller_for(person) for role, person in people.items()}
     readers = {role: caller_for(person, "read") for role, person in people.items()}
     writers["anonymous"] = readers["anonymous"] = Caller()
@@ -163,7 +144,7 @@ def test_the_api_permission_matrix(
                     mismatches.append(("GET", url, role, answer))
                 if route.name not in WRITES:
                     continue
-                body = body_for(route.name, sponsor)
+                body = body_for(route.name, people["sponsor"])
                 # A read token writes nothing.
                 before = state(project)
                 answer = send(readers[role], route.name, url, body).status_code

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from projects.models import Category, Proposal
 from tests.conftest import client_for
-from tests.factories import FundingFactory, ProjectFactory
+from tests.factories import FundingFactory, ProjectFactory, UserFactory
 
 PORTFOLIO = reverse("projects:portfolio")
 CSV = reverse("projects:portfolio-csv")
@@ -182,3 +183,18 @@ def test_the_searched_columns_have_trigram_indexes():
         "gin (upper(description) gin_trgm_ops)",
         "gin (upper(goal) gin_trgm_ops)",
     ]
+
+
+def test_the_next_page_keeps_the_filters_on_the_portfolio_and_the_people_page(
+    manager, sponsor, pmo
+):
+    ProjectFactory.create_batch(55, manager=manager, sponsor=sponsor.sponsor_profile)
+    UserFactory.create_batch(55, last_name="Lindqvist")
+    client = client_for(pmo)
+
+    portfolio = client.get(reverse("projects:portfolio"), {"sort": "title"}).content.decode()
+    people = client.get(reverse("projects:people"), {"q": "Lindqvist"}).content.decode()
+
+    assert re.search(r'href="\?[^"]*sort=title[^"]*&amp;page=2">Next<', portfolio)
+    assert 'href="?q=Lindqvist&amp;page=2">Next<' in people
+    assert "Page 1 of 2" in portfolio and "Page 1 of 2" in people

@@ -207,11 +207,10 @@ def expected_get(name: str, role: str) -> set[int]:
     return {200}
 
 
-def test_the_permission_matrix(
-    world, manager, manager2, sponsor, sponsor2, viewer, member, pmo, capsys
-):
-    project, _ = world
-    people = {
+@pytest.fixture
+def people(viewer, member, manager, manager2, sponsor, sponsor2, pmo) -> dict[str, Any]:
+    """The matrix's people by role (anonymous aside), for the browser's and the API's."""
+    return {
         "outsider": viewer,
         "member": member,
         "manager": manager,
@@ -220,6 +219,10 @@ def test_the_permission_matrix(
         "sponsor (other)": sponsor2,
         "pmo": pmo,
     }
+
+
+def test_the_permission_matrix(world, people, capsys):
+    project, _ = world
     routes = project_routes()
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}

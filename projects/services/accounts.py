@@ -182,7 +182,7 @@ def person_invite(
             action="invite",
             label="Invite",
             comment=f"{person(user)} ({email}) as {_roles(groups)}",
-            data=_snapshot(user),
+            data=person_snapshot(user),
             by=by,
         )
         _send_password_mail(user, INVITATION, base_url)
@@ -206,11 +206,19 @@ def person_invite_again(*, user: AbstractBaseUser, by: AbstractBaseUser, base_ur
         _send_password_mail(user, INVITATION, base_url)
 
 
+def person_changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """ "email: a@x → b@x; roles: …" for the audit row's comment ("" when nothing changed)."""
+    return "; ".join(
+        f"{key}: {before[key]} → {after[key]}" for key in after if before[key] != after[key]
+    )
+
+
 def _roles(groups: Any) -> str:
     return ", ".join(sorted(group.name for group in groups)) or "no role"
 
 
-def _snapshot(user: AbstractBaseUser) -> dict[str, Any]:
+def person_snapshot(user: AbstractBaseUser) -> dict[str, Any]:
+    """What a person's audit rows keep of them (the People page's and single sign-on's)."""
     # Recorded, never compared: the rulebook alone compares approval limits.
     sponsor = Sponsor.objects.filter(user=user).values("approval_limit").first()
     return {
@@ -260,7 +268,7 @@ def person_update(
                         )
                     }
                 )
-        before = _snapshot(user)
+        before = person_snapshot(user)
         user.first_name, user.last_name, user.email = first_name, last_name, email
         user.save(update_fields=["first_name", "last_name", "email"])
         user.groups.set(groups)
@@ -276,16 +284,13 @@ def person_update(
             )
         elif sponsor is not None:
             sponsor.delete()  # a sponsor of nothing: the role goes, no record names it
-        after = _snapshot(user)
-        changes = [
-            f"{key}: {before[key]} → {after[key]}" for key in after if before[key] != after[key]
-        ]
+        after = person_snapshot(user)
         audit(
             subject=user,
             record=PERSON,
             action="update",
             label="Change person",
-            comment="; ".join(changes) or "No change",
+            comment=person_changes(before, after) or "No change",
             data={"before": before, "after": after},
             by=by,
         )

@@ -26,7 +26,7 @@ from django.db import transaction
 
 from projects.models import Profile, Project, Sponsor
 from projects.roles import SPONSORS_GROUP
-from projects.services.accounts import PERSON, _snapshot
+from projects.services.accounts import PERSON, person_changes, person_snapshot
 from projects.services.audit import audit
 
 log = logging.getLogger(__name__)
@@ -128,15 +128,12 @@ def _audit_sign_in(
             by=user,
         )
     elif after != before:
-        changes = [
-            f"{key}: {before[key]} → {after[key]}" for key in after if before[key] != after[key]
-        ]
         audit(
             subject=user,
             record=PERSON,
             action="sso_update",
             label="Changed by single sign-on",
-            comment="; ".join(changes),
+            comment=person_changes(before, after),
             data={"before": before, "after": after},
             by=user,
         )
@@ -216,7 +213,7 @@ def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
             Profile.objects.create(user=user, sso_issuer=issuer, sso_subject=subject)
             before = None
         else:
-            before = _snapshot(user)
+            before = person_snapshot(user)
         user.first_name = str(claims.get("given_name") or user.first_name)[:150]
         user.last_name = str(claims.get("family_name") or user.last_name)[:150]
         email = str(claims.get("email") or "")[:254]
@@ -229,7 +226,7 @@ def person_sign_in(*, claims: dict[str, Any]) -> AbstractBaseUser:
         if unknown:
             log.error("OIDC_ROLE_MAP names groups Tollgate does not have: %s", sorted(unknown))
         user.groups.set(Group.objects.filter(name__in=groups))
-        _audit_sign_in(user, before=before, after=_snapshot(user))
+        _audit_sign_in(user, before=before, after=person_snapshot(user))
     if not _has_role(user):
         # The roles the provider took away stay taken away: a password cannot bring them back.
         raise SignInRefused(NO_ROLE, user.get_username())

@@ -77,6 +77,11 @@ class Sponsor(models.Model):
     def __str__(self) -> str:
         return f"{person(self.user)}, {self.title}"
 
+    def holds_anything(self) -> bool:
+        """Whether they sponsor a project or have named a deputy: then they stay a sponsor
+        until the PMO hands those on (the People page and single sign-on alike)."""
+        return self.projects.exists() or self.delegations.exists()
+
 
 class ProjectQuerySet(models.QuerySet):
     def locked(self, pk: int) -> "Project":

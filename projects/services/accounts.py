@@ -256,18 +256,17 @@ def person_update(
             approval_limit=approval_limit,
         )
         sponsor = Sponsor.objects.filter(user=user).first()
-        if sponsor is not None and not sponsor_wanted:
-            projects = Project.objects.filter(sponsor=sponsor).count()
-            if projects or sponsor.delegations.exists():
-                raise ValidationError(
-                    {
-                        "groups": (
-                            f"{person(user)} sponsors {projects} project(s) or has named a "
-                            "deputy: they stay a sponsor. Change those projects' sponsor "
-                            "first, or deactivate the person."
-                        )
-                    }
-                )
+        if sponsor is not None and not sponsor_wanted and sponsor.holds_anything():
+            projects = sponsor.projects.count()
+            raise ValidationError(
+                {
+                    "groups": (
+                        f"{person(user)} sponsors {projects} project(s) or has named a "
+                        "deputy: they stay a sponsor. Change those projects' sponsor "
+                        "first, or deactivate the person."
+                    )
+                }
+            )
         before = person_snapshot(user)
         user.first_name, user.last_name, user.email = first_name, last_name, email
         user.save(update_fields=["first_name", "last_name", "email"])

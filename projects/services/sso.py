@@ -24,7 +24,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from projects.models import Profile, Project, Sponsor
+from projects.models import Profile, Sponsor
 from projects.roles import SPONSORS_GROUP
 from projects.services.accounts import PERSON, person_changes, person_snapshot
 from projects.services.audit import audit
@@ -86,10 +86,6 @@ def _has_role(user: AbstractBaseUser) -> bool:
     return user.is_superuser or user.groups.exists() or Sponsor.objects.filter(user=user).exists()
 
 
-def _sponsors_anything(sponsor: Sponsor) -> bool:
-    return Project.objects.filter(sponsor=sponsor).exists() or sponsor.delegations.exists()
-
-
 def _sync_sponsor(user: AbstractBaseUser, groups: set[str]) -> None:
     """The sponsor profile follows the Sponsors group: made with a limit of zero when the group
     comes, removed when it goes — unless they sponsor a project or have named a deputy, when
@@ -100,7 +96,7 @@ def _sync_sponsor(user: AbstractBaseUser, groups: set[str]) -> None:
             user=user, title=SPONSOR_TITLE, business_unit="", approval_limit=Decimal("0")
         )
     elif SPONSORS_GROUP not in groups and sponsor is not None:
-        if _sponsors_anything(sponsor):
+        if sponsor.holds_anything():
             groups.add(SPONSORS_GROUP)
             log.warning(
                 "Single sign-on: %s lost the sponsor group at the provider but sponsors "

@@ -21,11 +21,12 @@ from projects import account_mail, digests, evidence, notifications, pdf, render
 log = logging.getLogger(__name__)
 
 
-def enqueue(task: Task, *args: Any) -> None:
-    """Send a task to the broker. A broker that is down is logged, never an error page: a PDF
-    job stays queued for the sweeper; a decision stands and only its e-mail is lost."""
+def enqueue(task: Task, *args: Any, countdown: float | None = None) -> None:
+    """Send a task to the broker (after `countdown` seconds, if given). A broker that is down
+    is logged, never an error page: a PDF job stays queued for the sweeper; a decision stands
+    and only its e-mail is lost; a webhook's next attempt is found by its sweeper."""
     try:
-        task.delay(*args)
+        task.apply_async(args, countdown=countdown)
     except Exception:
         log.exception("Could not enqueue %s%s", task.name, args)
 
@@ -140,10 +141,7 @@ def deliver_webhook(delivery_id: int) -> str:
     enqueued for its time (and found by the sweeper should that message be lost)."""
     delay = webhooks.deliver(delivery_id)
     if delay is not None:
-        try:
-            deliver_webhook.apply_async((delivery_id,), countdown=delay)
-        except Exception:
-            log.exception("Could not enqueue the next attempt of webhook delivery %s", delivery_id)
+        enqueue(deliver_webhook, delivery_id, countdown=delay)
     return "retry" if delay is not None else "done"
 
 

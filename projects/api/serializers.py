@@ -397,7 +397,8 @@ class CharterRevisionSerializer(serializers.ModelSerializer):
     @extend_schema_field(PdfJobSerializer(allow_null=True))
     def get_pdf(self, revision: CharterRevision) -> dict[str, Any] | None:
         """Its PDF once asked for (POST …/pdf/), with `download_url` when ready."""
-        job = charter_revision_pdf_job(revision)
+        jobs = self.context.get("pdf_jobs")  # a list's, looked up at once
+        job = jobs.get(revision.number) if jobs is not None else charter_revision_pdf_job(revision)
         return PdfJobSerializer(job).data if job else None
 
 

@@ -188,8 +188,9 @@ class CharterRevisionList(ApiView):
     def get(self, request: Request, project_id: int) -> Response:
         """Signed revisions, newest (the baseline) first: each a frozen snapshot and its hash."""
         charter = record_of(project_get(user=request.user, pk=project_id), "charter")
-        revisions = charter_revisions(charter)
-        return Response(api.CharterRevisionSerializer(revisions, many=True).data)
+        revisions = list(charter_revisions(charter))
+        context = {"pdf_jobs": pdfs.charter_revision_pdf_jobs(revisions)}
+        return Response(api.CharterRevisionSerializer(revisions, many=True, context=context).data)
 
 
 class CharterRevisionDetail(ApiView):

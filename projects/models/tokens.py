@@ -60,9 +60,5 @@ class AccessToken(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
-    def is_usable(self) -> bool:
-        return self.revoked_at is None and not self.is_expired
-
-    @property
     def may_write(self) -> bool:
         return self.scope == TokenScope.WRITE

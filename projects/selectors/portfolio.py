@@ -87,7 +87,7 @@ def portfolio_page(
     number: Any,
     size: int,
     count: int,
-    unfiltered: QuerySet[Project] | None = None,
+    unfiltered: QuerySet[Project],
 ) -> Any:
     """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
     then those rows with their joins. `count` comes from `portfolio_totals`, which has
@@ -97,9 +97,9 @@ def portfolio_page(
     paginator = Paginator(projects.values_list("pk", flat=True), size)
     paginator.count = count  # Paginator.count is a cached property: this is its cached value
     page = paginator.get_page(number)
-    source = projects if unfiltered is None else unfiltered
     rows = {
-        project.pk: project for project in source.filter(pk__in=list(page.object_list)).only(*SHOWN)
+        project.pk: project
+        for project in unfiltered.filter(pk__in=list(page.object_list)).only(*SHOWN)
     }
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
@@ -109,7 +109,7 @@ BOARD_CARDS = 25
 
 
 def portfolio_board(
-    projects: QuerySet[Project], unfiltered: QuerySet[Project] | None = None
+    projects: QuerySet[Project], unfiltered: QuerySet[Project]
 ) -> list[dict[str, Any]]:
     """The portfolio as columns by stage, each with its count and its first cards, in the
     list's order: one narrow query numbers the projects within their stage and counts each
@@ -130,8 +130,7 @@ def portfolio_board(
         counts[stage] = in_stage
         ranks[pk] = rank
     cards: dict[str, list[Project]] = {stage: [] for stage in counts}
-    source = projects if unfiltered is None else unfiltered
-    shown = source.filter(pk__in=list(ranks)).only(*SHOWN) if ranks else []
+    shown = unfiltered.filter(pk__in=list(ranks)).only(*SHOWN) if ranks else []
     for project in sorted(shown, key=lambda project: ranks[project.pk]):
         cards[project.stage].append(project)
     return [

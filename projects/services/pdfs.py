@@ -85,14 +85,27 @@ def charter_pdf_job(
     ).first()
 
 
+def charter_revision_pdf_jobs(revisions: list[CharterRevision]) -> dict[int, PdfJob]:
+    """The jobs (if any) of these signed revisions' PDFs, by revision number: one query."""
+    if not revisions:
+        return {}
+    number_of = {
+        input_sha256(charter_render_input(revision.charter, revision.snapshot, revision)): (
+            revision.number
+        )
+        for revision in revisions
+    }
+    jobs = PdfJob.objects.filter(
+        project_id=revisions[0].charter.project_id,
+        kind=PdfJob.Kind.CHARTER,
+        source_sha256__in=number_of,
+    )
+    return {number_of[job.source_sha256]: job for job in jobs}
+
+
 def charter_revision_pdf_job(revision: CharterRevision) -> PdfJob | None:
     """The job (if any) of one signed revision's PDF."""
-    render_input = charter_render_input(revision.charter, revision.snapshot, revision)
-    return PdfJob.objects.filter(
-        project_id=revision.charter.project_id,
-        kind=PdfJob.Kind.CHARTER,
-        source_sha256=input_sha256(render_input),
-    ).first()
+    return charter_revision_pdf_jobs([revision]).get(revision.number)
 
 
 def charter_pdf_request(

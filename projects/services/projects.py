@@ -245,11 +245,7 @@ def stage_transition_names() -> list[str]:
 
 def _requestable(name: str) -> bool:
     """Stage transitions a user may ask for by name (not the automatic ones)."""
-    field = Project._meta.get_field("stage")
-    return any(
-        fsm.name == name and fsm.custom.get("kind") != "automatic"
-        for fsm in field.get_all_transitions(Project)
-    )
+    return name in stage_transition_names()
 
 
 def project_transition(

@@ -70,14 +70,15 @@ def endpoint_create(
             event=WEBHOOK_CREATED,
             label="Add endpoint",
             comment=endpoint.url,
-            data=_snapshot(endpoint) | {"secret_chosen": bool(secret)},
+            data=endpoint_snapshot(endpoint) | {"secret_chosen": bool(secret)},
             by=by,
         )
     return endpoint
 
 
-def _snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    """What the audit rows keep of an endpoint: never its secret."""
+def endpoint_snapshot(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What the audit rows keep of an endpoint, and what its form starts from: never its
+    secret."""
     return {
         "url": endpoint.url,
         "events": endpoint.events,
@@ -110,14 +111,14 @@ def endpoint_update(
     _check(url, events)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-        before = _snapshot(endpoint)
+        before = endpoint_snapshot(endpoint)
         secret_changed = bool(secret) and secret != endpoint.secret
         endpoint.url, endpoint.events = url, sorted(set(events))
         endpoint.description, endpoint.active = description, active
         endpoint.secret = secret or endpoint.secret
         endpoint.updated_at = timezone.now()
         endpoint.save()
-        after = _snapshot(endpoint)
+        after = endpoint_snapshot(endpoint)
         changes = [
             f"{key}: {_shown(before[key])} → {_shown(after[key])}"
             for key in after

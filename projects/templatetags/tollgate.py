@@ -58,6 +58,10 @@ STATE_COLOURS = {
     "on_hold": "warning",
     "cancelled": "danger",
     "closed": "success",
+    # webhook deliveries
+    "pending": "warning",
+    "delivered": "success",
+    "failed": "danger",
 }
 
 

@@ -102,10 +102,12 @@ def _profile_page(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    instance = Profile.objects.filter(user=user).first() or Profile(user=user)
+    if notifications is None:
+        instance = Profile.objects.filter(user=user).first() or Profile(user=user)
+        notifications = NotificationsForm(instance=instance)
     context = {
         "details": details or DetailsForm(user=user),
-        "form": notifications or NotificationsForm(instance=instance),
+        "form": notifications,
         "remind_after": settings.REMIND_AFTER_DAYS,
         "token_form": token_form or TokenForm(),
         "tokens": tokens_of(user),

@@ -43,12 +43,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 def webhook_edit(request: HttpRequest, endpoint: int) -> HttpResponse:
     require(request.user, "may_manage_webhooks")
     record = endpoint_get(pk=endpoint)
-    initial = {
-        "url": record.url,
-        "description": record.description,
-        "events": record.events,
-        "active": record.active,
-    }
+    initial = webhooks.endpoint_snapshot(record)
     form = WebhookEndpointForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:

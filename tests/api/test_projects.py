@@ -97,6 +97,8 @@ def test_the_charter_its_revisions_and_a_pdf_link(delivering, manager):
     rendering.render_job(job.json()["id"])
     ready = api.get(f"/api/v1/projects/{delivering.pk}/charter/revisions/1/").json()["pdf"]
     assert ready["status"] == "ready"
+    listed = api.get(f"/api/v1/projects/{delivering.pk}/charter/revisions/").json()
+    assert [revision["pdf"]["id"] for revision in listed] == [ready["id"]]
     pdf = api.client.get(ready["download_url"], headers=api.headers)
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")

@@ -84,6 +84,7 @@ PHOTOGRAPHED = [
     ("not found", "viewer"),
     ("not allowed", "viewer"),
     ("an action opened as a page", "manager"),
+    ("webhook endpoint", "pmo"),
 ]
 
 

@@ -221,12 +221,18 @@ CACHES = {
     "permissions": _REDIS_CACHE | {"KEY_PREFIX": f"permissions:{DATABASES['default']['NAME']}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    # Pages kept between changes (projects/page_cache.py); without Redis, none are kept.
+    "pages": _REDIS_CACHE | {"KEY_PREFIX": f"pages:{DATABASES['default']['NAME']}"}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     # Counters of password reset requests (projects/services/accounts.py): shared by every
     # process through Redis; without it, each process counts its own.
     "throttle": _REDIS_CACHE | {"KEY_PREFIX": f"throttle:{DATABASES['default']['NAME']}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }
+# How long a kept page may be served at most (projects/page_cache.py); 0: none is kept.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

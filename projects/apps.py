@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -8,6 +9,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         # The rulebook: every named rule the state machines, services and pages ask.
         import projects.rules  # noqa: F401
+        from projects.page_cache import watch_writes
         from projects.permissions import connect_signals
         from projects.roles import ensure_groups
 
@@ -15,3 +17,5 @@ class ProjectsConfig(AppConfig):
         post_migrate.connect(ensure_groups, sender=self)
         # A change to groups or permissions invalidates the cached permission sets.
         connect_signals()
+        # Any write to the database invalidates the kept pages.
+        connection_created.connect(watch_writes, dispatch_uid="page-cache-writes")

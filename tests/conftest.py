@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from projects import permissions
+from projects import page_cache, permissions
 from projects.models import Membership, Project, Proposal, ProposalState
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 
@@ -29,6 +29,8 @@ def _fresh_permission_cache(monkeypatch) -> None:
     # through the cache itself, whose 0.5 s timeout is for requests: a busy machine may take longer.
     redis.Redis.from_url(settings.CACHE_URL, socket_timeout=30).flushdb()
     monkeypatch.setattr(permissions, "_unreachable_until", 0.0)
+    monkeypatch.setattr(page_cache, "_unreachable_until", 0.0)
+    monkeypatch.setattr(page_cache, "_writes_unannounced", False)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -118,6 +120,11 @@ def _with_proposal_state(project: Project, state: str) -> Project:
         state=state, revision=1, submitted_at=timezone.now()
     )
     return Project.objects.get(pk=project.pk)
+
+
+# A request for the page built afresh, not the one kept since the last change
+# (projects/page_cache.py): for tests that count what building a page costs.
+BUILT = {"HTTP_CACHE_CONTROL": "no-cache"}
 
 
 def client_for(user) -> Client:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
@@ -40,6 +41,13 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
         ),
     )
     return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
+
+
+def project_seen(*, user: AbstractBaseUser, pk: int) -> None:
+    """404 unless `user` may see the project, whether it exists or not: the check alone, one
+    narrow query, asked before a kept page is served (projects/page_cache.py)."""
+    if not projects_visible_to(user).filter(pk=pk).exists():
+        raise Http404
 
 
 def projects_managed_by(user: AbstractBaseUser) -> ProjectQuerySet:

@@ -15,8 +15,9 @@ from projects.forms.common import CommentForm
 from projects.forms.definition import GoalForm, MeasurementForm
 from projects.lists import SCOPE_LISTS
 from projects.models import Goal, Measurement, Project
+from projects.page_cache import cached
 from projects.selectors.definition import project_goals
-from projects.selectors.projects import project_get
+from projects.selectors.projects import project_get, project_seen
 from projects.services import definition
 from projects.views.common import project_context
 
@@ -37,6 +38,11 @@ def _with_state(goal: Goal) -> Goal:
 
 
 def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
+    project_seen(user=request.user, pk=pk)
+    return cached(request, lambda: _goals_page(request, pk))
+
+
+def _goals_page(request: HttpRequest, pk: int) -> HttpResponse:
     project = project_get(user=request.user, pk=pk)
     shown = [_with_state(goal) for goal in project_goals(project)]
     context = project_context(request, project, tab="goals") | {

@@ -11,6 +11,7 @@ from lifecycle.rules import allows
 from projects.formats import person
 from projects.forms.people import DelegationForm
 from projects.forms.proposals import active_sponsors
+from projects.page_cache import kept
 from projects.selectors.inbox import needs_action, needs_action_count
 from projects.selectors.people import delegation_get, delegations_visible_to
 from projects.services import delegations as deputies
@@ -18,6 +19,7 @@ from projects.services import delegations as deputies
 INBOX_LIMIT = 50
 
 
+@kept
 def inbox(request: HttpRequest) -> HttpResponse:
     """**Needs my action**: everything waiting for this person, oldest first."""
     context = {
@@ -29,6 +31,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/inbox/inbox.html", context)
 
 
+@kept
 def inbox_count(request: HttpRequest) -> HttpResponse:
     """The count beside **Needs my action** in the navigation, loaded after the page."""
     context = {"count": needs_action_count(request.user)}

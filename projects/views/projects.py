@@ -19,6 +19,7 @@ from projects.formats import money
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
 from projects.jinja import render_fragment
 from projects.models import with_gates
+from projects.page_cache import kept
 from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import shortlist
 from projects.selectors.inbox import needs_action, overdue_everywhere
@@ -46,6 +47,7 @@ HOME_LIST_LIMIT = 10
 PORTFOLIO_PAGE_SIZE = 50
 
 
+@kept
 def home(request: HttpRequest) -> HttpResponse:
     """Role-aware: what waits for this person first (decisions, then work), then each
     section that applies to someone who is several things."""
@@ -81,6 +83,7 @@ def overdue_panel(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/inbox/_overdue_panel.html", context)
 
 
+@kept
 def portfolio(request: HttpRequest) -> HttpResponse:
     """Every project the user may see: filtered, sorted, paginated, totalled; or as a board."""
     filters = portfolio_filter(request.user, request.GET)

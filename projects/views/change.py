@@ -17,11 +17,14 @@ from projects.rules import approval_authority, change_budget_after
 from projects.selectors.change import baselines_with_diffs, change_requests_of
 from projects.selectors.projects import project_get
 from projects.services import change as services
-from projects.views.common import decide, now_is, project_context, record_of
+from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
 
 def changes_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+    return project_tab(request, pk, lambda project: _changes_page(request, project))
+
+
+def _changes_page(request: HttpRequest, project: Project) -> HttpResponse:
     context = project_context(request, project, tab="changes") | {
         "exceptions": list(project.exceptions.select_related("decided_by", "change_request")),
         "change_requests": change_requests_of(project),

@@ -14,24 +14,19 @@ from projects.forms.charters import CharterForm
 from projects.forms.common import CommentForm
 from projects.lists import CHARTER_LISTS
 from projects.models import Charter, PdfJob, Project
-from projects.page_cache import cached
 from projects.selectors.charters import (
     charter_revisions,
     pdf_job_file,
     pdf_job_get,
     pdf_job_settled,
 )
-from projects.selectors.projects import project_get, project_seen
+from projects.selectors.projects import project_get
 from projects.services import pdfs
-from projects.views.common import decide, now_is, project_context, record_of
+from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
 
 def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project_seen(user=request.user, pk=pk)
-    return cached(
-        request,
-        lambda: _charter_page(request, project_get(user=request.user, pk=pk), CommentForm()),
-    )
+    return project_tab(request, pk, lambda project: _charter_page(request, project, CommentForm()))
 
 
 def _charter_page(

@@ -15,7 +15,19 @@ from lifecycle.selectors import actions_for, next_gate, stage_bar
 from lifecycle.stages import Stage
 from projects.forms.common import CommentForm
 from projects.models import Project
+from projects.page_cache import cached
 from projects.selectors.inbox import waiting_on
+from projects.selectors.projects import project_get, project_seen
+
+
+def project_tab(
+    request: HttpRequest, pk: int, page: Callable[[Project], HttpResponse]
+) -> HttpResponse:
+    """A tab of the project page, kept between changes (projects/page_cache.py): whether this
+    person may see the project is asked on every request (404 for outsiders); the tab is built
+    by `page(project)` only when no kept copy is current."""
+    project_seen(user=request.user, pk=pk)
+    return cached(request, lambda: page(project_get(user=request.user, pk=pk)))
 
 
 def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:

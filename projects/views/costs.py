@@ -16,14 +16,13 @@ from projects.models import Project
 from projects.selectors.costs import actuals_of, cost_sheet, earlier_import
 from projects.selectors.projects import project_get
 from projects.services import costs
-from projects.views.common import project_context, record_of
+from projects.views.common import project_context, project_tab, record_of
 
 ACTUALS_SHOWN = 200  # the newest entries; the totals count every one
 
 
 def costs_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
-    return _costs_page(request, project)
+    return project_tab(request, pk, lambda project: _costs_page(request, project))
 
 
 def _costs_page(

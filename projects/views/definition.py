@@ -15,11 +15,10 @@ from projects.forms.common import CommentForm
 from projects.forms.definition import GoalForm, MeasurementForm
 from projects.lists import SCOPE_LISTS
 from projects.models import Goal, Measurement, Project
-from projects.page_cache import cached
 from projects.selectors.definition import project_goals
-from projects.selectors.projects import project_get, project_seen
+from projects.selectors.projects import project_get
 from projects.services import definition
-from projects.views.common import project_context
+from projects.views.common import project_context, project_tab
 
 
 def _goal(project: Project, goal_pk: int) -> Goal:
@@ -38,12 +37,10 @@ def _with_state(goal: Goal) -> Goal:
 
 
 def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
-    project_seen(user=request.user, pk=pk)
-    return cached(request, lambda: _goals_page(request, pk))
+    return project_tab(request, pk, lambda project: _goals_page(request, project))
 
 
-def _goals_page(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+def _goals_page(request: HttpRequest, project: Project) -> HttpResponse:
     shown = [_with_state(goal) for goal in project_goals(project)]
     context = project_context(request, project, tab="goals") | {
         "goals": [goal for goal in shown if not goal.archived],
@@ -75,8 +72,11 @@ def goal_form(request: HttpRequest, pk: int, goal_pk: int | None = None) -> Http
 
 
 def goal_detail(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
-    goal = _with_state(_goal(project, goal_pk))
+    return project_tab(request, pk, lambda project: _goal_detail_page(request, project, goal_pk))
+
+
+def _goal_detail_page(request: HttpRequest, project: Project, goal_pk: int) -> HttpResponse:
+    goal = _with_state(_goal(project, goal_pk))  # another project's goal: 404
     return _goal_page(request, project, goal, MeasurementForm(goal=goal))
 
 
@@ -119,7 +119,10 @@ def goal_archive(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
 
 
 def scope_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+    return project_tab(request, pk, lambda project: _scope_page(request, project))
+
+
+def _scope_page(request: HttpRequest, project: Project) -> HttpResponse:
     context = project_context(request, project, tab="scope") | {
         "in_scope": [item for item in project.scope_items.all() if item.kind == "in"],
         "out_of_scope": [item for item in project.scope_items.all() if item.kind == "out"],

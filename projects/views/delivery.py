@@ -21,14 +21,13 @@ from projects.selectors.costs import budget_proposal
 from projects.selectors.discussion import attachment_counts, thread_counts
 from projects.selectors.projects import project_get
 from projects.services import delivery, pdfs
-from projects.views.common import decide, now_is, project_context, record_of
+from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
 # -- The plan ---------------------------------------------------------------------------------
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
-    return _plan_page(request, project, CommentForm())
+    return project_tab(request, pk, lambda project: _plan_page(request, project, CommentForm()))
 
 
 def _plan_page(
@@ -120,8 +119,13 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def status_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
-    return _status_page(request, project, StatusReportForm(proposal=budget_proposal(project)))
+    return project_tab(
+        request,
+        pk,
+        lambda project: _status_page(
+            request, project, StatusReportForm(proposal=budget_proposal(project))
+        ),
+    )
 
 
 def _status_page(
@@ -218,7 +222,10 @@ def deliverable_action(
 
 
 def closure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+    return project_tab(request, pk, lambda project: _closure_page(request, project))
+
+
+def _closure_page(request: HttpRequest, project: Project) -> HttpResponse:
     context = project_context(request, project, tab="closure")
     report = getattr(project, "closure", None)
     if report is not None:

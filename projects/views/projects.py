@@ -18,7 +18,7 @@ from projects import exports, services
 from projects.formats import money
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
 from projects.jinja import render_fragment
-from projects.models import with_gates
+from projects.models import Project, with_gates
 from projects.page_cache import kept
 from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import shortlist
@@ -39,7 +39,7 @@ from projects.selectors.projects import (
     projects_sponsored_by,
     projects_visible_to,
 )
-from projects.views.common import decide, project_context
+from projects.views.common import decide, project_context, project_tab
 from projects.views.proposals import business_case_page
 
 # Home is a dashboard: the first ten of each list, with a count; the portfolio has the rest.
@@ -137,7 +137,10 @@ def portfolio_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def project_history(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+    return project_tab(request, pk, lambda project: _history_page(request, project))
+
+
+def _history_page(request: HttpRequest, project: Project) -> HttpResponse:
     context = project_context(request, project, tab="history") | {"entries": history_of(project)}
     return render(request, "projects/projects/history.html", context)
 

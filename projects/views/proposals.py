@@ -13,12 +13,11 @@ from projects.forms.common import CommentForm
 from projects.forms.proposals import BusinessCaseForm
 from projects.lists import RISKS
 from projects.models import Project, Proposal, ProposalState
-from projects.page_cache import cached
 from projects.rules import approval_authority
-from projects.selectors.projects import project_get, project_seen
+from projects.selectors.projects import project_get
 from projects.selectors.proposals import last_decision
 from projects.services import pdfs
-from projects.views.common import decide, now_is, project_context
+from projects.views.common import decide, now_is, project_context, project_tab
 
 # -- The business case -----------------------------------------------------------------------
 
@@ -61,10 +60,7 @@ def business_case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The project page, opened on its Business case tab."""
-    project_seen(user=request.user, pk=pk)
-    return cached(
-        request, lambda: business_case_page(request, project_get(user=request.user, pk=pk))
-    )
+    return project_tab(request, pk, lambda project: business_case_page(request, project))
 
 
 AWAITING = (ProposalState.SUBMITTED, ProposalState.ESCALATED)

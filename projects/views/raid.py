@@ -17,7 +17,7 @@ from projects.models import Project, RaidItem, RaidKind
 from projects.selectors.projects import project_get
 from projects.selectors.raid import SHOWN, is_overdue, register
 from projects.services import raid
-from projects.views.common import project_context
+from projects.views.common import project_context, project_tab
 
 
 def _item(project: Project, item: int) -> RaidItem:
@@ -27,7 +27,10 @@ def _item(project: Project, item: int) -> RaidItem:
 
 
 def raid_register(request: HttpRequest, pk: int) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+    return project_tab(request, pk, lambda project: _register_page(request, project))
+
+
+def _register_page(request: HttpRequest, project: Project) -> HttpResponse:
     shown = request.GET.get("show", "open")
     shown = shown if shown in SHOWN else "open"
     sections = register(project, shown)

@@ -6,6 +6,7 @@ filesystem transport, so a fresh machine needs nothing but Python. Set ``DATABAS
 are production-safe: a ``SECRET_KEY`` is required, cookies are secure, hosts are explicit.
 """
 
+import hashlib
 import json
 import os
 from decimal import Decimal
@@ -215,19 +216,24 @@ _REDIS_CACHE = {
     # A cache that is down must not hang a request: it is read from the database instead.
     "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
 }
+# Keys carry the installation (its database and its secret key): two installations sharing one
+# Redis never share permissions or pages, even with databases of the same name.
+_DB = DATABASES["default"]
+_INSTALLATION = hashlib.sha256(
+    f"{_DB.get('HOST')}:{_DB.get('PORT')}:{_DB['NAME']}:{SECRET_KEY}".encode()
+).hexdigest()[:12]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    # Keyed by database too: two installations sharing one Redis never share permissions.
-    "permissions": _REDIS_CACHE | {"KEY_PREFIX": f"permissions:{DATABASES['default']['NAME']}"}
+    "permissions": _REDIS_CACHE | {"KEY_PREFIX": f"permissions:{_DB['NAME']}:{_INSTALLATION}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     # Pages kept between changes (projects/page_cache.py); without Redis, none are kept.
-    "pages": _REDIS_CACHE | {"KEY_PREFIX": f"pages:{DATABASES['default']['NAME']}"}
+    "pages": _REDIS_CACHE | {"KEY_PREFIX": f"pages:{_DB['NAME']}:{_INSTALLATION}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     # Counters of password reset requests (projects/services/accounts.py): shared by every
     # process through Redis; without it, each process counts its own.
-    "throttle": _REDIS_CACHE | {"KEY_PREFIX": f"throttle:{DATABASES['default']['NAME']}"}
+    "throttle": _REDIS_CACHE | {"KEY_PREFIX": f"throttle:{_DB['NAME']}:{_INSTALLATION}"}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }

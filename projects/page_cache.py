@@ -7,23 +7,27 @@ returned, for this person, this address and this day, and serves it again while 
 *generation* has not moved.
 
 Invalidation is one rule, the one projects/permissions.py uses for permission sets: every
-statement that writes a row (an ``INSERT``, ``UPDATE`` or ``DELETE`` through Django's database
-connection, from a page, a task, the admin or a shell — `QuerySet.update()` and raw SQL
-included) starts a new generation, when it runs and again when its transaction commits, so a
-page built from the rows as they were in between is never served after the commit. A few tables
-that no cached page shows (sessions, login attempts, API tokens' last use, digests, webhook
-deliveries) do not count. What is not in the database is in the key: the person (so whatever
-the rules let them see and do), the address with its query string, htmx's headers, and the day
-(what has waited how long, deputies' date ranges). A kept page also expires after
-``PAGE_CACHE_SECONDS`` (a minute by default; 0 turns the cache off): the bound on "waiting
-5 hours" and on a write made while Redis was unreachable.
+statement that may write a row, sent through Django's database connection from a page, a task,
+the admin or a shell (`QuerySet.update()`, raw SQL, CTEs and composed SQL included: anything
+but a read counts), starts a new generation when it runs and again when its transaction
+commits, so a page built from the rows as they were in between is never served after the
+commit. A write to a table no kept page shows (sessions, login attempts, API tokens' last use,
+digests, webhook deliveries) does not count; a write to who holds which role also starts a new
+generation of the permission sets. What is not in the database is in the key: the release
+(code, templates, static files), the person (so whatever the rules let them see and do), the
+address with its query string, htmx's headers, and the day (what has waited how long,
+deputies' date ranges). A kept page also expires after ``PAGE_CACHE_SECONDS`` (a minute by
+default; 0 turns the cache off): the bound on "waiting 5 hours" and on what no statement
+announces (PostgreSQL's COPY through the raw driver, a commit in manual transaction management,
+a Redis that failed to answer at the commit).
 
 A request that says ``Cache-Control: no-cache`` (a browser's forced reload, or the benchmark's
-"built afresh" rows) gets the page built afresh. What is per request stays per request: the
-CSRF token is put back into every form on the way out, a page with messages to show is built
-afresh, and only a plain 200 with no headers or cookies of its own is kept. Access is still
-asked on every request: views look the project up through the person's own queryset (404 for
-outsiders) before they ask for the kept page.
+"built afresh" rows) gets the page built afresh, and keeps it. A page asked for with a query
+parameter no kept page reads is built and not kept (made-up addresses cannot fill Redis). What
+is per request stays per request: the CSRF token is put back into every form on the way out, a
+page with messages to show is built afresh, and only a plain 200 with no headers or cookies of
+its own is kept. Access is still asked on every request: views look the project up through the
+person's own queryset (404 for outsiders) before they ask for the kept page.
 """
 
 import functools
@@ -33,6 +37,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -44,12 +49,14 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from projects import permissions
+
 logger = logging.getLogger(__name__)
 
 CACHE = "pages"
 GENERATION = "generation"
-PAUSE = 10  # seconds the cache is left alone after it failed to answer
-# Written on every request or by the background, and shown by no cached page.
+PAUSE = 10  # seconds kept pages are left alone after the cache failed to answer
+# Written on every request or by the background, and shown by no kept page.
 UNSEEN_TABLES = frozenset(
     {
         "django_session",
@@ -64,11 +71,34 @@ UNSEEN_TABLES = frozenset(
         "projects_webhookdelivery",
     }
 )
-WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+"?(\w+)', re.IGNORECASE)
+# Who holds which role: a write there also starts a new generation of the permission sets
+# (projects/permissions.py announces the ORM's own changes; this catches raw SQL too).
+ROLE_TABLES = frozenset(
+    {
+        "auth_group",
+        "auth_group_permissions",
+        "auth_permission",
+        "auth_user_groups",
+        "auth_user_user_permissions",
+    }
+)
+# Statements that write nothing; any other counts as a write (a CTE, MERGE, several statements).
+READS = re.compile(
+    r"(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|SET|SHOW|DECLARE|FETCH|CLOSE|EXPLAIN)\b(?!.*;\s*\S)",
+    re.IGNORECASE | re.DOTALL,
+)
+ONE_TABLE = re.compile(r'(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?\s', re.IGNORECASE)
+LEADING_COMMENT = re.compile(r"\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/)", re.DOTALL)
+# The query parameters kept pages read (the portfolio's filters, sort, page and view; the
+# register's `show`): a page asked for with any other is built and not kept, so made-up
+# addresses cannot fill Redis.
+PARAMETERS = frozenset({"q", "stage", "sponsor", "category", "sort", "page", "view", "show"})
+LONGEST_VALUE = 200
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
 CSRF_PLACE = "\x00csrf\x00"
 _unreachable_until = 0.0
 _writes_unannounced = False  # this process wrote while the cache did not answer
+_release = ""
 
 
 # -- Keeping pages ----------------------------------------------------------------------------
@@ -76,15 +106,15 @@ _writes_unannounced = False  # this process wrote while the cache did not answer
 
 def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpResponse:
     """The page `build()` makes for this request: kept from an earlier request while nothing
-    it could show has changed, or built now (and kept when it can be)."""
+    it could show has changed, or built now (and kept when it can be). A forced reload
+    (`Cache-Control: no-cache`) builds it and keeps what it built."""
     key = _key(request)
-    if key is None:
+    if key is None or (_writes_unannounced and not _new_generation(even_if_paused=True)):
         return build()
-    if _writes_unannounced:
-        _new_generation()
+    reload = "no-cache" in request.headers.get("Cache-Control", "")
     cache = caches[CACHE]
     try:
-        found = cache.get_many([GENERATION, key])
+        found = cache.get_many([GENERATION] if reload else [GENERATION, key])
         generation = found.get(GENERATION)
         if generation is None:  # a new Redis, or the key was evicted
             cache.add(GENERATION, secrets.token_hex(8), timeout=None)
@@ -106,19 +136,43 @@ def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpRespo
 
 
 def _key(request: HttpRequest) -> str | None:
-    """Whose page, which address, which day — or None: not a page to keep."""
+    """Which release, whose page, which day, which address — or None: not a page to keep."""
     if (
         not _seconds()
         or time.monotonic() < _unreachable_until
         or request.method not in ("GET", "HEAD")
         or not request.user.is_authenticated
-        or "no-cache" in request.headers.get("Cache-Control", "")  # a forced reload
         or len(get_messages(request))  # shown once: counted without being used up
+        or not _known_parameters(request)
     ):
         return None
     htmx = f"{request.headers.get('HX-Request', '')}|{request.headers.get('HX-Target', '')}"
     address = hashlib.sha256(f"{request.get_full_path()}|{htmx}".encode()).hexdigest()[:32]
-    return f"page:{request.user.pk}:{timezone.localdate().isoformat()}:{address}"
+    day = timezone.localdate().isoformat()
+    return f"page:{release()}:{request.user.pk}:{day}:{address}"
+
+
+def _known_parameters(request: HttpRequest) -> bool:
+    return all(
+        name in PARAMETERS and all(len(value) <= LONGEST_VALUE for value in values)
+        for name, values in request.GET.lists()
+    )
+
+
+def release() -> str:
+    """This release of the code, templates and static files (their names, sizes and times):
+    during a rolling deploy the old and the new processes never serve each other's pages."""
+    global _release
+    if not _release:
+        digest = hashlib.sha256()
+        root = Path(settings.BASE_DIR)
+        for folder in ("config", "lifecycle", "projects", "templates", "static"):
+            for path in sorted((root / folder).rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    stat = path.stat()
+                    digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        _release = digest.hexdigest()[:12]
+    return _release
 
 
 def _keepable(response: HttpResponse) -> bool:
@@ -150,35 +204,68 @@ def watch_writes(sender: Any, connection: Any, **kwargs: Any) -> None:
         connection.execute_wrappers.insert(0, _on_write)
 
 
-def _on_write(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+def _on_write(execute: Callable, sql: Any, params: Any, many: bool, context: dict) -> Any:
     result = execute(sql, params, many, context)
-    written = WRITE.match(sql)
-    if written and written[1] not in UNSEEN_TABLES:
-        changed(context["connection"])
+    if _seconds():
+        tables = _written(sql)
+        if tables:
+            changed(context["connection"], roles=bool(tables & ROLE_TABLES))
     return result
 
 
-def changed(connection: Any) -> None:
-    """A row was written: a new generation now, and once more after the commit."""
+def _written(sql: Any) -> set[str]:
+    """The tables a statement may have written to that a kept page could show: none for a
+    read or a write to UNSEEN_TABLES; {"?"} when it cannot tell which."""
+    if not isinstance(sql, str):  # psycopg's composed SQL, bytes
+        return {"?"}
+    statement = sql
+    while comment := LEADING_COMMENT.match(statement):
+        statement = statement[comment.end() :]
+    statement = statement.lstrip()
+    if READS.match(statement):
+        return set()
+    one = ONE_TABLE.match(statement)
+    if one and ";" not in statement.rstrip().rstrip(";"):
+        return set() if one[1] in UNSEEN_TABLES else {one[1]}
+    return {"?", *ROLE_TABLES} if statement[:8].upper() == "TRUNCATE" else {"?"}
+
+
+def changed(connection: Any, *, roles: bool = False) -> None:
+    """A row was written: a new generation now (the same transaction may read the page next),
+    and once more after the commit — the one other processes need."""
+    if roles:
+        permissions.new_generation()
     _new_generation()
     if connection.in_atomic_block and not any(
-        func is _new_generation for _, func, _ in connection.run_on_commit
+        getattr(func, "announces_commit", False) for _, func, _ in connection.run_on_commit
     ):
-        transaction.on_commit(_new_generation, using=connection.alias)
+        transaction.on_commit(_committed, using=connection.alias, robust=True)
 
 
-def _new_generation() -> None:
+def _committed() -> None:
+    _new_generation(even_if_paused=True)
+
+
+_committed.announces_commit = True  # type: ignore[attr-defined]
+
+
+def _new_generation(*, even_if_paused: bool = False) -> bool:
+    """Start a new generation. While the cache is left alone after a failure only a commit
+    tries (one attempt per transaction); whatever is not announced is, before this process
+    serves a kept page again. False when it was not announced."""
     global _writes_unannounced
-    if time.monotonic() < _unreachable_until:
-        _writes_unannounced = True  # announced when the cache answers again
-        return
+    if not even_if_paused and time.monotonic() < _unreachable_until:
+        _writes_unannounced = True
+        return False
     try:
         caches[CACHE].set(GENERATION, secrets.token_hex(8), timeout=None)
-        _writes_unannounced = False
     except RedisError as error:
         _writes_unannounced = True
         _unreachable(error)
         logger.error("A change shows on kept pages within %s s, when they expire", _seconds())
+        return False
+    _writes_unannounced = False
+    return True
 
 
 def _unreachable(error: Exception) -> None:

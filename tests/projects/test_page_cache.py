@@ -3,6 +3,7 @@ they could show has changed, built afresh after any write — a service's, a `Qu
 another process's — and never to the wrong person, with a stale form token, or without the
 message a person was meant to see."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from psycopg import sql
 
 from projects import page_cache
 from projects.models import Project
@@ -206,3 +208,110 @@ def test_pages_are_built_afresh_when_redis_is_down(project, manager, settings, c
     # Meanwhile this process writes without announcing it, and says so when Redis is back.
     Project.objects.filter(pk=project.pk).update(title="Changed while Redis was down")
     assert page_cache._writes_unannounced
+
+
+def test_a_forced_reload_keeps_what_it_built(project, manager):
+    client = client_for(manager)
+    client.get(reverse("projects:home"))  # the permission set, cached
+    client.get(reverse("projects:home"), **BUILT)
+
+    kept, _ = queries(client, reverse("projects:home"))
+
+    assert kept == 2
+
+
+def test_addresses_with_parameters_no_page_reads_are_not_kept(pmo):
+    client = client_for(pmo)
+    made_up = reverse("projects:portfolio") + "?utm=1"
+    client.get(made_up)
+
+    again, _ = queries(client, made_up)
+    filtered, _ = queries(client, reverse("projects:portfolio") + "?stage=identifying&page=1")
+    filtered_again, _ = queries(client, reverse("projects:portfolio") + "?stage=identifying&page=1")
+
+    assert again > 2 and filtered > 2 and filtered_again == 2
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param(
+            lambda project: sql.SQL("UPDATE {} SET title = %s WHERE id = %s").format(
+                sql.Identifier("projects_project")
+            ),
+            id="psycopg's composed SQL",
+        ),
+        pytest.param(
+            lambda project: (
+                'WITH renamed AS (UPDATE "projects_project" SET title = %s '
+                "WHERE id = %s RETURNING id) SELECT id FROM renamed"
+            ),
+            id="a write inside a CTE",
+        ),
+        pytest.param(
+            lambda project: (
+                '/* a comment */ UPDATE "projects_project" SET title = %s WHERE id = %s'
+            ),
+            id="after a comment",
+        ),
+    ],
+)
+def test_raw_sql_writes_are_seen(project, manager, statement):
+    client = client_for(manager)
+    client.get(project.get_absolute_url())
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement(project), ["Renamed in SQL", project.pk])
+
+    assert "Renamed in SQL" in client.get(project.get_absolute_url()).content.decode()
+
+
+def test_a_role_taken_away_in_raw_sql_is_gone_at_the_next_request(pmo):
+    client = client_for(pmo)
+    people = f'href="{reverse("projects:people")}"'
+    assert people in client.get(reverse("projects:home")).content.decode()  # kept, PMO's
+
+    with connection.cursor() as cursor:
+        cursor.execute('DELETE FROM "auth_user_groups" WHERE user_id = %s', [pmo.pk])
+
+    assert people not in client.get(reverse("projects:home")).content.decode()
+    assert client.get(reverse("projects:people")).status_code == 403
+
+
+def test_a_write_while_the_cache_is_left_alone_is_announced_before_pages_are_served(
+    project, manager, monkeypatch
+):
+    client = client_for(manager)
+    client.get(project.get_absolute_url())
+    monkeypatch.setattr(page_cache, "_unreachable_until", time.monotonic() + 10)
+
+    Project.objects.filter(pk=project.pk).update(title="Renamed while paused")
+    assert page_cache._writes_unannounced
+    monkeypatch.setattr(page_cache, "_unreachable_until", 0.0)
+
+    assert "Renamed while paused" in client.get(project.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_announces_itself_even_while_the_cache_is_left_alone(
+    manager, sponsor, monkeypatch
+):
+    # One slow answer must not hide this process's commits from the others for 10 s.
+    project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
+    before = caches["pages"].get(GENERATION)
+    monkeypatch.setattr(page_cache, "_unreachable_until", time.monotonic() + 10)
+
+    with transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(title="Renamed")
+        assert caches["pages"].get(GENERATION) == before  # not tried while left alone
+
+    assert caches["pages"].get(GENERATION) != before
+
+
+def test_with_the_cache_off_writes_leave_redis_alone(project, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    generation = caches["pages"].get(GENERATION)
+
+    Project.objects.filter(pk=project.pk).update(title="Renamed")
+
+    assert caches["pages"].get(GENERATION) == generation

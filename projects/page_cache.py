@@ -1,8 +1,9 @@
 """Pages kept in the shared cache while nothing they could show has changed.
 
-The pages people open most — home, **Needs my action** and its count, the portfolio and its
-board, every tab of a project's page (`views.common.project_tab`) — are built from many queries
-and shown again and again between changes. `cached(request, build)` keeps the HTML `build()`
+The pages people open most — home with the PMO's overdue panel, **Needs my action** and its
+count, the portfolio (list, board and risk heat map), every tab of a project's page
+(`views.common.project_tab`) — are built from many queries and shown again and again between
+changes. `cached(request, build)` keeps the HTML `build()`
 returned, for this person, this address and this day, and serves it again while the data's
 *generation* has not moved.
 

@@ -19,7 +19,7 @@ from projects.formats import money
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
 from projects.jinja import render_fragment
 from projects.models import Project, with_gates
-from projects.page_cache import kept
+from projects.page_cache import cached, kept
 from projects.rules import approval_authority, is_pmo, is_sponsor
 from projects.selectors.dashboards import shortlist
 from projects.selectors.inbox import needs_action, overdue_everywhere
@@ -77,7 +77,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def overdue_panel(request: HttpRequest) -> HttpResponse:
     """The PMO's list of what waits longer than ESCALATE_AFTER_DAYS anywhere, loaded by htmx
     after the home page (it looks at every project)."""
-    require(request.user, "may_see_overdue")
+    require(request.user, "may_see_overdue")  # asked on every request; the panel is kept
+    return cached(request, lambda: _overdue_panel(request))
+
+
+def _overdue_panel(request: HttpRequest) -> HttpResponse:
     rows, total = overdue_everywhere(HOME_LIST_LIMIT)
     context = {"rows": rows, "total": total, "days": settings.ESCALATE_AFTER_DAYS}
     return render(request, "projects/inbox/_overdue_panel.html", context)
@@ -117,6 +121,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/portfolio/portfolio.html", context)
 
 
+@kept
 def portfolio_heat_map(request: HttpRequest) -> HttpResponse:
     """The risk heat map of the filtered portfolio, loaded by htmx after the page: counting
     every risk of thousands of projects is the slowest part, and nobody waits for it. Its

@@ -30,6 +30,7 @@ KEPT_PAGES = [
     ("inbox", ()),
     ("inbox-count", ()),
     ("portfolio", ()),
+    ("portfolio-heat-map", ()),
     ("detail", ("pk",)),
     ("charter", ("pk",)),
     ("goals", ("pk",)),
@@ -315,3 +316,14 @@ def test_with_the_cache_off_writes_leave_redis_alone(project, settings):
     Project.objects.filter(pk=project.pk).update(title="Renamed")
 
     assert caches["pages"].get(GENERATION) == generation
+
+
+def test_the_pmos_overdue_panel_is_kept_and_refused_to_others(initiating, pmo, manager):
+    client = client_for(pmo)
+    path = reverse("projects:overdue-panel")
+    built, _ = queries(client, path)
+
+    kept, _ = queries(client, path)
+
+    assert kept == 2 < built
+    assert client_for(manager).get(path).status_code == 403  # asked before the kept panel

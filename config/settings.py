@@ -216,12 +216,11 @@ _REDIS_CACHE = {
     # A cache that is down must not hang a request: it is read from the database instead.
     "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
 }
-# Keys carry the installation (its database and its secret key): two installations sharing one
-# Redis never share permissions or pages, even with databases of the same name.
+# Keys carry the installation (its database's name and a digest of its secret key): two
+# installations sharing one Redis never share permissions or pages, even with databases of the
+# same name.
 _DB = DATABASES["default"]
-_INSTALLATION = hashlib.sha256(
-    f"{_DB.get('HOST')}:{_DB.get('PORT')}:{_DB['NAME']}:{SECRET_KEY}".encode()
-).hexdigest()[:12]
+_INSTALLATION = hashlib.sha256(f"{_DB['NAME']}:{SECRET_KEY}".encode()).hexdigest()[:12]
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "permissions": _REDIS_CACHE | {"KEY_PREFIX": f"permissions:{_DB['NAME']}:{_INSTALLATION}"}

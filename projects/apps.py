@@ -9,7 +9,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         # The rulebook: every named rule the state machines, services and pages ask.
         import projects.rules  # noqa: F401
-        from projects.page_cache import watch_writes
+        from projects.page_cache import release, watch_writes
         from projects.permissions import connect_signals
         from projects.roles import ensure_groups
 
@@ -19,3 +19,4 @@ class ProjectsConfig(AppConfig):
         connect_signals()
         # Any write to the database invalidates the kept pages.
         connection_created.connect(watch_writes, dispatch_uid="page-cache-writes")
+        release()  # this release's digest, taken before any page is kept

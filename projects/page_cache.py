@@ -85,10 +85,14 @@ ROLE_TABLES = frozenset(
 )
 # Statements that write nothing; any other counts as a write (a CTE, MERGE, several statements).
 READS = re.compile(
-    r"(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|SET|SHOW|DECLARE|FETCH|CLOSE|EXPLAIN)\b(?!.*;\s*\S)",
+    r"(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|SET|SHOW|DECLARE|FETCH|CLOSE)\b(?!.*;\s*\S)",
     re.IGNORECASE | re.DOTALL,
 )
-ONE_TABLE = re.compile(r'(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?\s', re.IGNORECASE)
+ONE_TABLE = re.compile(
+    r'(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?"?(\w+)"?\s', re.IGNORECASE
+)
+# A statement this module cannot place that names a role table (see ROLE_TABLES).
+ROLE_TEXT = re.compile(r"\bauth_(?:group|permission|user_groups|user_user_permissions)\b")
 LEADING_COMMENT = re.compile(r"\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/)", re.DOTALL)
 # The query parameters kept pages read (the portfolio's filters, sort, page and view; the
 # register's `show`): a page asked for with any other is built and not kept, so made-up
@@ -100,6 +104,7 @@ CSRF_PLACE = "\x00csrf\x00"
 _unreachable_until = 0.0
 _writes_unannounced = False  # this process wrote while the cache did not answer
 _release = ""
+_tried_in_pause = 0.0  # the pause (its end) during which a commit last tried the cache
 
 
 # -- Keeping pages ----------------------------------------------------------------------------
@@ -161,17 +166,20 @@ def _known_parameters(request: HttpRequest) -> bool:
 
 
 def release() -> str:
-    """This release of the code, templates and static files (their names, sizes and times):
-    during a rolling deploy the old and the new processes never serve each other's pages."""
+    """This release: a digest of the code, templates, static files and dependencies' pins,
+    taken once when the process starts (`ProjectsConfig.ready`), so old and new processes of a
+    rolling deploy never serve each other's pages, however the files arrived."""
     global _release
     if not _release:
         digest = hashlib.sha256()
         root = Path(settings.BASE_DIR)
+        files = [root / "pyproject.toml"]
         for folder in ("config", "lifecycle", "projects", "templates", "static"):
-            for path in sorted((root / folder).rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts:
-                    stat = path.stat()
-                    digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+            files += sorted((root / folder).rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"{path.relative_to(root)}\n".encode())
+                digest.update(path.read_bytes())
         _release = digest.hexdigest()[:12]
     return _release
 
@@ -207,10 +215,12 @@ def watch_writes(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def _on_write(execute: Callable, sql: Any, params: Any, many: bool, context: dict) -> Any:
     result = execute(sql, params, many, context)
-    if _seconds():
-        tables = _written(sql)
-        if tables:
-            changed(context["connection"], roles=bool(tables & ROLE_TABLES))
+    tables = _written(sql)
+    if tables:
+        roles = bool(tables & ROLE_TABLES) or (
+            "?" in tables and bool(ROLE_TEXT.search(sql if isinstance(sql, str) else str(sql)))
+        )
+        changed(context["connection"], roles=roles)
     return result
 
 
@@ -221,6 +231,8 @@ def _written(sql: Any) -> set[str]:
         return {"?"}
     statement = sql
     while comment := LEADING_COMMENT.match(statement):
+        if comment[0].count("/*") > 1:  # PostgreSQL nests block comments; this does not
+            return {"?"}
         statement = statement[comment.end() :]
     statement = statement.lstrip()
     if READS.match(statement):
@@ -235,16 +247,28 @@ def changed(connection: Any, *, roles: bool = False) -> None:
     """A row was written: a new generation now (the same transaction may read the page next),
     and once more after the commit — the one other processes need."""
     if roles:
-        permissions.new_generation()
+        permissions.roles_changed(connection)
+    if not _seconds():
+        return
+    if not connection.in_atomic_block:
+        _committed()  # autocommit: the statement is committed already
+        return
     _new_generation()
-    if connection.in_atomic_block and not any(
-        getattr(func, "announces_commit", False) for _, func, _ in connection.run_on_commit
-    ):
+    if not any(getattr(func, "announces_commit", False) for _, func, _ in connection.run_on_commit):
         transaction.on_commit(_committed, using=connection.alias, robust=True)
 
 
 def _committed() -> None:
+    """Committed: other processes must hear of it, even while this one leaves the cache alone
+    after a failure — but a Redis that hangs costs one timeout per pause, not one per commit."""
+    global _tried_in_pause, _writes_unannounced
+    paused = time.monotonic() < _unreachable_until
+    if paused and _tried_in_pause == _unreachable_until:
+        _writes_unannounced = True
+        return
     _new_generation(even_if_paused=True)
+    if paused:
+        _tried_in_pause = _unreachable_until  # after the try: a failure starts a new pause
 
 
 _committed.announces_commit = True  # type: ignore[attr-defined]
@@ -254,7 +278,7 @@ def _new_generation(*, even_if_paused: bool = False) -> bool:
     """Start a new generation. While the cache is left alone after a failure only a commit
     tries (one attempt per transaction); whatever is not announced is, before this process
     serves a kept page again. False when it was not announced."""
-    global _writes_unannounced
+    global _writes_unannounced, _unreachable_until
     if not even_if_paused and time.monotonic() < _unreachable_until:
         _writes_unannounced = True
         return False
@@ -266,6 +290,7 @@ def _new_generation(*, even_if_paused: bool = False) -> bool:
         logger.error("A change shows on kept pages within %s s, when they expire", _seconds())
         return False
     _writes_unannounced = False
+    _unreachable_until = 0.0  # it answered
     return True
 
 

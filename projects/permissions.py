@@ -86,6 +86,14 @@ def new_generation(action: str = "post_save", pk_set: Any = "", **kwargs: Any) -
     transaction.on_commit(_bump)
 
 
+def roles_changed(connection: Any) -> None:
+    """A statement wrote to who holds which role (seen by projects/page_cache.py, raw SQL
+    included): a new generation now, and once more after the commit."""
+    _bump()
+    if connection.in_atomic_block:
+        transaction.on_commit(_bump, using=connection.alias)
+
+
 def _bump() -> None:
     try:
         caches[CACHE].set(GENERATION, secrets.token_hex(8), timeout=None)

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from psycopg import sql
+from redis.exceptions import RedisError
 
 from projects import page_cache
 from projects.models import Project
@@ -327,3 +328,25 @@ def test_the_pmos_overdue_panel_is_kept_and_refused_to_others(initiating, pmo, m
 
     assert kept == 2 < built
     assert client_for(manager).get(path).status_code == 403  # asked before the kept panel
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redis_that_fails_costs_one_try_per_pause_not_one_per_commit(
+    manager, sponsor, monkeypatch
+):
+    # A Redis that hangs costs its 0.5 s timeout on each try: a loop of small transactions
+    # (a task, a command) must not pay it on every commit.
+    project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
+    tries = []
+
+    def hangs(*args, **kwargs):
+        tries.append(args)
+        raise RedisError("Timeout reading from socket")
+
+    monkeypatch.setattr(caches["pages"], "set", hangs)
+    for number in range(5):
+        with transaction.atomic():
+            Project.objects.filter(pk=project.pk).update(title=f"Renamed {number}")
+
+    assert len(tries) == 2  # the first write, then the first commit after it failed
+    assert page_cache._writes_unannounced

@@ -36,7 +36,6 @@ import hashlib
 import logging
 import re
 import secrets
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,12 +50,14 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from projects import permissions
+from projects.pause import Pause
 
 logger = logging.getLogger(__name__)
 
 CACHE = "pages"
 GENERATION = "generation"
-PAUSE = 10  # seconds kept pages are left alone after the cache failed to answer
+# After the cache failed to answer, pages are built for 10 s without asking it.
+PAUSE = Pause(10, "Page cache unreachable (%s): pages are built afresh")
 # Written on every request or by the background, and shown by no kept page.
 UNSEEN_TABLES = frozenset(
     {
@@ -101,7 +102,6 @@ PARAMETERS = frozenset({"q", "stage", "sponsor", "category", "sort", "page", "vi
 LONGEST_VALUE = 200
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]+(")')
 CSRF_PLACE = "\x00csrf\x00"
-_unreachable_until = 0.0
 _writes_unannounced = False  # this process wrote while the cache did not answer
 _release = ""
 _tried_in_pause = 0.0  # the pause (its end) during which a commit last tried the cache
@@ -129,7 +129,7 @@ def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpRespo
         if kept is not None and kept[0] == generation:
             return _with_token(request, kept[1], kept[2])
     except RedisError as error:
-        _unreachable(error)
+        PAUSE.start(error)
         return build()
     response = build()
     if generation is not None and _keepable(response):
@@ -137,7 +137,7 @@ def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpRespo
         try:
             cache.set(key, (generation, response["Content-Type"], content), _seconds())
         except RedisError as error:
-            _unreachable(error)
+            PAUSE.start(error)
     return response
 
 
@@ -145,7 +145,7 @@ def _key(request: HttpRequest) -> str | None:
     """Which release, whose page, which day, which address — or None: not a page to keep."""
     if (
         not _seconds()
-        or time.monotonic() < _unreachable_until
+        or PAUSE.active
         or request.method not in ("GET", "HEAD")
         or not request.user.is_authenticated
         or len(get_messages(request))  # shown once: counted without being used up
@@ -262,13 +262,13 @@ def _committed() -> None:
     """Committed: other processes must hear of it, even while this one leaves the cache alone
     after a failure — but a Redis that hangs costs one timeout per pause, not one per commit."""
     global _tried_in_pause, _writes_unannounced
-    paused = time.monotonic() < _unreachable_until
-    if paused and _tried_in_pause == _unreachable_until:
+    paused = PAUSE.active
+    if paused and _tried_in_pause == PAUSE.until:
         _writes_unannounced = True
         return
     _new_generation(even_if_paused=True)
     if paused:
-        _tried_in_pause = _unreachable_until  # after the try: a failure starts a new pause
+        _tried_in_pause = PAUSE.until  # after the try: a failure starts a new pause
 
 
 _committed.announces_commit = True  # type: ignore[attr-defined]
@@ -278,28 +278,20 @@ def _new_generation(*, even_if_paused: bool = False) -> bool:
     """Start a new generation. While the cache is left alone after a failure only a commit
     tries (one attempt per transaction); whatever is not announced is, before this process
     serves a kept page again. False when it was not announced."""
-    global _writes_unannounced, _unreachable_until
-    if not even_if_paused and time.monotonic() < _unreachable_until:
+    global _writes_unannounced
+    if not even_if_paused and PAUSE.active:
         _writes_unannounced = True
         return False
     try:
         caches[CACHE].set(GENERATION, secrets.token_hex(8), timeout=None)
     except RedisError as error:
         _writes_unannounced = True
-        _unreachable(error)
+        PAUSE.start(error)
         logger.error("A change shows on kept pages within %s s, when they expire", _seconds())
         return False
     _writes_unannounced = False
-    _unreachable_until = 0.0  # it answered
+    PAUSE.end()  # it answered
     return True
-
-
-def _unreachable(error: Exception) -> None:
-    """Leave the cache alone for a few seconds: a hung Redis costs one timeout, not one per
-    request or per write."""
-    global _unreachable_until
-    _unreachable_until = time.monotonic() + PAUSE
-    logger.warning("Page cache unreachable (%s): pages are built afresh", error)
 
 
 def kept(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

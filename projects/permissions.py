@@ -12,15 +12,16 @@ permissions, or to groups and permissions themselves starts a new *generation*, 
 set counts only if it was stored under the current one. The generation moves when the change
 is made and again when its transaction commits, so a process that read the old rows in between
 cannot keep them. A cached set also expires after `TIMEOUT` (a minute): that bounds what the
-signals cannot announce — changes made with raw SQL or `QuerySet.update()`, a change made while
-Redis was unreachable, entries brought back by a Redis restored from an old snapshot. While
-Redis fails to answer (down, or hanging past the 0.5 s timeout), each process reads permissions
-from the database for `PAUSE` seconds before it tries again.
+signals cannot announce — a change made outside Django's connection (statements through it,
+raw SQL and `QuerySet.update()` included, are announced by projects/page_cache.py's write
+hook, `roles_changed`), a change made while Redis was unreachable, entries brought back by a
+Redis restored from an old snapshot. While Redis fails to answer (down, or hanging past the
+0.5 s timeout), each process reads permissions from the database for ten seconds (`PAUSE`,
+projects/pause.py) before it tries again.
 """
 
 import logging
 import secrets
-import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,13 +32,15 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from redis.exceptions import RedisError
 
+from projects.pause import Pause
+
 logger = logging.getLogger(__name__)
 
 CACHE = "permissions"
 GENERATION = "generation"
 TIMEOUT = 60  # seconds a cached set lives: the bound on a change the signals could not announce
-PAUSE = 10  # seconds a process reads from the database after the cache failed to answer
-_unreachable_until = 0.0
+# After the cache failed to answer, the process reads from the database for 10 s.
+PAUSE = Pause(10, "Permission cache unreachable (%s): reading from the database")
 
 
 def cache_key(user: Any) -> str:
@@ -56,7 +59,7 @@ class CachedPermissionsBackend(ModelBackend):
         return user_obj._perm_cache
 
     def _cached(self, user: Any) -> set[str]:
-        if time.monotonic() < _unreachable_until:
+        if PAUSE.active:
             return super().get_all_permissions(user)
         cache = caches[CACHE]
         key = cache_key(user)
@@ -74,7 +77,7 @@ class CachedPermissionsBackend(ModelBackend):
                 cache.set(key, (generation, sorted(permissions)), timeout=TIMEOUT)
             return permissions
         except RedisError as error:
-            _unreachable(error)
+            PAUSE.start(error)
             return super().get_all_permissions(user)
 
 
@@ -98,16 +101,8 @@ def _bump() -> None:
     try:
         caches[CACHE].set(GENERATION, secrets.token_hex(8), timeout=None)
     except RedisError as error:
-        _unreachable(error)
+        PAUSE.start(error)
         logger.error("A permission change shows within %s s, when cached sets expire", TIMEOUT)
-
-
-def _unreachable(error: Exception) -> None:
-    """Leave the cache alone for a few seconds: a hung Redis costs one timeout, not one per
-    request."""
-    global _unreachable_until
-    _unreachable_until = time.monotonic() + PAUSE
-    logger.warning("Permission cache unreachable (%s): reading from the database", error)
 
 
 def connect_signals() -> None:

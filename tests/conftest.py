@@ -28,8 +28,8 @@ def _fresh_permission_cache(monkeypatch) -> None:
     # This empties the whole Redis database: CACHE_URL has one of its own (see Makefile). Not
     # through the cache itself, whose 0.5 s timeout is for requests: a busy machine may take longer.
     redis.Redis.from_url(settings.CACHE_URL, socket_timeout=30).flushdb()
-    monkeypatch.setattr(permissions, "_unreachable_until", 0.0)
-    monkeypatch.setattr(page_cache, "_unreachable_until", 0.0)
+    monkeypatch.setattr(permissions.PAUSE, "until", 0.0)
+    monkeypatch.setattr(page_cache.PAUSE, "until", 0.0)
     monkeypatch.setattr(page_cache, "_writes_unannounced", False)
 
 

@@ -285,11 +285,11 @@ def test_a_write_while_the_cache_is_left_alone_is_announced_before_pages_are_ser
 ):
     client = client_for(manager)
     client.get(project.get_absolute_url())
-    monkeypatch.setattr(page_cache, "_unreachable_until", time.monotonic() + 10)
+    monkeypatch.setattr(page_cache.PAUSE, "until", time.monotonic() + 10)
 
     Project.objects.filter(pk=project.pk).update(title="Renamed while paused")
     assert page_cache._writes_unannounced
-    monkeypatch.setattr(page_cache, "_unreachable_until", 0.0)
+    monkeypatch.setattr(page_cache.PAUSE, "until", 0.0)
 
     assert "Renamed while paused" in client.get(project.get_absolute_url()).content.decode()
 
@@ -301,7 +301,7 @@ def test_a_commit_announces_itself_even_while_the_cache_is_left_alone(
     # One slow answer must not hide this process's commits from the others for 10 s.
     project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
     before = caches["pages"].get(GENERATION)
-    monkeypatch.setattr(page_cache, "_unreachable_until", time.monotonic() + 10)
+    monkeypatch.setattr(page_cache.PAUSE, "until", time.monotonic() + 10)
 
     with transaction.atomic():
         Project.objects.filter(pk=project.pk).update(title="Renamed")

@@ -19,7 +19,6 @@ The rules themselves are declared in one module, `projects/rules.py`; lifecycle 
 the mechanism, so the dependency still runs projects -> lifecycle.
 """
 
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,42 @@ def nothing(at: str = "") -> Q:
     return Q(**{f"{at}pk__in": []})
 
 
+def _is_empty_set(q: Q) -> bool:
+    """`q` is `nothing()` or, negated, `everything()` (at any path)."""
+    if len(q.children) != 1 or not isinstance(q.children[0], tuple):
+        return False
+    key, value = q.children[0]
+    return (key == "pk__in" or key.endswith("__pk__in")) and isinstance(value, list) and not value
+
+
+def is_everything(q: Q) -> bool:
+    return q.negated and _is_empty_set(q)
+
+
+def is_nothing(q: Q) -> bool:
+    return not q.negated and q.connector == Q.AND and _is_empty_set(q)
+
+
+def both(left: Q, right: Q) -> Q:
+    """`left & right`, left out when one of them filters nothing out (or everything):
+    a rule's filter is built for every kind of item on every page that lists them, and
+    the placeholders would otherwise be built, compiled and sent each time."""
+    if is_nothing(left) or is_everything(right):
+        return left
+    if is_nothing(right) or is_everything(left):
+        return right
+    return left & right
+
+
+def either(left: Q, right: Q) -> Q:
+    """`left | right`, simplified the same way."""
+    if is_everything(left) or is_nothing(right):
+        return left
+    if is_everything(right) or is_nothing(left):
+        return right
+    return left | right
+
+
 class Fact(rules.Predicate):
     """A predicate of (user, record) that can also filter a queryset: `q(user, at)`, where
     `at` is the lookup path from the queried model to the project ("" or "project__")."""
@@ -59,24 +94,34 @@ class Fact(rules.Predicate):
 
             def where(user: Any, at: str) -> Q:
                 left = self.q(user, at)
-                if op is operator.or_ and left == everything(at):
+                if op is either and is_everything(left):
                     return left  # everything already (the PMO): the rest cannot add a row
+                if op is both and is_nothing(left):
+                    return left  # nothing already: the rest cannot add a row
                 return op(left, other.q(user, at))
 
             combined.where = where
         return combined
 
     def __and__(self, other: Any) -> "Fact":
-        return self._joined(other, super().__and__(other), operator.and_)
+        return self._joined(other, super().__and__(other), both)
 
     def __or__(self, other: Any) -> "Fact":
-        return self._joined(other, super().__or__(other), operator.or_)
+        return self._joined(other, super().__or__(other), either)
 
     def __invert__(self) -> "Fact":
         inverted = super().__invert__()
         if self.where is not None:
-            inverted.where = lambda user, at: ~self.q(user, at)
+            inverted.where = lambda user, at: _negated(self.q(user, at), at)
         return inverted
+
+
+def _negated(q: Q, at: str) -> Q:
+    if is_everything(q):
+        return nothing(at)
+    if is_nothing(q):
+        return everything(at)
+    return ~q
 
 
 def fact(*, where: Where | None = None) -> Callable[[Callable[..., bool]], Fact]:
@@ -161,13 +206,13 @@ class Rule:
             return nothing(at)
         if not isinstance(self.who, Fact):
             raise TypeError(f"“{self.who}” has no queryset form.")
-        return self.who.q(user, at) & self.when_q(at)
+        return both(self.who.q(user, at), self.when_q(at))
 
     def when_q(self, at: str = "") -> Q:
         """Only the rule's conditions, as a filter: the records it may allow someone now."""
         filters = everything(at)
         for each in self.when:
-            filters &= each.q(at)
+            filters = both(filters, each.q(at))
         return filters
 
 

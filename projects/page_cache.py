@@ -85,8 +85,11 @@ ROLE_TABLES = frozenset(
     }
 )
 # Statements that write nothing; any other counts as a write (a CTE, MERGE, several statements).
+# A compound query opens with a parenthesis, "(SELECT …) UNION ALL (SELECT …)": PostgreSQL
+# refuses a data-modifying WITH anywhere but at the top level, so those only read too.
 READS = re.compile(
-    r"(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|SET|SHOW|DECLARE|FETCH|CLOSE)\b(?!.*;\s*\S)",
+    r"(?:\(\s*)*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|SET|SHOW|DECLARE|FETCH|CLOSE)\b"
+    r"(?!.*;\s*\S)",
     re.IGNORECASE | re.DOTALL,
 )
 ONE_TABLE = re.compile(

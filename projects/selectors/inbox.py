@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Model, QuerySet, Window
+from django.db.models import Count, IntegerField, Model, QuerySet, Value, Window
 from django.utils import timezone
 
 from lifecycle.rules import allows, rule
@@ -151,15 +151,15 @@ def kinds_for(user: AbstractBaseUser) -> list[Wait]:
 
 def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     """Everything waiting for `user`, oldest first: each kind's oldest `limit` (all of them
-    when None) — a narrow query per kind for the ids and how many there are (a window), then
-    the rows to show, one query per kind of record — merged; the decisions and the work to do
-    each show their oldest `limit`."""
+    when None) — one narrow query for every kind's ids and how many there are, then the rows
+    to show, one query per kind of record — merged; the decisions and the work to do each show
+    their oldest `limit`."""
     today = timezone.localdate()
     found: list[tuple[Wait, int]] = []
     total = decisions_total = 0
     kinds = kinds_for(user)
-    for wait in kinds:
-        ids, count = _first(wait.waiting_for(user, today), limit)
+    firsts = _firsts([wait.waiting_for(user, today) for wait in kinds], limit)
+    for wait, (ids, count) in zip(kinds, firsts, strict=True):
         found += [(wait, pk) for pk in ids]
         total += count
         decisions_total += count if wait.decision else 0
@@ -182,11 +182,22 @@ def needs_action_count(user: AbstractBaseUser) -> int:
     return counted[0].union(*counted[1:], all=True).count()
 
 
-def _first(queryset: QuerySet, limit: int | None) -> tuple[list[int], int]:
-    """The ids of the first `limit` rows (all when None) and how many rows there are."""
-    counted = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")
-    rows = list(counted[:limit] if limit else counted)
-    return [pk for pk, _ in rows], rows[0][1] if rows else 0
+def _firsts(querysets: list[QuerySet], limit: int | None) -> list[tuple[list[int], int]]:
+    """For each queryset, the ids of its first `limit` rows (all when None) and how many rows
+    it has: one query for all of them (each a part of a UNION ALL, numbered, with its own
+    order, limit and count), not one per kind."""
+    parts = []
+    for number, queryset in enumerate(querysets):
+        counted = queryset.annotate(
+            waiting_part=Value(number, IntegerField()), waiting_total=Window(Count("pk"))
+        ).values_list("waiting_part", "pk", "waiting_total")
+        parts.append(counted[:limit] if limit else counted)
+    found: list[tuple[list[int], int]] = [([], 0) for _ in querysets]
+    if parts:
+        for number, pk, total in parts[0].union(*parts[1:], all=True):
+            found[number][0].append(pk)
+            found[number] = (found[number][0], total)
+    return found
 
 
 def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tuple[Wait, Any]]:
@@ -237,10 +248,9 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     cutoff = timezone.now() - timedelta(days=settings.ESCALATE_AFTER_DAYS)
     found: list[tuple[Wait, int]] = []
     total = 0
-    for wait in WAITS:
-        if wait.personal:
-            continue
-        ids, count = _first(wait.older_than(wait.waiting_anywhere(today), cutoff), limit)
+    kinds = [wait for wait in WAITS if not wait.personal]
+    overdue = [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds]
+    for wait, (ids, count) in zip(kinds, _firsts(overdue, limit), strict=True):
         found += [(wait, pk) for pk in ids]
         total += count
     people = ("manager__sponsor_profile", "sponsor__user__sponsor_profile")

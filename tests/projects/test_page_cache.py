@@ -252,6 +252,13 @@ def test_addresses_with_parameters_no_page_reads_are_not_kept(pmo):
         ),
         pytest.param(
             lambda project: (
+                '(WITH renamed AS (UPDATE "projects_project" SET title = %s '
+                "WHERE id = %s RETURNING id) SELECT id FROM renamed)"
+            ),
+            id="a write inside a CTE in parentheses",
+        ),
+        pytest.param(
+            lambda project: (
                 '/* a comment */ UPDATE "projects_project" SET title = %s WHERE id = %s'
             ),
             id="after a comment",

@@ -149,6 +149,36 @@ def test_no_two_table_cells_text_overlaps(international, manager, tmp_path):
         assert overlaps(page) == []
 
 
+def test_a_long_list_in_the_two_columns_flows_across_pages(filled, manager, tmp_path):
+    # Assumptions beside constraints, strengths beside weaknesses: a list longer than a page
+    # breaks across pages, every item read back in order, and the work plan follows it.
+    lists = charter_lists()
+    lists["assumption"] = [
+        {"text": f"Assumption {n:02d}: the depots keep their weekend opening hours all year"}
+        for n in range(70)
+    ]
+    services.charter_update(
+        charter=filled.charter,
+        by=manager,
+        version=filled.charter.version,
+        lists=lists,
+        **charter_texts(),
+    )
+
+    reader = rendered(filled, manager, tmp_path)
+
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    found = re.findall(r"Assumption (\d\d):", text)
+    assert found == [f"{n:02d}" for n in range(70)]
+    for following in ("No downtime in December", "Experienced team", "One supplier"):
+        assert following in text
+    assert text.index("Assumption 69") < text.index("7. Work plan")
+    first = next(
+        page.extract_text() for page in reader.pages if "Assumption 00" in page.extract_text()
+    )
+    assert "No downtime in December" in first  # the constraints stand beside, not after
+
+
 def test_a_signed_charter_has_a_cover_and_a_signature_block(
     international, manager, sponsor, tmp_path
 ):

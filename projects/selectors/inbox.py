@@ -4,14 +4,14 @@ the home page, the daily digest, the PMO's overdue list and, on a project's page
 the ball ("Waiting for Dana Whitfield, CIO, to sign the charter")."""
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, IntegerField, Model, QuerySet, Value, Window
+from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value, Window
 from django.utils import timezone
 
 from lifecycle.rules import allows, rule
@@ -107,14 +107,15 @@ def _oldest_first(items: Iterable[Item]) -> list[Item]:
 
 @dataclass(frozen=True)
 class Inbox:
-    """What waits for one person: up to `limit` of each kind, oldest first (`items`), and how
-    many there are in all."""
+    """What waits for one person: the oldest `limit` decisions and the oldest `limit` pieces of
+    work, oldest first (`items`); how many there are in all, and how many are overdue."""
 
     items: list[Item]
     total: int
     decisions_total: int = 0
     limit: int | None = None
     decides: bool = False  # decisions can wait for this person (a sponsor, the PMO)
+    overdue_total: int = 0  # waiting longer than ESCALATE_AFTER_DAYS, shown or not
 
     @property
     def decisions(self) -> list[Item]:
@@ -127,10 +128,6 @@ class Inbox:
     @property
     def work_total(self) -> int:
         return self.total - self.decisions_total
-
-    @property
-    def overdue(self) -> list[Item]:
-        return [item for item in self.items if item.overdue]
 
 
 # -- Whose items ----------------------------------------------------------------------------------
@@ -150,25 +147,50 @@ def kinds_for(user: AbstractBaseUser) -> list[Wait]:
 
 
 def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
-    """Everything waiting for `user`, oldest first: each kind's oldest `limit` (all of them
-    when None) — one narrow query for every kind's ids and how many there are, then the rows
-    to show, one query per kind of record — merged; the decisions and the work to do each show
-    their oldest `limit`."""
+    """Everything waiting for `user`, oldest first: the oldest `limit` decisions and the oldest
+    `limit` pieces of work (all of them when None). One narrow query finds each kind's oldest
+    `limit` ids with since when they wait, and counts them (all, and overdue); then only the
+    rows shown are read, one query per kind of record."""
     today = timezone.localdate()
-    found: list[tuple[Wait, int]] = []
-    total = decisions_total = 0
+    overdue_since = timezone.now() - timedelta(days=settings.ESCALATE_AFTER_DAYS)
     kinds = kinds_for(user)
-    firsts = _firsts([wait.waiting_for(user, today) for wait in kinds], limit)
-    for wait, (ids, count) in zip(kinds, firsts, strict=True):
-        found += [(wait, pk) for pk in ids]
-        total += count
-        decisions_total += count if wait.decision else 0
+    found = _firsts(
+        [wait.waiting_for(user, today) for wait in kinds],
+        limit,
+        overdue_before=[overdue_since - wait.offset() for wait in kinds],
+    )
+    waiting = [
+        (wait, pk, at + wait.offset() if at else None)
+        for wait, kind in zip(kinds, found, strict=True)
+        for pk, at in kind.rows
+    ]
+    decisions = [row for row in waiting if row[0].decision]
+    work = [row for row in waiting if not row[0].decision]
+    shown = _oldest(decisions, limit) + _oldest(work, limit)
     deputised = delegators(user)
     items = [
-        Item(wait, record, _for_whom(record, user, deputised)) for wait, record in _read(found)
+        Item(wait, record, _for_whom(record, user, deputised))
+        for wait, record in _read([(wait, pk) for wait, pk, _ in shown])
     ]
-    decides = any(wait.decision for wait in kinds)
-    return Inbox(_oldest_first(items), total, decisions_total, limit, decides)
+    return Inbox(
+        _oldest_first(items),
+        total=sum(kind.total for kind in found),
+        decisions_total=sum(
+            kind.total for wait, kind in zip(kinds, found, strict=True) if wait.decision
+        ),
+        limit=limit,
+        decides=any(wait.decision for wait in kinds),
+        overdue_total=sum(kind.overdue for kind in found),
+    )
+
+
+def _oldest(
+    waiting: list[tuple[Wait, int, datetime | None]], limit: int | None
+) -> list[tuple[Wait, int, datetime | None]]:
+    """The oldest `limit` of (kind, id, since), in the order `_oldest_first` shows them."""
+    never = datetime.max.replace(tzinfo=UTC)
+    ordered = sorted(waiting, key=lambda row: (row[2] or never, row[0].key, row[1]))
+    return ordered[:limit] if limit else ordered
 
 
 def needs_action_count(user: AbstractBaseUser) -> int:
@@ -182,21 +204,42 @@ def needs_action_count(user: AbstractBaseUser) -> int:
     return counted[0].union(*counted[1:], all=True).count()
 
 
-def _firsts(querysets: list[QuerySet], limit: int | None) -> list[tuple[list[int], int]]:
-    """For each queryset, the ids of its first `limit` rows (all when None) and how many rows
-    it has: one query for all of them (each a part of a UNION ALL, numbered, with its own
-    order, limit and count), not one per kind."""
+@dataclass
+class _Found:
+    """One kind's first rows — (id, since when it waits, by the database's order) — and how
+    many rows it has, and how many of them waited since before `overdue_before`."""
+
+    rows: list[tuple[int, datetime | None]] = field(default_factory=list)
+    total: int = 0
+    overdue: int = 0
+
+
+def _firsts(
+    querysets: list[QuerySet],
+    limit: int | None,
+    *,
+    overdue_before: list[datetime] | None = None,
+) -> list[_Found]:
+    """For each queryset, its first `limit` rows (all when None) and its counts: one query for
+    all of them (each a part of a UNION ALL, numbered, with its own order, limit and counts),
+    not one per kind."""
     parts = []
     for number, queryset in enumerate(querysets):
+        overdue: Any = Value(0, IntegerField())
+        if overdue_before is not None:
+            overdue = Window(Count("pk", filter=Q(waiting_since__lt=overdue_before[number])))
         counted = queryset.annotate(
-            waiting_part=Value(number, IntegerField()), waiting_total=Window(Count("pk"))
-        ).values_list("waiting_part", "pk", "waiting_total")
+            waiting_part=Value(number, IntegerField()),
+            waiting_at=F("waiting_since"),
+            waiting_total=Window(Count("pk")),
+            waiting_overdue=overdue,
+        ).values_list("waiting_part", "pk", "waiting_at", "waiting_total", "waiting_overdue")
         parts.append(counted[:limit] if limit else counted)
-    found: list[tuple[list[int], int]] = [([], 0) for _ in querysets]
+    found = [_Found() for _ in querysets]
     if parts:
-        for number, pk, total in parts[0].union(*parts[1:], all=True):
-            found[number][0].append(pk)
-            found[number] = (found[number][0], total)
+        for number, pk, at, total, overdue_count in parts[0].union(*parts[1:], all=True):
+            found[number].rows.append((pk, at))
+            found[number].total, found[number].overdue = total, overdue_count
     return found
 
 
@@ -250,9 +293,9 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     total = 0
     kinds = [wait for wait in WAITS if not wait.personal]
     overdue = [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds]
-    for wait, (ids, count) in zip(kinds, _firsts(overdue, limit), strict=True):
-        found += [(wait, pk) for pk in ids]
-        total += count
+    for wait, kind in zip(kinds, _firsts(overdue, limit), strict=True):
+        found += [(wait, pk) for pk, _ in kind.rows]
+        total += kind.total
     people = ("manager__sponsor_profile", "sponsor__user__sponsor_profile")
     ordered = _oldest_first(Item(wait, record) for wait, record in _read(found, also=people))
     ordered = ordered[:limit]

@@ -171,6 +171,20 @@ def test_ages_reminders_and_overdue_items(submitted, sponsor, settings):
     assert "Business case to decide" in page(sponsor, "home")
 
 
+def test_home_counts_every_overdue_item_not_only_the_ten_it_shows(manager, sponsor, settings):
+    settings.ESCALATE_AFTER_DAYS = 7
+    with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+        for project in ProjectFactory.create_batch(
+            12, manager=manager, sponsor=sponsor.sponsor_profile
+        ):
+            services.proposal_submit(proposal=project.proposal, by=manager)
+
+    inbox = needs_action(sponsor, 10)
+
+    assert (len(inbox.decisions), inbox.total, inbox.overdue_total) == (10, 12, 12)
+    assert "12 items need your action</a>, 12 overdue." in page(sponsor, "home")
+
+
 def test_the_count_beside_needs_my_action(submitted, sponsor, manager):
     assert needs_action_count(sponsor) == 1
     assert ">1<" in page(sponsor, "inbox-count")

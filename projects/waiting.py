@@ -112,7 +112,12 @@ class Wait:
         return self._waiting(today).filter(rule(self.rule).when_q(self.at))
 
     def older_than(self, queryset: QuerySet, moment: datetime) -> QuerySet:
-        return queryset.filter(waiting_since__lt=moment - self.offset())
+        return queryset.filter(self.waiting_before(moment))
+
+    def waiting_before(self, moment: datetime) -> Q:
+        """Waiting since before `moment` (`since` is `order` plus the offset), as a filter on
+        `waiting_for` or `waiting_anywhere`."""
+        return Q(waiting_since__lt=moment - self.offset())
 
     def _waiting(self, today: date) -> QuerySet:
         queryset = self.annotate(self.model.objects.all()).filter(self.waiting(today))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -100,9 +100,18 @@ class Item:
         return self.older_than(settings.REMIND_AFTER_DAYS)
 
 
+def _age(since: datetime | None, wait: Wait, pk: int) -> tuple[datetime, str, int]:
+    """The order items are shown in: oldest first, then by kind and record (never: last)."""
+    return (since or datetime.max.replace(tzinfo=UTC), wait.key, pk)
+
+
 def _oldest_first(items: Iterable[Item]) -> list[Item]:
-    never = datetime.max.replace(tzinfo=UTC)
-    return sorted(items, key=lambda item: (item.since or never, item.wait.key, item.record.pk))
+    return sorted(items, key=lambda item: _age(item.since, item.wait, item.record.pk))
+
+
+def _overdue_since() -> datetime:
+    """Items waiting since before this are overdue (ESCALATE_AFTER_DAYS)."""
+    return timezone.now() - timedelta(days=settings.ESCALATE_AFTER_DAYS)
 
 
 @dataclass(frozen=True)
@@ -152,25 +161,25 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     `limit` ids with since when they wait, and counts them (all, and overdue); then only the
     rows shown are read, one query per kind of record."""
     today = timezone.localdate()
-    overdue_since = timezone.now() - timedelta(days=settings.ESCALATE_AFTER_DAYS)
+    overdue_since = _overdue_since()
     kinds = kinds_for(user)
     found = _firsts(
         [wait.waiting_for(user, today) for wait in kinds],
         limit,
-        overdue_before=[overdue_since - wait.offset() for wait in kinds],
+        overdue=[wait.waiting_before(overdue_since) for wait in kinds],
     )
     waiting = [
-        (wait, pk, at + wait.offset() if at else None)
+        _Waiting(wait, pk, at + wait.offset() if at else None)
         for wait, kind in zip(kinds, found, strict=True)
         for pk, at in kind.rows
     ]
-    decisions = [row for row in waiting if row[0].decision]
-    work = [row for row in waiting if not row[0].decision]
+    decisions = [row for row in waiting if row.wait.decision]
+    work = [row for row in waiting if not row.wait.decision]
     shown = _oldest(decisions, limit) + _oldest(work, limit)
     deputised = delegators(user)
     items = [
         Item(wait, record, _for_whom(record, user, deputised))
-        for wait, record in _read([(wait, pk) for wait, pk, _ in shown])
+        for wait, record in _read([(row.wait, row.pk) for row in shown])
     ]
     return Inbox(
         _oldest_first(items),
@@ -184,12 +193,17 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     )
 
 
-def _oldest(
-    waiting: list[tuple[Wait, int, datetime | None]], limit: int | None
-) -> list[tuple[Wait, int, datetime | None]]:
-    """The oldest `limit` of (kind, id, since), in the order `_oldest_first` shows them."""
-    never = datetime.max.replace(tzinfo=UTC)
-    ordered = sorted(waiting, key=lambda row: (row[2] or never, row[0].key, row[1]))
+class _Waiting(NamedTuple):
+    """An item found but not read yet: its kind, id and since when it waits."""
+
+    wait: Wait
+    pk: int
+    since: datetime | None
+
+
+def _oldest(waiting: list[_Waiting], limit: int | None) -> list[_Waiting]:
+    """The oldest `limit` (all when None), in the order `_oldest_first` shows them."""
+    ordered = sorted(waiting, key=lambda row: _age(row.since, row.wait, row.pk))
     return ordered[:limit] if limit else ordered
 
 
@@ -207,7 +221,7 @@ def needs_action_count(user: AbstractBaseUser) -> int:
 @dataclass
 class _Found:
     """One kind's first rows — (id, since when it waits, by the database's order) — and how
-    many rows it has, and how many of them waited since before `overdue_before`."""
+    many rows it has, and how many of them are overdue."""
 
     rows: list[tuple[int, datetime | None]] = field(default_factory=list)
     total: int = 0
@@ -218,21 +232,21 @@ def _firsts(
     querysets: list[QuerySet],
     limit: int | None,
     *,
-    overdue_before: list[datetime] | None = None,
+    overdue: list[Q] | None = None,
 ) -> list[_Found]:
-    """For each queryset, its first `limit` rows (all when None) and its counts: one query for
-    all of them (each a part of a UNION ALL, numbered, with its own order, limit and counts),
-    not one per kind."""
+    """For each queryset, its first `limit` rows (all when None), how many rows it has and how
+    many of them pass its `overdue` filter: one query for all of them (each a part of a UNION
+    ALL, numbered, with its own order, limit and counts), not one per kind."""
     parts = []
     for number, queryset in enumerate(querysets):
-        overdue: Any = Value(0, IntegerField())
-        if overdue_before is not None:
-            overdue = Window(Count("pk", filter=Q(waiting_since__lt=overdue_before[number])))
+        overdue_count: Any = Value(0, IntegerField())
+        if overdue is not None:
+            overdue_count = Window(Count("pk", filter=overdue[number]))
         counted = queryset.annotate(
             waiting_part=Value(number, IntegerField()),
             waiting_at=F("waiting_since"),
             waiting_total=Window(Count("pk")),
-            waiting_overdue=overdue,
+            waiting_overdue=overdue_count,
         ).values_list("waiting_part", "pk", "waiting_at", "waiting_total", "waiting_overdue")
         parts.append(counted[:limit] if limit else counted)
     found = [_Found() for _ in querysets]
@@ -288,7 +302,7 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     """Items waiting longer than ESCALATE_AFTER_DAYS in every active project, oldest first,
     each with who holds it: for the PMO's home and digest."""
     today = timezone.localdate()
-    cutoff = timezone.now() - timedelta(days=settings.ESCALATE_AFTER_DAYS)
+    cutoff = _overdue_since()
     found: list[tuple[Wait, int]] = []
     total = 0
     kinds = [wait for wait in WAITS if not wait.personal]

@@ -166,8 +166,10 @@ class Project(StageMachine):
 
     def add_decider(self, user: AbstractBaseUser) -> None:
         """Whoever decided on one of its records keeps reading the project (SPEC §5)."""
-        Membership.objects.get_or_create(
-            project=self, user=user, defaults={"kind": Membership.Kind.DECIDER}
+        # One statement (INSERT … ON CONFLICT DO NOTHING): a member already keeps their kind.
+        Membership.objects.bulk_create(
+            [Membership(project=self, user=user, kind=Membership.Kind.DECIDER)],
+            ignore_conflicts=True,
         )
 
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
+from lifecycle.rules import allows
 from lifecycle.stages import ACTIVE, Stage
 from projects import costs
 from projects.models import Funding, Project, ProjectQuerySet
@@ -41,6 +42,19 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
         ),
     )
     return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
+
+
+def project_to_act_on(*, user: AbstractBaseUser, pk: int) -> Project:
+    """The project an action is posted to, if `user` may see it; 404 otherwise, whether it
+    exists or not. Only its own row (its records are read when asked for), and the rule
+    `may_view_project` asked of it rather than built into the query: the person is most often
+    its manager or sponsor, which the rule's first facts answer without a query. The services
+    re-read what they decide on under a lock; the whole page (`project_get`) is read only to
+    show it again with an error."""
+    project = get_object_or_404(Project, pk=pk)
+    if not allows(user, "may_view_project", project):
+        raise Http404
+    return project
 
 
 def project_seen(*, user: AbstractBaseUser, pk: int) -> None:

@@ -15,7 +15,7 @@ from projects.forms.common import CommentForm
 from projects.models import ChangeRequest, Project
 from projects.rules import approval_authority, change_budget_after
 from projects.selectors.change import baselines_with_diffs, change_requests_of
-from projects.selectors.projects import project_get
+from projects.selectors.projects import project_get, project_to_act_on
 from projects.services import change as services
 from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
@@ -96,14 +96,15 @@ def change_request_detail(request: HttpRequest, pk: int, change: int) -> HttpRes
 @require_POST
 def change_request_action(request: HttpRequest, pk: int, change: int, action: str) -> HttpResponse:
     service = services.CHANGE_REQUEST_ACTIONS.get(action)
-    project = project_get(user=request.user, pk=pk)
-    item = _change_of(project, change)
+    item = _change_of(project_to_act_on(user=request.user, pk=pk), change)
     if service is None:
         raise Http404("No such action.")
     return decide(
         request,
         run=lambda comment, seen: service(change=item, by=request.user, comment=comment, seen=seen),
-        page=lambda form, status: _change_request_page(request, project, item, form, status),
+        page=lambda form, status: _change_request_page(
+            request, project_get(user=request.user, pk=pk), item, form, status
+        ),
         back_url=reverse("projects:change-request", args=[pk, item.pk]),
         done=now_is("change request"),
     )

@@ -20,7 +20,7 @@ from projects.selectors.charters import (
     pdf_job_get,
     pdf_job_settled,
 )
-from projects.selectors.projects import project_get
+from projects.selectors.projects import project_get, project_to_act_on
 from projects.services import pdfs
 from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
@@ -79,8 +79,7 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.CHARTER_ACTIONS.get(action)
-    project = project_get(user=request.user, pk=pk)
-    charter = record_of(project, "charter")
+    charter = record_of(project_to_act_on(user=request.user, pk=pk), "charter")
     if service is None:
         raise Http404("No such action.")
     return decide(
@@ -88,8 +87,10 @@ def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         run=lambda comment, seen: service(
             charter=charter, by=request.user, comment=comment, seen=seen
         ),
-        page=lambda form, status: _charter_page(request, project, form, status),
-        back_url=reverse("projects:charter", args=[project.pk]),
+        page=lambda form, status: _charter_page(
+            request, project_get(user=request.user, pk=pk), form, status
+        ),
+        back_url=reverse("projects:charter", args=[pk]),
         done=now_is("charter"),
     )
 

@@ -19,7 +19,7 @@ from projects.lists import PLAN_LISTS
 from projects.models import PdfJob, Project, ProjectDeliverable, StatusReport
 from projects.selectors.costs import budget_proposal
 from projects.selectors.discussion import attachment_counts, thread_counts
-from projects.selectors.projects import project_get
+from projects.selectors.projects import project_get, project_to_act_on
 from projects.services import delivery, pdfs
 from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
@@ -99,8 +99,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = delivery.PLAN_ACTIONS.get(action)
-    project = project_get(user=request.user, pk=pk)
-    plan = record_of(project, "plan")
+    plan = record_of(project_to_act_on(user=request.user, pk=pk), "plan")
     if service is None:
         raise Http404("No such action.")
     return decide(
@@ -108,7 +107,9 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         run=lambda comment, seen, **tolerances: service(
             plan=plan, by=request.user, comment=comment, seen=seen, **tolerances
         ),
-        page=lambda form, status: _plan_page(request, project, form, status),
+        page=lambda form, status: _plan_page(
+            request, project_get(user=request.user, pk=pk), form, status
+        ),
         back_url=reverse("projects:plan", args=[pk]),
         done=now_is("plan"),
         form_class=PlanApprovalForm if action == "approve" else CommentForm,
@@ -199,20 +200,20 @@ def deliverable_action(
     request: HttpRequest, pk: int, deliverable: int, action: str
 ) -> HttpResponse:
     service = delivery.DELIVERABLE_ACTIONS.get(action)
-    project = project_get(user=request.user, pk=pk)
+    project = project_to_act_on(user=request.user, pk=pk)
     item: ProjectDeliverable = get_object_or_404(project.deliverables, pk=deliverable)
     if service is None:
         raise Http404("No such action.")
+
+    def page(form: CommentForm, status: int) -> HttpResponse:
+        project = project_get(user=request.user, pk=pk)
+        report = StatusReportForm(proposal=budget_proposal(project))
+        return _status_page(request, project, report, status, refused={item.pk: {action: form}})
+
     return decide(
         request,
         run=lambda comment, seen: service(deliverable=item, by=request.user, comment=comment),
-        page=lambda form, status: _status_page(
-            request,
-            project,
-            StatusReportForm(proposal=budget_proposal(project)),
-            status,
-            refused={item.pk: {action: form}},
-        ),
+        page=page,
         back_url=reverse("projects:status", args=[pk]),
         done=lambda entry: f"{entry.label}: “{item.name}” is now {entry.to_state.lower()}.",
     )

@@ -35,6 +35,7 @@ from projects.selectors.portfolio import (
 from projects.selectors.projects import (
     history_of,
     project_get,
+    project_to_act_on,
     projects_managed_by,
     projects_sponsored_by,
     projects_visible_to,
@@ -231,7 +232,7 @@ def funding_correct(request: HttpRequest, pk: int, funding: int) -> HttpResponse
 def funding_action(request: HttpRequest, pk: int, funding: int, action: str) -> HttpResponse:
     """**Approve funding** or **Reject funding** above the recorder's limit or the cost."""
     service = services.FUNDING_ACTIONS.get(action)
-    project = project_get(user=request.user, pk=pk)
+    project = project_to_act_on(user=request.user, pk=pk)
     item = get_object_or_404(project.fundings, pk=funding)
     if service is None:
         raise Http404("No such action.")
@@ -239,7 +240,10 @@ def funding_action(request: HttpRequest, pk: int, funding: int, action: str) -> 
         request,
         run=lambda comment, seen: service(funding=item, by=request.user, comment=comment),
         page=lambda form, status: business_case_page(
-            request, project, status=status, refused={item.pk: {action: form}}
+            request,
+            project_get(user=request.user, pk=pk),
+            status=status,
+            refused={item.pk: {action: form}},
         ),
         back_url=project.get_absolute_url(),
         done=lambda entry: (
@@ -251,14 +255,14 @@ def funding_action(request: HttpRequest, pk: int, funding: int, action: str) -> 
 
 @require_POST
 def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    project = project_get(user=request.user, pk=pk)
+    project = project_to_act_on(user=request.user, pk=pk)
     return decide(
         request,
         run=lambda comment, seen: services.project_transition(
             project=project, name=name, by=request.user, comment=comment
         ),
         page=lambda form, status: business_case_page(
-            request, project, status=status, refused={name: form}
+            request, project_get(user=request.user, pk=pk), status=status, refused={name: form}
         ),
         back_url=project.get_absolute_url(),
         done=lambda entry: f"{entry.label}: the project is now {entry.to_state}.",

@@ -14,7 +14,7 @@ from projects.forms.proposals import BusinessCaseForm
 from projects.lists import RISKS
 from projects.models import Project, Proposal, ProposalState
 from projects.rules import approval_authority
-from projects.selectors.projects import project_get
+from projects.selectors.projects import project_get, project_to_act_on
 from projects.selectors.proposals import last_decision
 from projects.services import pdfs
 from projects.views.common import decide, now_is, project_context, project_tab
@@ -126,13 +126,15 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.PROPOSAL_ACTIONS.get(action)
     if service is None:
         raise Http404("No such action.")
-    project = project_get(user=request.user, pk=pk)
+    project = project_to_act_on(user=request.user, pk=pk)
     return decide(
         request,
         run=lambda comment, seen: service(
             proposal=project.proposal, by=request.user, comment=comment, seen=seen
         ),
-        page=lambda form, status: business_case_page(request, project, form, status=status),
+        page=lambda form, status: business_case_page(
+            request, project_get(user=request.user, pk=pk), form, status=status
+        ),
         back_url=project.get_absolute_url(),
         done=now_is("business case"),
     )

@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lifecycle.models import AuditEntry
@@ -188,6 +190,24 @@ def test_reject_without_a_reason_shows_a_field_error(submitted, sponsor):
     assert response.status_code == 400
     assert "Give a reason to “Reject”." in response.content.decode()
     assert Proposal.objects.get(pk=submitted.proposal.pk).state == ProposalState.SUBMITTED
+
+
+def test_a_decision_reads_the_projects_row_and_its_page_only_for_an_error(submitted, sponsor):
+    """An action looks the project up alone (`project_to_act_on`); the whole page, with its
+    joins and prefetches, is read only when the form comes back with an error."""
+    client = client_for(sponsor)
+    page_read = 'JOIN "projects_closurereport"'  # one of the page's joins (`project_get`)
+
+    with CaptureQueriesContext(connection) as refused:
+        response = client.post(url("proposal-action", submitted, "reject"), {})
+    assert response.status_code == 400
+    assert "Supplier delivers late" in response.content.decode()  # the whole page, its risks
+    assert any(page_read in query["sql"] for query in refused.captured_queries)
+
+    with CaptureQueriesContext(connection) as decided:
+        assert client.post(url("proposal-action", submitted, "approve")).status_code == 302
+    assert not any(page_read in query["sql"] for query in decided.captured_queries)
+    assert Proposal.objects.get(pk=submitted.proposal.pk).state == ProposalState.APPROVED
 
 
 def test_advancing_through_a_closed_gate_explains_what_is_missing(approved, manager):

@@ -51,9 +51,9 @@ def project_to_act_on(*, user: AbstractBaseUser, pk: int) -> Project:
     its manager or sponsor, which the rule's first facts answer without a query. The services
     re-read what they decide on under a lock; the whole page (`project_get`) is read only to
     show it again with an error."""
-    project = get_object_or_404(Project, pk=pk)
-    if not allows(user, "may_view_project", project):
-        raise Http404
+    project = Project.objects.filter(pk=pk).order_by().first()
+    if project is None or not allows(user, "may_view_project", project):
+        raise Http404("No such project.")  # the same answer, whether it exists or not
     return project
 
 

@@ -101,9 +101,10 @@ def change_request_action(request: HttpRequest, pk: int, change: int, action: st
         raise Http404("No such action.")
     return decide(
         request,
+        pk,
         run=lambda comment, seen: service(change=item, by=request.user, comment=comment, seen=seen),
-        page=lambda form, status: _change_request_page(
-            request, project_get(user=request.user, pk=pk), item, form, status
+        page=lambda project, form, status: _change_request_page(
+            request, project, item, form, status
         ),
         back_url=reverse("projects:change-request", args=[pk, item.pk]),
         done=now_is("change request"),

@@ -84,12 +84,11 @@ def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("No such action.")
     return decide(
         request,
+        pk,
         run=lambda comment, seen: service(
             charter=charter, by=request.user, comment=comment, seen=seen
         ),
-        page=lambda form, status: _charter_page(
-            request, project_get(user=request.user, pk=pk), form, status
-        ),
+        page=lambda project, form, status: _charter_page(request, project, form, status),
         back_url=reverse("projects:charter", args=[pk]),
         done=now_is("charter"),
     )

@@ -73,9 +73,10 @@ def record_of(project: Project, name: str) -> Any:
 
 def decide(
     request: HttpRequest,
+    pk: int,
     *,
     run: Callable[..., AuditEntry],
-    page: Callable[[CommentForm, int], HttpResponse],
+    page: Callable[[Project, CommentForm, int], HttpResponse],
     back_url: str,
     done: Callable[[AuditEntry], str],
     form_class: type[CommentForm] = CommentForm,
@@ -83,12 +84,18 @@ def decide(
     """Every action posted with a comment box — a decision, a stage change, a deliverable —
     goes through here: run it with the comment and the version the page showed, and go back
     with what happened (`done`), or show the page again with the comment's error beside the
-    box (400). Any other refusal rises to `RefusalMiddleware` (403 or 409, with the reason).
-    A `form_class` with more fields than the comment (Approve plan's tolerances) hands them to
-    `run` by name; the service's own field errors show beside them."""
+    box (400): only then is project `pk` read whole, with everything its page shows (the
+    views look it up with `project_to_act_on`, its row alone). Any other refusal rises to
+    `RefusalMiddleware` (403 or 409, with the reason). A `form_class` with more fields than
+    the comment (Approve plan's tolerances) hands them to `run` by name; the service's own
+    field errors show beside them."""
     form = form_class(request.POST)
+
+    def again() -> HttpResponse:  # the page once more, read whole, with the form's errors
+        return page(project_get(user=request.user, pk=pk), form, 400)
+
     if not form.is_valid():
-        return page(form, 400)
+        return again()
     extra = {k: v for k, v in form.cleaned_data.items() if k not in ("comment", "seen")}
     try:
         entry = run(form.cleaned_data["comment"], form.cleaned_data["seen"], **extra)
@@ -96,10 +103,10 @@ def decide(
         if not error.field:
             raise
         form.add_error(error.field, error.message)
-        return page(form, 400)
+        return again()
     except ValidationError as error:
         form.add_error(None, error)
-        return page(form, 400)
+        return again()
     messages.success(request, done(entry))
     return redirect(back_url)
 

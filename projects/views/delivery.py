@@ -104,12 +104,11 @@ def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("No such action.")
     return decide(
         request,
+        pk,
         run=lambda comment, seen, **tolerances: service(
             plan=plan, by=request.user, comment=comment, seen=seen, **tolerances
         ),
-        page=lambda form, status: _plan_page(
-            request, project_get(user=request.user, pk=pk), form, status
-        ),
+        page=lambda project, form, status: _plan_page(request, project, form, status),
         back_url=reverse("projects:plan", args=[pk]),
         done=now_is("plan"),
         form_class=PlanApprovalForm if action == "approve" else CommentForm,
@@ -204,16 +203,17 @@ def deliverable_action(
     item: ProjectDeliverable = get_object_or_404(project.deliverables, pk=deliverable)
     if service is None:
         raise Http404("No such action.")
-
-    def page(form: CommentForm, status: int) -> HttpResponse:
-        project = project_get(user=request.user, pk=pk)
-        report = StatusReportForm(proposal=budget_proposal(project))
-        return _status_page(request, project, report, status, refused={item.pk: {action: form}})
-
     return decide(
         request,
+        pk,
         run=lambda comment, seen: service(deliverable=item, by=request.user, comment=comment),
-        page=page,
+        page=lambda project, form, status: _status_page(
+            request,
+            project,
+            StatusReportForm(proposal=budget_proposal(project)),
+            status,
+            refused={item.pk: {action: form}},
+        ),
         back_url=reverse("projects:status", args=[pk]),
         done=lambda entry: f"{entry.label}: “{item.name}” is now {entry.to_state.lower()}.",
     )

@@ -238,12 +238,10 @@ def funding_action(request: HttpRequest, pk: int, funding: int, action: str) -> 
         raise Http404("No such action.")
     return decide(
         request,
+        pk,
         run=lambda comment, seen: service(funding=item, by=request.user, comment=comment),
-        page=lambda form, status: business_case_page(
-            request,
-            project_get(user=request.user, pk=pk),
-            status=status,
-            refused={item.pk: {action: form}},
+        page=lambda project, form, status: business_case_page(
+            request, project, status=status, refused={item.pk: {action: form}}
         ),
         back_url=project.get_absolute_url(),
         done=lambda entry: (
@@ -258,11 +256,12 @@ def stage_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     project = project_to_act_on(user=request.user, pk=pk)
     return decide(
         request,
+        pk,
         run=lambda comment, seen: services.project_transition(
             project=project, name=name, by=request.user, comment=comment
         ),
-        page=lambda form, status: business_case_page(
-            request, project_get(user=request.user, pk=pk), status=status, refused={name: form}
+        page=lambda project, form, status: business_case_page(
+            request, project, status=status, refused={name: form}
         ),
         back_url=project.get_absolute_url(),
         done=lambda entry: f"{entry.label}: the project is now {entry.to_state}.",

@@ -129,11 +129,12 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     project = project_to_act_on(user=request.user, pk=pk)
     return decide(
         request,
+        pk,
         run=lambda comment, seen: service(
             proposal=project.proposal, by=request.user, comment=comment, seen=seen
         ),
-        page=lambda form, status: business_case_page(
-            request, project_get(user=request.user, pk=pk), form, status=status
+        page=lambda project, form, status: business_case_page(
+            request, project, form, status=status
         ),
         back_url=project.get_absolute_url(),
         done=now_is("business case"),

@@ -211,7 +211,7 @@ if OIDC_ENABLED:
 # in the admin must apply at once in every process.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 _REDIS_CACHE = {
-    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "BACKEND": "config.cache.RedisCache",
     "LOCATION": CACHE_URL,
     # A cache that is down must not hang a request: it is read from the database instead.
     "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

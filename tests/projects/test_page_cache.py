@@ -117,10 +117,23 @@ def test_a_change_starts_a_new_generation_again_when_it_commits(manager, sponsor
         Project.objects.filter(pk=project.pk).update(title="Renamed")
         during = cache.get(GENERATION)
         Project.objects.filter(pk=project.pk).update(title="Renamed again")
-        assert cache.get(GENERATION) != during  # every write, in case it is never committed
-        during = cache.get(GENERATION)
+        # No page kept since the first write: none can show what the second one changed.
+        assert cache.get(GENERATION) == during
 
     assert len({before, during, cache.get(GENERATION)}) == 3
+
+
+def test_a_later_write_of_a_transaction_starts_a_generation_after_a_page_was_kept(manager, sponsor):
+    # This process kept a page showing the transaction's first write: the second write must
+    # not leave it to be served.
+    project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
+    client = client_for(manager)
+
+    with transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(title="Renamed once")
+        assert "Renamed once" in client.get(project.get_absolute_url()).content.decode()
+        Project.objects.filter(pk=project.pk).update(title="Renamed twice")
+        assert "Renamed twice" in client.get(project.get_absolute_url()).content.decode()
 
 
 def test_writes_no_kept_page_shows_keep_the_pages(project, manager):

@@ -43,6 +43,9 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     gate_ready_since = models.DateTimeField(null=True, blank=True)
 
     audit_record = "Stage"
+    # What a decision reads of the project besides its row (the people a business case's
+    # snapshot names): read by the query that locks it (`lifecycle.services.transition_run`).
+    locked_with: tuple[str, ...] = ()
 
     class Meta:
         abstract = True

@@ -8,7 +8,8 @@ transition declares, and registers side effects to run only after the commit.
 
 Models taking part provide:
 - `audit_subject`, the project the audit row belongs to (it answers `read_only_reason` and
-  `add_decider`, see `lifecycle.machine.StageMachine`);
+  `add_decider`, see `lifecycle.machine.StageMachine`); a record of a project lets it be set,
+  so the record read under lock refers to the project row locked before it;
 - `audit_record`, the name of the record in the history ("Stage", "Business case").
 Transitions declare in `custom`: `label`, `event` (the namespaced name it announces),
 `gate`, `comment_required`, `decision` (the person taking it keeps reading the project), and
@@ -63,7 +64,7 @@ def state_label(instance: models.Model, name: str) -> str:
 def transition_run(
     *,
     instance: models.Model,
-    name: str,
+    name: str | Callable[[Any], str],
     by: AbstractBaseUser,
     comment: str = "",
     data: Data | None = None,
@@ -74,8 +75,10 @@ def transition_run(
     """Apply transition `name` to `instance` on behalf of `by`, or raise a TransitionError.
 
     `instance` may be stale: the row is re-read under a lock, so of two concurrent decisions
-    exactly one wins and the other gets TransitionConflict ("already decided"). `data` may be
-    a function of the locked record: it runs only once every check has passed. `seen` is the
+    exactly one wins and the other gets TransitionConflict ("already decided"). `name` may be
+    a function of the locked record, for a decision whose transition depends on the record as
+    it is now (Approve above the decider's limit is an endorsement). `data` may be a function
+    of the locked record: it runs only once every check has passed. `seen` is the
     `fingerprint` of the record as the person saw it when they opened the page: if the record
     has changed since, nothing is decided (RecordChanged, 409).
     """
@@ -85,8 +88,12 @@ def transition_run(
         if subject is not instance:
             # The project first, then its record: its stage cannot change under the rule, and
             # every service takes the two locks in this order.
-            type(subject)._default_manager.select_for_update().get(pk=subject.pk)
-        locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            held = _locked(subject)
+        locked = _locked(instance)
+        if subject is not instance:
+            locked.audit_subject = held  # the rule, the gate and the audit read the locked row
+        if callable(name):
+            name = name(locked)
         method = getattr(locked, name)
         if not hasattr(method, "_django_fsm"):
             raise ValueError(f"{type(instance).__name__}.{name} is not a transition")
@@ -139,6 +146,7 @@ def transition_run(
             locked.audit_subject.add_decider(by)
         entry = audit_record(
             subject=locked.audit_subject,
+            subject_locked=True,
             record=record,
             action=name,
             event=fsm.custom.get("event", ""),
@@ -156,9 +164,18 @@ def transition_run(
     return entry
 
 
+def _locked(instance: models.Model) -> models.Model:
+    """`instance`'s row read again and locked for this transaction, with what its model says
+    a decision reads of it besides (`locked_with`: the people a business case names)."""
+    manager = type(instance)._default_manager
+    related = getattr(instance, "locked_with", ())
+    return manager.select_for_update(of=("self",)).select_related(*related).get(pk=instance.pk)
+
+
 def audit_record(
     *,
     subject: models.Model,
+    subject_locked: bool = False,
     record: str,
     action: str,
     label: str,
@@ -172,7 +189,8 @@ def audit_record(
 ) -> AuditEntry:
     """Write one audit row. Services call it inside their own transaction, after their
     writes (`on_behalf_of`: whose authority a deputy used, `rules.acting_for`); the project's
-    stored gate status is brought up to date with what was just written."""
+    stored gate status is brought up to date with what was just written (`subject_locked`:
+    see `gate_status_refresh`)."""
     entry = AuditEntry.objects.create(
         subject=subject,
         record=record,
@@ -186,19 +204,21 @@ def audit_record(
         actor=by,
         on_behalf_of=on_behalf_of,
     )
-    gate_status_refresh(subject)
+    gate_status_refresh(subject, locked=subject_locked)
     return entry
 
 
-def gate_status_refresh(subject: models.Model) -> None:
+def gate_status_refresh(subject: models.Model, *, locked: bool = False) -> None:
     """Store since when every criterion of the project's next gate has been met (None while
     one is not). Every audited write calls it, so inboxes can find the projects ready to
     advance with one indexed query; `manage.py refresh_gates` recomputes every project (after
-    a gate's criteria change in code)."""
+    a gate's criteria change in code). The project is read again, as a service may hand over
+    one read before its writes — unless `locked`: `transition_run` read it under its lock,
+    and since then only the transition changed it and its record, in memory as in the row."""
     if not isinstance(subject, StageMachine):
         return
     manager = type(subject)._default_manager
-    fresh = manager.get(pk=subject.pk)
+    fresh = subject if locked else manager.get(pk=subject.pk)
     ready = next_gate_met(fresh)
     if ready == (fresh.gate_ready_since is not None):
         subject.gate_ready_since = fresh.gate_ready_since

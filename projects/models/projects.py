@@ -120,6 +120,7 @@ class Project(StageMachine):
         help_text="Wrote the business case and manages the project.",
     )
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="projects")
+    locked_with = ("sponsor__user",)
     created_at = models.DateTimeField(default=timezone.now)
     # The sum of the project's fundings, kept by `funding_record` in the same transaction as
     # each funding: lists total and sort money without summing thousands of rows.
@@ -181,6 +182,11 @@ class ProjectRecord:
     @property
     def audit_subject(self) -> Project:
         return self.project
+
+    @audit_subject.setter
+    def audit_subject(self, project: Project) -> None:
+        """The transition service hands the record the project row it holds locked."""
+        self.project = project
 
 
 class SentBack(models.Model):

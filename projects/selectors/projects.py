@@ -44,14 +44,16 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
 
 
-def project_to_act_on(*, user: AbstractBaseUser, pk: int) -> Project:
+def project_to_act_on(*, user: AbstractBaseUser, pk: int, record: str = "") -> Project:
     """The project an action is posted to, if `user` may see it; 404 otherwise, whether it
-    exists or not. Only its own row (its records are read when asked for), and the rule
-    `may_view_project` asked of it rather than built into the query: the person is most often
-    its manager or sponsor, which the rule's first facts answer without a query. The services
-    re-read what they decide on under a lock; the whole page (`project_get`) is read only to
-    show it again with an error."""
-    project = Project.objects.filter(pk=pk).order_by().first()
+    exists or not. Only its own row, with the one `record` the action is on if named
+    (`proposal`, `charter`, `plan`: the same query), and the rule `may_view_project` asked of
+    it rather than built into the query: the person is most often its manager or sponsor,
+    which the rule's first facts answer without a query. The services re-read what they
+    decide on under a lock; the whole page (`project_get`) is read only to show it again with
+    an error."""
+    projects = Project.objects.select_related(record) if record else Project.objects
+    project = projects.filter(pk=pk).order_by().first()
     if project is None or not allows(user, "may_view_project", project):
         raise Http404("No such project.")  # the same answer, whether it exists or not
     return project

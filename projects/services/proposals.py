@@ -1,5 +1,6 @@
 """The business case: written by the manager, decided by the sponsor."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -123,7 +124,11 @@ def _decision_data(by: AbstractBaseUser) -> Any:
 
 
 def _decide(
-    name: str, proposal: Proposal, by: AbstractBaseUser, comment: str, seen: str
+    name: str | Callable[[Proposal], str],
+    proposal: Proposal,
+    by: AbstractBaseUser,
+    comment: str,
+    seen: str,
 ) -> AuditEntry:
     """A decision on the business case as the decider saw it (`seen`: its version then)."""
     return transition_run(
@@ -142,12 +147,16 @@ def proposal_approve(
     *, proposal: Proposal, by: AbstractBaseUser, comment: str = "", seen: str = ""
 ) -> AuditEntry:
     """**Approve**. Above the sponsor's own approval limit it is recorded as an endorsement and
-    the business case is escalated to a sponsor whose limit covers the cost (or the PMO)."""
-    proposal = Proposal.objects.select_related("project").get(pk=proposal.pk)  # its state now
-    endorses = proposal.state == ProposalState.SUBMITTED and allows(
-        by, "may_endorse_business_case", proposal
-    )
-    return _decide("endorse" if endorses else "approve", proposal, by, comment, seen)
+    the business case is escalated to a sponsor whose limit covers the cost (or the PMO):
+    which of the two, the business case under the lock decides."""
+
+    def approve_or_endorse(proposal: Proposal) -> str:
+        endorses = proposal.state == ProposalState.SUBMITTED and allows(
+            by, "may_endorse_business_case", proposal
+        )
+        return "endorse" if endorses else "approve"
+
+    return _decide(approve_or_endorse, proposal, by, comment, seen)
 
 
 def proposal_request_changes(

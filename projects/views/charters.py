@@ -79,7 +79,7 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def charter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.CHARTER_ACTIONS.get(action)
-    charter = record_of(project_to_act_on(user=request.user, pk=pk), "charter")
+    charter = record_of(project_to_act_on(user=request.user, pk=pk, record="charter"), "charter")
     if service is None:
         raise Http404("No such action.")
     return decide(

@@ -99,7 +99,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = delivery.PLAN_ACTIONS.get(action)
-    plan = record_of(project_to_act_on(user=request.user, pk=pk), "plan")
+    plan = record_of(project_to_act_on(user=request.user, pk=pk, record="plan"), "plan")
     if service is None:
         raise Http404("No such action.")
     return decide(

@@ -126,7 +126,7 @@ def proposal_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     service = services.PROPOSAL_ACTIONS.get(action)
     if service is None:
         raise Http404("No such action.")
-    project = project_to_act_on(user=request.user, pk=pk)
+    project = project_to_act_on(user=request.user, pk=pk, record="proposal")
     return decide(
         request,
         pk,

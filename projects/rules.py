@@ -188,13 +188,15 @@ def acting_for(user: Any, rule: Rule, record: Any) -> Any:
     the sponsor they deputise for — the project's own, or, deciding an escalated business case,
     the sponsor whose limit covers its cost. The audit row records it: "Lee Park for Dana
     Whitfield"."""
+    project = project_of(record)
+    if project.sponsor_id == user.pk:
+        return None  # the sponsor it names: on it their own limit is theirs (approval_authority)
     deputised = delegators(user)
     if not deputised:
         return None
     with own_capacity(user):
         if rule.allows(user, record):
             return None
-    project = project_of(record)
     if project.sponsor_id in deputised:
         return project.sponsor.user
     cost = proposal_of(record).estimated_cost
@@ -250,12 +252,16 @@ def _limit_authority(limit: Decimal | None) -> Authority:
     return Authority(limit=limit, recorded="unlimited" if limit is None else f"{limit:.2f}")
 
 
-def own_authority(user: Any) -> Authority:
+def own_authority(user: Any, project: Project | None = None) -> Authority:
     """A person's own authority: the PMO decides on the organisation's; a sponsor up to their
-    limit (blank is unlimited); others approve nothing."""
+    limit (blank is unlimited); others approve nothing. On a `project` they sponsor whose
+    sponsor row came with it (a decision reads it with the lock), that row is their profile."""
     if _is_pmo(user):
         return PMO_AUTHORITY
-    sponsor = getattr(user, "sponsor_profile", None)
+    if project is not None and project.sponsor_id == user.pk and Project.sponsor.is_cached(project):
+        sponsor = project.sponsor
+    else:
+        sponsor = getattr(user, "sponsor_profile", None)
     return NO_AUTHORITY if sponsor is None else _limit_authority(sponsor.approval_limit)
 
 
@@ -271,17 +277,17 @@ def approval_authority(user: Any, project: Project | None = None) -> Authority:
     by the highest of their own limit and those of the sponsors they deputise for (a deputy
     sees the sponsor's items). The PMO decides on the organisation's authority. Without a
     project: the highest authority the person holds."""
-    own = own_authority(user)
+    own = own_authority(user, project)
+    if own is PMO_AUTHORITY or (project is not None and project.sponsor_id == user.pk):
+        return own  # whom they deputise for does not count: no need to read it
     deputised = delegators(user)
-    if own is PMO_AUTHORITY or not deputised:
+    if not deputised:
         return own
     highest = _limit_authority(
         _highest([*([own.limit] if own.approves else []), *deputised.values()])
     )
     if project is None:
         return highest
-    if project.sponsor_id == user.pk:
-        return own
     if project.sponsor_id in deputised and project.proposal.state != ProposalState.ESCALATED:
         return _limit_authority(deputised[project.sponsor_id])
     return highest

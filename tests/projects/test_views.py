@@ -210,6 +210,31 @@ def test_a_decision_reads_the_projects_row_and_its_page_only_for_an_error(submit
     assert Proposal.objects.get(pk=submitted.proposal.pk).state == ProposalState.APPROVED
 
 
+def test_an_approval_reads_the_project_twice_and_no_row_a_third_time(submitted, sponsor):
+    """The view reads the project with its business case, to know the sponsor may see it; the
+    transition locks the project with its sponsor, then the business case. The rules, the
+    snapshot, the gate status and the audit row use those rows (docs/benchmarks.md)."""
+    client = client_for(sponsor)
+
+    with CaptureQueriesContext(connection) as decided:
+        assert client.post(url("proposal-action", submitted, "approve")).status_code == 302
+
+    reads = [
+        query["sql"] for query in decided.captured_queries if query["sql"].startswith("SELECT")
+    ]
+
+    def reads_of(table: str) -> list[str]:
+        return [sql for sql in reads if f'FROM "{table}"' in sql]
+
+    assert len(reads_of("projects_project")) == 2
+    assert 'INNER JOIN "projects_sponsor"' in reads_of("projects_project")[1]
+    assert len(reads_of("projects_proposal")) == 1
+    assert reads_of("projects_sponsor") == []  # the sponsor's limit: their row, read with the lock
+    assert reads_of("projects_delegation") == []  # whom they deputise for: not on their own
+    assert len(reads_of("auth_user")) == 1  # the request's own
+    assert Proposal.objects.get(pk=submitted.proposal.pk).state == ProposalState.APPROVED
+
+
 def test_advancing_through_a_closed_gate_explains_what_is_missing(approved, manager):
     response = client_for(manager).post(url("stage-action", approved, "advance_to_initiating"))
 

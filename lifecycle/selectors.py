@@ -40,6 +40,11 @@ def _checks(instance: Any, gate: Any) -> list[Check]:
     return evaluated[gate.title]
 
 
+def forget_gate_checks(instance: Any) -> None:
+    """Evaluate `instance`'s gates afresh when next asked: a transition changed what they read."""
+    instance.__dict__.pop("_gate_checks", None)
+
+
 def _action(instance: Any, fsm: Transition) -> Action:
     gate = fsm.custom.get("gate")
     return Action(

@@ -36,7 +36,7 @@ from lifecycle.errors import (
 )
 from lifecycle.machine import StageMachine
 from lifecycle.models import AuditEntry
-from lifecycle.selectors import next_gate_met, other_conditions_hold
+from lifecycle.selectors import forget_gate_checks, next_gate_met, other_conditions_hold
 
 COMMENT_MAX_LENGTH = 4000
 
@@ -78,7 +78,8 @@ def transition_run(
     exactly one wins and the other gets TransitionConflict ("already decided"). `name` may be
     a function of the locked record, for a decision whose transition depends on the record as
     it is now (Approve above the decider's limit is an endorsement). `data` may be a function
-    of the locked record: it runs only once every check has passed. `seen` is the
+    of the locked record: it runs only once every check has passed. Neither may write: the
+    gate status is then evaluated on the locked rows as they are in memory. `seen` is the
     `fingerprint` of the record as the person saw it when they opened the page: if the record
     has changed since, nothing is decided (RecordChanged, 409).
     """
@@ -167,9 +168,23 @@ def transition_run(
 def _locked(instance: models.Model) -> models.Model:
     """`instance`'s row read again and locked for this transaction, with what its model says
     a decision reads of it besides (`locked_with`: the people a business case names)."""
-    manager = type(instance)._default_manager
     related = getattr(instance, "locked_with", ())
-    return manager.select_for_update(of=("self",)).select_related(*related).get(pk=instance.pk)
+    return row_locked(type(instance)._default_manager.select_related(*related), instance.pk)
+
+
+def row_locked(rows: models.QuerySet, pk: Any) -> Any:
+    """Row `pk` of `rows`, locked until the transaction ends; the rows it joins are read, not
+    locked. When the row changed while this waited for the lock (say, a new sponsor),
+    PostgreSQL checks the new row against the joined rows it had read, which no longer match,
+    and answers nothing: then once more, against the rows committed now. A row that is gone is
+    still gone (DoesNotExist)."""
+    rows = rows.select_for_update(of=("self",))
+    try:
+        return rows.get(pk=pk)
+    except rows.model.DoesNotExist:
+        if not rows.query.select_related:
+            raise
+        return rows.get(pk=pk)
 
 
 def audit_record(
@@ -218,6 +233,8 @@ def gate_status_refresh(subject: models.Model, *, locked: bool = False) -> None:
     if not isinstance(subject, StageMachine):
         return
     manager = type(subject)._default_manager
+    if locked:
+        forget_gate_checks(subject)  # a checklist a rule asked for before the transition
     fresh = subject if locked else manager.get(pk=subject.pk)
     ready = next_gate_met(fresh)
     if ready == (fresh.gate_ready_since is not None):

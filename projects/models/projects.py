@@ -16,6 +16,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from lifecycle.machine import StageMachine
 from lifecycle.rules import permission, rule
 from lifecycle.selectors import gate_reads
+from lifecycle.services import row_locked
 from projects import events
 from projects.formats import money, person
 
@@ -88,7 +89,7 @@ class ProjectQuerySet(models.QuerySet):
         """The project row, locked until the transaction ends (its related rows are not):
         services that check a stage rule and then write take it first, so two requests
         cannot both pass the check."""
-        return self.select_for_update(of=("self",)).get(pk=pk)
+        return row_locked(self, pk)
 
     def visible_to(self, user: AbstractBaseUser) -> "ProjectQuerySet":
         """SPEC §5, as the rule `may_view_project` says (projects/rules.py)."""

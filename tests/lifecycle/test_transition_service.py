@@ -1,6 +1,7 @@
 """The one transition service: allowed, unmet gate, no permission, stale, audited, after commit."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -183,3 +184,50 @@ def test_concurrent_decisions_give_one_winner_and_one_audit_row():
 
     assert sorted(outcomes) == ["already decided", "won"]
     assert AuditEntry.objects.filter(record="Business case").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_waiting_while_the_sponsor_changes_is_taken_on_the_new_row():
+    """The lock reads the project with its sponsor. When another transaction gives the project
+    a new sponsor while the decision waits for the lock, PostgreSQL checks the new row against
+    the sponsor row it had joined, and finds no row: the lock reads once more, and the sponsor
+    who was replaced is refused (403), not answered with a 500."""
+    replaced, successor = UserFactory(username="replaced"), UserFactory(username="successor")
+    project = ProjectFactory(sponsor=SponsorFactory(user=replaced))
+    new_sponsor = SponsorFactory(user=successor)
+    Proposal.objects.filter(pk=project.proposal.pk).update(state=ProposalState.SUBMITTED)
+    proposal = Proposal.objects.select_related("project").get(pk=project.proposal.pk)
+    outcome: list[str] = []
+
+    def decide() -> None:
+        try:
+            transition_run(instance=proposal, name="approve", by=replaced)
+            outcome.append("approved")
+        except TransitionForbidden:
+            outcome.append("refused")
+        except Exception as error:  # what it was, in the assertion
+            outcome.append(repr(error))
+        finally:
+            connection.close()
+
+    waiting = threading.Thread(target=decide)
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)
+        Project.objects.filter(pk=project.pk).update(sponsor=new_sponsor)
+        waiting.start()
+        with connection.cursor() as cursor:
+            for _ in range(200):  # until the decision waits for this transaction's lock
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # kept per transaction
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("The decision never waited for the project's lock.")
+    waiting.join(timeout=30)
+
+    assert outcome == ["refused"]
+    assert Proposal.objects.get(pk=proposal.pk).state == ProposalState.SUBMITTED

@@ -12,16 +12,16 @@ statement that may write a row, sent through Django's database connection from a
 the admin or a shell (`QuerySet.update()`, raw SQL, CTEs and composed SQL included: anything
 but a read counts), starts a new generation when it runs and again when its transaction
 commits, so a page built from the rows as they were in between is never served after the commit
-(a later write of the same transaction starts one only if this process has kept a page since:
-only its own pages can show what it has not committed). A write to a table no kept page shows
-(sessions, login attempts, API tokens' last use, digests, webhook deliveries) does not count; a
-write to who holds which role also starts a new generation of the permission sets. What is not
-in the database is in the key: the release (code, templates, static files), the person (so
-whatever the rules let them see and do), the address with its query string, htmx's headers, and
-the day (what has waited how long, deputies' date ranges). A kept page also expires after
-``PAGE_CACHE_SECONDS`` (a minute by default; 0 turns the cache off): the bound on "waiting 5
-hours" and on what no statement announces (PostgreSQL's COPY through the raw driver, a commit
-in manual transaction management, a Redis that failed to answer at the commit).
+(a later write of the same transaction starts one only if its thread has kept a page since:
+only pages built on its connection can show what it has not committed). A write to a table no
+kept page shows (sessions, login attempts, API tokens' last use, digests, webhook deliveries)
+does not count; a write to who holds which role also starts a new generation of the permission
+sets. What is not in the database is in the key: the release (code, templates, static files),
+the person (so whatever the rules let them see and do), the address with its query string,
+htmx's headers, and the day (what has waited how long, deputies' date ranges). A kept page also
+expires after ``PAGE_CACHE_SECONDS`` (a minute by default; 0 turns the cache off): the bound on
+"waiting 5 hours" and on what no statement announces (PostgreSQL's COPY through the raw driver,
+a commit in manual transaction management, a Redis that failed to answer at the commit).
 
 A request that says ``Cache-Control: no-cache`` (a browser's forced reload, or the benchmark's
 "built afresh" rows) gets the page built afresh, and keeps it. A page asked for with a query
@@ -37,6 +37,7 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,9 +110,10 @@ CSRF_PLACE = "\x00csrf\x00"
 _writes_unannounced = False  # this process wrote while the cache did not answer
 _release = ""
 _tried_in_pause = 0.0  # the pause (its end) during which a commit last tried the cache
-# This process read the generation to keep a page since it last started one: only then can a
-# page it keeps hold a transaction's writes that a later write of the same transaction changes.
-_kept_since_moved = True
+# `kept`: this thread (its own database connection) read the generation to keep a page since
+# it last started one — only then can a page it keeps show a transaction's write that a later
+# write of the same transaction changes. Unknown counts as kept.
+_thread = threading.local()
 
 
 # -- Keeping pages ----------------------------------------------------------------------------
@@ -124,10 +126,9 @@ def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpRespo
     key = _key(request)
     if key is None or (_writes_unannounced and not _new_generation(even_if_paused=True)):
         return build()
-    global _kept_since_moved
     reload = "no-cache" in request.headers.get("Cache-Control", "")
     cache = caches[CACHE]
-    _kept_since_moved = True
+    _thread.kept = True
     try:
         found = cache.get_many([GENERATION] if reload else [GENERATION, key])
         generation = found.get(GENERATION)
@@ -255,9 +256,9 @@ def _written(sql: Any) -> set[str]:
 def changed(connection: Any, *, roles: bool = False) -> None:
     """A row was written: a new generation now, as the same transaction may read the page
     next, and once more after the commit — the one other processes need. A later write of
-    the same transaction starts one only if this process may have kept a page since the last
-    (only its own pages can show what it has not committed): a decision's three writes cost
-    two trips to Redis, not four."""
+    the same transaction starts one only if this thread may have kept a page since the last
+    (only pages built on its connection can show what it has not committed): a decision's
+    three writes cost two trips to Redis, not four."""
     if roles:
         permissions.roles_changed(connection)
     if not _seconds():
@@ -266,7 +267,7 @@ def changed(connection: Any, *, roles: bool = False) -> None:
         _committed()  # autocommit: the statement is committed already
         return
     first = not any(getattr(f, "announces_commit", False) for _, f, _ in connection.run_on_commit)
-    if first or _kept_since_moved:
+    if first or getattr(_thread, "kept", True):
         _new_generation()
     if first:
         transaction.on_commit(_committed, using=connection.alias, robust=True)
@@ -292,7 +293,7 @@ def _new_generation(*, even_if_paused: bool = False) -> bool:
     """Start a new generation. While the cache is left alone after a failure only a commit
     tries (one attempt per transaction); whatever is not announced is, before this process
     serves a kept page again. False when it was not announced."""
-    global _writes_unannounced, _kept_since_moved
+    global _writes_unannounced
     if not even_if_paused and PAUSE.active:
         _writes_unannounced = True
         return False
@@ -304,7 +305,7 @@ def _new_generation(*, even_if_paused: bool = False) -> bool:
         logger.error("A change shows on kept pages within %s s, when they expire", _seconds())
         return False
     _writes_unannounced = False
-    _kept_since_moved = False
+    _thread.kept = False
     PAUSE.end()  # it answered
     return True
 

@@ -1,10 +1,9 @@
 """Django's Redis cache, with one Redis client per connection pool.
 
 Django's client makes a new `redis.Redis` for every cache call, and each one builds its table
-of reply callbacks again (about 170 entries): a tenth of a millisecond or more per call, paid
-twice by every decision and on every kept page served. A `redis.Redis` is safe to share between
-threads (its pool hands each command a connection) and its pool notices a fork, so one per pool
-serves the whole process.
+of reply callbacks again (about 170 entries): 70 µs of a 205 µs `set`, paid twice by every
+decision and on every kept page served. Django gives each thread its own cache object, so each
+keeps its own client; redis-py's pool starts afresh in a forked child (gunicorn, Celery).
 """
 
 from typing import Any

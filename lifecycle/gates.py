@@ -6,7 +6,8 @@ and the label the user reads in the checklist. The same functions decide (django
 `gate.evaluate(project)`), so what the server enforces and what the page says cannot drift.
 
 Criteria read the project's related records through `.all()` so that a list page can
-prefetch them once for many projects. They never write.
+prefetch them once for many projects, or a total the services keep on the project row
+(`funded`). They never write.
 
 To add a stage's gate: write its criteria here, make a `Gate`, and name it in the stage's
 `@transition` in `lifecycle/machine.py`.
@@ -60,13 +61,11 @@ def business_case_approved(project: Any) -> Check:
     )
 
 
-def _approved(fundings: Any) -> list[Any]:
-    """Funding that counts: approved (a proposal above someone's limit does not, yet)."""
-    return [funding for funding in fundings.all() if funding.state == "approved"]
-
-
 def funding_recorded(project: Any) -> Check:
-    total = sum((funding.amount for funding in _approved(project.fundings)), Decimal(0))
+    # `funded`: the approved funding's total, kept on the project row by every funding service
+    # in the transaction that approves, corrects or records it (a proposal above someone's
+    # limit counts only once approved).
+    total = project.funded
     return Check(
         "Funding recorded (an amount above zero, with its source)",
         total > 0,
@@ -82,7 +81,6 @@ def business_case_closed(project: Any) -> Check:
 INITIATING = Gate(
     title="Identifying → Initiating",
     criteria=(business_case_approved, funding_recorded),
-    reads=("fundings",),
 )
 
 # Not a forward gate: lets a rejected or withdrawn business case cancel its project.
@@ -252,7 +250,7 @@ def tasks_owned_and_dated(plan: Any) -> Check:
 
 def budget_within_funding(plan: Any) -> Check:
     planned = sum((line.amount for line in plan.budget_lines.all()), Decimal(0))
-    funded = sum((funding.amount for funding in _approved(plan.project.fundings)), Decimal(0))
+    funded = plan.project.funded
     return Check(
         "Planned budget within funding",
         bool(plan.budget_lines.all()) and planned <= funded,
@@ -288,7 +286,7 @@ def plan_approved(project: Any) -> Check:
 DELIVERING = Gate(
     title="Planning → Delivering",
     criteria=(plan_ready, plan_approved),
-    reads=("fundings", "plan__tasks", "plan__milestones", "plan__budget_lines"),
+    reads=("plan__tasks", "plan__milestones", "plan__budget_lines"),
 )
 
 

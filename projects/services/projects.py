@@ -164,7 +164,8 @@ def funding_correct(
 def funding_approve(
     *, funding: Funding, by: AbstractBaseUser, comment: str = "", seen: str = ""
 ) -> AuditEntry:
-    """**Approve funding** above the recorder's limit or the approved cost: it counts now."""
+    """**Approve funding** above the recorder's limit or the approved cost: it counts now —
+    in the project's total, and so in the gate status stored with the decision."""
     with transaction.atomic():
         entry = transition_run(
             instance=funding,
@@ -175,6 +176,7 @@ def funding_approve(
             side_effect=tasks.announce,
         )
         Project.objects.filter(pk=funding.project_id).update(funded=F("funded") + funding.amount)
+        gate_status_refresh(funding.project)  # the transition stored it with the total before
     return entry
 
 

@@ -61,7 +61,11 @@ def test_the_reported_ten_billion_waits_for_the_pmo_and_counts_nothing_meanwhile
 
     funding.refresh_from_db()
     assert (funding.state, funding.approved_by) == (FundingState.APPROVED, pmo)
-    assert Project.objects.get(pk=small.pk).funded == Decimal("9999999999.99")
+    project = Project.objects.get(pk=small.pk)
+    assert project.funded == Decimal("9999999999.99")
+    # The gate to Initiating reads the total: its stored status moves with the approval.
+    assert gates.funding_recorded(project).met
+    assert project.gate_ready_since is not None
 
 
 def test_beyond_the_approved_cost_the_sponsor_approves_within_their_limit(small, sponsor2, pmo):

@@ -80,7 +80,12 @@ def proposal_of(obj: Any) -> Proposal:
 
 
 def _is_pmo(user: Any) -> bool:
-    return bool(user.is_authenticated and user.has_perm("projects.view_portfolio"))
+    """Asked by most rules, several times a request: kept on the person object, as Django
+    keeps their permissions (a request's person is read afresh for every request)."""
+    if "_is_pmo" not in user.__dict__:
+        answer = bool(user.is_authenticated and user.has_perm("projects.view_portfolio"))
+        user.__dict__["_is_pmo"] = answer
+    return user.__dict__["_is_pmo"]
 
 
 @fact(where=lambda user, at: everything() if _is_pmo(user) else nothing())

@@ -97,5 +97,7 @@ class FundingFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def running_total(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if self.state != "approved":
+            return  # a proposed or rejected funding counts nothing
         Project.objects.filter(pk=self.project_id).update(funded=F("funded") + self.amount)
         self.project.funded += self.amount  # the instance handed in, as the service keeps it

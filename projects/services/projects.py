@@ -176,6 +176,7 @@ def funding_approve(
             side_effect=tasks.announce,
         )
         Project.objects.filter(pk=funding.project_id).update(funded=F("funded") + funding.amount)
+        funding.project.funded += funding.amount  # the caller's project, as `_funding_add` keeps it
         gate_status_refresh(funding.project)  # the transition stored it with the total before
     return entry
 

@@ -21,20 +21,30 @@ MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
 def with_money(projects: ProjectQuerySet) -> ProjectQuerySet:
-    """Each project with its estimated cost beside the funding it has (`funded`), what it has
+    """Each project with its business case's estimated cost (`Project.estimated_cost`, the
+    database's copy) beside the funding it has (`funded`), what it has
     spent (`actual_cost`), its estimate at completion (`forecast_cost`) and the `variance` of
     that estimate against the baseline budget (blank until the plan is approved)."""
     return projects.annotate(
-        estimated=Coalesce("proposal__estimated_cost", Value(0), output_field=MONEY),
+        estimated=Coalesce("estimated_cost", Value(0), output_field=MONEY),
         variance=ExpressionWrapper(F("forecast_cost") - F("baseline_budget"), output_field=MONEY),
     )
 
 
 class Ordering(django_filters.OrderingFilter):
     """Sorting on a figure blank until the plan is approved puts the blank ones last, in
-    either direction (the other columns are never blank, and keep their indexes' order)."""
+    either direction (the other columns are never blank, and keep their indexes' order).
+    Projects that tie (the same cost, no variance yet) keep the list's own order, newest
+    first: without it PostgreSQL may return ties in any order, and the pages would repeat
+    some projects and skip others."""
 
     BLANK_FIRST = {"forecast_cost", "variance"}
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        ordered = super().filter(qs, value)
+        if ordered is qs:  # no sort asked for: the list's own order
+            return qs
+        return ordered.order_by(*ordered.query.order_by, *Project._meta.ordering)
 
     def get_ordering_value(self, param: str) -> Any:
         value = super().get_ordering_value(param)

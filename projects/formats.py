@@ -21,6 +21,13 @@ def person(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def person_named(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """`person()` of someone read as values rather than as a user (the same full name)."""
+    if username is None:
+        return "—"
+    return f"{first_name} {last_name}".strip() or username
+
+
 def signed(entry: Any) -> str:
     """Who did what an audit row records, and for whom: “Lee Park for Dana Whitfield”."""
     name = person(entry.actor)

@@ -334,6 +334,9 @@ def seed() -> dict[str, float]:
         gate_statuses_refresh()  # what the services keep for each write, for the bulk load
         timings["gate statuses"] = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum keeps a database in use: the bulk load rewrites each project row
+        # (business cases' estimates copied by trigger, gate statuses), and a table with
+        # as many dead rows as live ones is half again as slow to scan.
+        cursor.execute("VACUUM ANALYZE")
     timings["total"] = time.perf_counter() - started
     return timings

@@ -123,6 +123,13 @@ class Project(StageMachine):
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="projects")
     locked_with = ("sponsor__user",)
     created_at = models.DateTimeField(default=timezone.now)
+    # The business case's estimated cost (`Proposal.estimated_cost`), copied here by the
+    # database itself (triggers, migration 0027) whatever writes the business case: the
+    # portfolio's totals, sorting and stage sums read one table instead of joining thousands of
+    # business cases. Read it only in queries; the business case's own field is the figure.
+    estimated_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, editable=False
+    )
     # The sum of the project's fundings, kept by `funding_record` in the same transaction as
     # each funding: lists total and sort money without summing thousands of rows.
     funded = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)

@@ -1,17 +1,30 @@
 """The portfolio a person may see: by stage, filtered, totalled, paged, as a board; its risks
 and the gates blocked longest."""
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 
 from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
 from projects.filters import PortfolioFilter, with_money
-from projects.models import Project, RaidItem, RaidKind, RaidStatus, with_gates
+from projects.formats import person_named
+from projects.models import (
+    Category,
+    Project,
+    ProposalState,
+    RaidItem,
+    RaidKind,
+    RaidStatus,
+    with_gates,
+)
 from projects.selectors.projects import projects_visible_to
 
 
@@ -22,7 +35,7 @@ def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
         for row in projects_visible_to(user)
         .order_by()
         .values("stage")
-        .annotate(projects=Count("pk"), estimated=Sum("proposal__estimated_cost"))
+        .annotate(projects=Count("pk"), estimated=Sum("estimated_cost"))
     }
     return [
         {
@@ -49,7 +62,7 @@ def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
     both = Q(forecast_cost__isnull=False, baseline_budget__isnull=False)
     totals = projects.order_by().aggregate(
         count=Count("pk"),
-        estimated=Sum("proposal__estimated_cost"),
+        estimated=Sum("estimated_cost"),
         funded=Sum("funded"),
         actual=Sum("actual_cost"),
         eac=Sum("forecast_cost"),
@@ -61,25 +74,94 @@ def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
     return totals
 
 
-# What a row or a card shows (projects/portfolio/_rows.jinja, _board.jinja): only those
-# columns are read, not the business case's texts or the people's passwords.
+# What a row of the list or a card of the board shows (projects/portfolio/_rows.jinja,
+# _board.jinja), read as values: 50 projects as model instances, with their business cases and
+# people, are 200 objects for Django to build (5 ms); as values, a tuple each.
 PERSON = ("first_name", "last_name", "username")
 SHOWN = (
+    "pk",
     "title",
     "category",
     "stage",
-    "created_at",
+    "proposal__state",
+    "estimated",
     "funded",
     "actual_cost",
     "forecast_cost",
-    "baseline_budget",
-    "proposal__state",
-    "proposal__estimated_cost",
-    "manager",
-    "sponsor__user",
+    "variance",
     *(f"manager__{name}" for name in PERSON),
     *(f"sponsor__user__{name}" for name in PERSON),
 )
+CATEGORIES = dict(Category.choices)
+STAGES = dict(Stage.choices)
+STATES = dict(ProposalState.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioRow:
+    """One project as the portfolio shows it."""
+
+    pk: int
+    url: str
+    title: str
+    category: str
+    stage: str
+    proposal_state: str | None
+    estimated: Decimal
+    funded: Decimal
+    actual_cost: Decimal | None
+    forecast_cost: Decimal | None
+    variance: Decimal | None
+    manager: str
+    sponsor: str
+
+    @property
+    def reference(self) -> str:
+        return f"TG-{self.pk:04d}"
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def stage_label(self) -> str:
+        return STAGES.get(self.stage, self.stage)
+
+    @property
+    def proposal_state_label(self) -> str:
+        return STATES.get(self.proposal_state, self.proposal_state or "—")
+
+
+def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int, PortfolioRow]:
+    """The rows of these projects (`projects`, filtered by `ids`), by id: one query."""
+    url = _detail_url()
+    rows = {}
+    for values in projects.filter(pk__in=list(ids)).order_by().values_list(*SHOWN):
+        (pk, title, category, stage, state, estimated, funded, actual, eac, variance) = values[:10]
+        rows[pk] = PortfolioRow(
+            pk=pk,
+            url=url(pk),
+            title=title,
+            category=category,
+            stage=stage,
+            proposal_state=state,
+            estimated=estimated,
+            funded=funded,
+            actual_cost=actual,
+            forecast_cost=eac,
+            variance=variance,
+            manager=person_named(*values[10:13]),
+            sponsor=person_named(*values[13:16]),
+        )
+    return rows
+
+
+def _detail_url() -> Callable[[int], str]:
+    """A project's address (`Project.get_absolute_url`): reversed once per list, not once per
+    row (30 µs each, 6 ms for a board of 200 cards)."""
+    marker = 987654321
+    before, after = reverse("projects:detail", args=[marker]).split(str(marker))
+    return lambda pk: f"{before}{pk}{after}"
 
 
 def portfolio_page(
@@ -90,17 +172,14 @@ def portfolio_page(
     unfiltered: QuerySet[Project],
 ) -> Any:
     """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
-    then those rows with their joins. `count` comes from `portfolio_totals`, which has
+    then those rows (`portfolio_rows`). `count` comes from `portfolio_totals`, which has
     counted the same set: the paginator does not count it again. `unfiltered` is the same
     set before the filters (`PortfolioFilter.queryset`): the rows are read from it by id, so
     the text search is not run a third time for the ids it already gave."""
     paginator = Paginator(projects.values_list("pk", flat=True), size)
     paginator.count = count  # Paginator.count is a cached property: this is its cached value
     page = paginator.get_page(number)
-    rows = {
-        project.pk: project
-        for project in unfiltered.filter(pk__in=list(page.object_list)).only(*SHOWN)
-    }
+    rows = portfolio_rows(unfiltered, page.object_list)
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 
@@ -129,10 +208,10 @@ def portfolio_board(
     for pk, stage, in_stage, rank in firsts:
         counts[stage] = in_stage
         ranks[pk] = rank
-    cards: dict[str, list[Project]] = {stage: [] for stage in counts}
-    shown = unfiltered.filter(pk__in=list(ranks)).only(*SHOWN) if ranks else []
-    for project in sorted(shown, key=lambda project: ranks[project.pk]):
-        cards[project.stage].append(project)
+    cards: dict[str, list[PortfolioRow]] = {stage: [] for stage in counts}
+    shown = portfolio_rows(unfiltered, ranks).values() if ranks else []
+    for row in sorted(shown, key=lambda row: ranks[row.pk]):
+        cards[row.stage].append(row)
     return [
         {"stage": stage, "count": counts.get(stage, 0), "cards": cards.get(stage, [])}
         for stage in Stage

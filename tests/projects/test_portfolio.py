@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from projects.models import Category, Proposal
+from projects import services
+from projects.models import Category, Project, Proposal
 from tests.conftest import client_for
 from tests.factories import FundingFactory, ProjectFactory, UserFactory
 
@@ -198,3 +199,55 @@ def test_the_next_page_keeps_the_filters_on_the_portfolio_and_the_people_page(
     assert re.search(r'href="\?[^"]*sort=title[^"]*&amp;page=2">Next<', portfolio)
     assert 'href="?q=Lindqvist&amp;page=2">Next<' in people
     assert "Page 1 of 2" in portfolio and "Page 1 of 2" in people
+
+
+@pytest.mark.parametrize("sort", ["eac", "-variance", "funded", "-estimated"])
+def test_projects_that_tie_on_the_sorted_column_are_each_on_one_page(
+    portfolio, pmo, monkeypatch, sort
+):
+    """No plan is approved yet: every estimate at completion and variance is blank, and most
+    fundings are nil. Paged two at a time, each project is still shown once."""
+    monkeypatch.setattr("projects.views.projects.PORTFOLIO_PAGE_SIZE", 2)
+    client = client_for(pmo)
+    shown = [
+        title
+        for page in range(1, 5)
+        for title in titles(client.get(PORTFOLIO, {"sort": sort, "page": page}))
+    ]
+    assert sorted(shown) == sorted([p.title for p in portfolio] + ["Someone else's"])
+
+
+def test_the_estimated_cost_the_portfolio_sums_follows_every_write_to_a_business_case(
+    portfolio, pmo, manager
+):
+    """`Project.estimated_cost` is the database's copy of the business case's figure: the
+    service, `QuerySet.update()` (the fixture) and raw SQL all keep it."""
+    store = portfolio[0]
+    services.business_case_update(
+        proposal=store.proposal, by=manager, risks=[], estimated_cost=Decimal("250000")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE projects_proposal SET estimated_cost = NULL WHERE project_id = %s",
+            [portfolio[1].pk],
+        )
+    created = services.business_case_create(
+        by=manager,
+        title="Print room",
+        category=Category.HARDWARE,
+        sponsor=store.sponsor,
+        risks=[],
+        goal="Print on demand",
+        estimated_cost=Decimal("7000"),
+    )
+
+    copies = dict(Project.objects.values_list("pk", "estimated_cost"))
+    figures = dict(Proposal.objects.values_list("project_id", "estimated_cost"))
+    assert copies == figures
+    assert (copies[store.pk], copies[portfolio[1].pk], copies[created.pk]) == (
+        Decimal("250000"),
+        None,
+        Decimal("7000"),
+    )
+    totals = client_for(pmo).get(PORTFOLIO).context["totals"]
+    assert totals["estimated"] == sum(cost for cost in figures.values() if cost is not None)

@@ -156,7 +156,9 @@ class Project(StageMachine):
         ordering = ["-created_at", "-pk"]
         permissions = [("view_portfolio", "Can see and administer every project (PMO)")]
         indexes = [
-            models.Index(fields=["stage", "-created_at"]),
+            # A stage's projects in the list's default order: the board numbers each stage's
+            # rows from it, without sorting the portfolio (issue 20).
+            models.Index(fields=["stage", "-created_at", "-id"]),
             models.Index(fields=["sponsor", "stage", "-created_at"]),
             models.Index(fields=["manager", "stage", "-created_at"]),
             models.Index(fields=["stage_entered_at"]),  # gates blocked longest

@@ -44,7 +44,16 @@ class Ordering(django_filters.OrderingFilter):
         ordered = super().filter(qs, value)
         if ordered is qs:  # no sort asked for: the list's own order
             return qs
-        return ordered.order_by(*ordered.query.order_by, *Project._meta.ordering)
+        chosen = list(ordered.query.order_by)
+        return ordered.order_by(*chosen, *self.tie_breaker(chosen))
+
+    @staticmethod
+    def tie_breaker(chosen: list[Any]) -> list[str]:
+        """Newest first then by id (`Project.Meta.ordering`); after a sort by creation (Oldest
+        first), projects created at the same moment by id in the same direction."""
+        if chosen and isinstance(chosen[0], str) and chosen[0].lstrip("-") == "created_at":
+            return ["-pk" if chosen[0].startswith("-") else "pk"]
+        return list(Project._meta.ordering)
 
     def get_ordering_value(self, param: str) -> Any:
         value = super().get_ordering_value(param)

@@ -6,6 +6,9 @@ from the business cases, every such query joins them (10,000 rows: 6 ms of a por
 whatever writes a business case — the services, `QuerySet.update()`, `bulk_create`, raw SQL —
 so no path can forget it (like `Project.funded`, but not left to the services). On PostgreSQL
 and on SQLite (`make run`'s default) alike; a business case never moves to another project.
+
+On SQLite, a later migration that rebuilds either table (SQLite alters a table by copying it)
+drops or breaks these triggers: it must drop them first and create them again after.
 """
 
 from django.db import migrations, models

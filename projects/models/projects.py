@@ -168,6 +168,19 @@ class Project(StageMachine):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a project writes every field but `estimated_cost`, which only the database
+        writes (migration 0027): a project read before its business case's estimate changed
+        must not put the old figure back."""
+        adding = self._state.adding or kwargs.get("force_insert")
+        if not adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "estimated_cost"
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def reference(self) -> str:
         return f"TG-{self.pk:04d}"

@@ -133,7 +133,8 @@ class PortfolioRow:
 
 
 def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int, PortfolioRow]:
-    """The rows of these projects (`projects`, filtered by `ids`), by id: one query."""
+    """The rows of these projects (`projects`, filtered by `ids`), by id: one query.
+    `projects` carries `with_money`'s columns (`PortfolioFilter.queryset` does)."""
     url = _detail_url()
     rows = {}
     for values in projects.filter(pk__in=list(ids)).order_by().values_list(*SHOWN):

@@ -223,6 +223,7 @@ def test_the_estimated_cost_the_portfolio_sums_follows_every_write_to_a_business
     """`Project.estimated_cost` is the database's copy of the business case's figure: the
     service, `QuerySet.update()` (the fixture) and raw SQL all keep it."""
     store = portfolio[0]
+    read_before = Project.objects.get(pk=store.pk)
     services.business_case_update(
         proposal=store.proposal, by=manager, risks=[], estimated_cost=Decimal("250000")
     )
@@ -241,6 +242,9 @@ def test_the_estimated_cost_the_portfolio_sums_follows_every_write_to_a_business
         estimated_cost=Decimal("7000"),
     )
 
+    read_before.title = "Store relaunch, phase 1"
+    read_before.save()  # read before the estimate changed: it does not put the old one back
+
     copies = dict(Project.objects.values_list("pk", "estimated_cost"))
     figures = dict(Proposal.objects.values_list("project_id", "estimated_cost"))
     assert copies == figures
@@ -251,3 +255,16 @@ def test_the_estimated_cost_the_portfolio_sums_follows_every_write_to_a_business
     )
     totals = client_for(pmo).get(PORTFOLIO).context["totals"]
     assert totals["estimated"] == sum(cost for cost in figures.values() if cost is not None)
+
+
+def test_the_database_keeps_the_estimate_copy_with_two_triggers(db):
+    """A migration that rebuilt either table would drop them silently (docs/decisions.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'projects_proposal'::regclass"
+            " AND NOT tgisinternal ORDER BY tgname"
+        )
+        assert [name for (name,) in cursor.fetchall()] == [
+            "projects_proposal_estimate_insert",
+            "projects_proposal_estimate_update",
+        ]

@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import NotRequired, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 
 from projects.formats import person
-from projects.models import Attachment, Charter, CharterItem, Funding
+from projects.models import Attachment, Charter, CharterItem, Funding, Project
 from projects.models.charters import Level
 
 
@@ -113,6 +113,9 @@ class CharterDocument(TypedDict):
 ITEM_SECTIONS = {kind.value: kind.label for kind in CharterItem.Kind}
 
 
+SECTIONS = ("stakeholders", "milestones", "deliverables", "items", "tasks", "risks")
+
+
 def charter_with_sections(charter_id: int) -> Charter:
     """One charter with everything the snapshot reads, in a fixed number of queries."""
     return (
@@ -120,16 +123,20 @@ def charter_with_sections(charter_id: int) -> Charter:
             "project__proposal", "project__manager", "project__sponsor__user"
         )
         .prefetch_related(
-            "stakeholders",
-            "milestones",
-            "deliverables",
-            "items",
-            "tasks",
-            "risks",
+            *SECTIONS,
             Prefetch("project__fundings", queryset=Funding.objects.order_by("approved_on", "pk")),
         )
         .get(pk=charter_id)
     )
+
+
+def charter_of_page(project: Project) -> Charter:
+    """The charter of a project read for its page (`project_get`: its business case, people
+    and fundings, in the fundings' own order, are read already) with its lists: what
+    `charter_with_sections` reads, without reading the charter and its project again."""
+    charter = project.charter
+    prefetch_related_objects([charter], *SECTIONS)
+    return charter
 
 
 def _day(value: date | None) -> str | None:
@@ -144,7 +151,11 @@ def snapshot(charter: Charter) -> CharterDocument:
     project = charter.project
     proposal = project.proposal
     # The funding that stands: a corrected funding and its reversal cancel out (same total).
-    approved = [funding for funding in project.fundings.all() if funding.is_approved]
+    # In the order of approval whatever order they were read in (the fingerprint depends on it).
+    approved = sorted(
+        (funding for funding in project.fundings.all() if funding.is_approved),
+        key=lambda funding: (funding.approved_on or date.min, funding.pk),
+    )
     reversed_ids = {funding.reverses_id for funding in approved if funding.reverses_id}
     fundings = [f for f in approved if not f.reverses_id and f.pk not in reversed_ids]
     items = list(charter.items.all())

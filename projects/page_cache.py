@@ -119,10 +119,17 @@ _thread = threading.local()
 # -- Keeping pages ----------------------------------------------------------------------------
 
 
-def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpResponse:
+def cached(
+    request: HttpRequest,
+    build: Callable[[], HttpResponse],
+    *,
+    before_kept: Callable[[], None] = lambda: None,
+) -> HttpResponse:
     """The page `build()` makes for this request: kept from an earlier request while nothing
     it could show has changed, or built now (and kept when it can be). A forced reload
-    (`Cache-Control: no-cache`) builds it and keeps what it built."""
+    (`Cache-Control: no-cache`) builds it and keeps what it built. `before_kept()` is asked
+    before a kept page is served — whether this person may see what it shows (raising
+    Http404), which `build()` asks itself as it reads."""
     key = _key(request)
     if key is None or (_writes_unannounced and not _new_generation(even_if_paused=True)):
         return build()
@@ -137,6 +144,7 @@ def cached(request: HttpRequest, build: Callable[[], HttpResponse]) -> HttpRespo
             generation = cache.get(GENERATION)
         kept = found.get(key)
         if kept is not None and kept[0] == generation:
+            before_kept()
             return _with_token(request, kept[1], kept[2])
     except RedisError as error:
         PAUSE.start(error)

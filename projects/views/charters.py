@@ -35,7 +35,7 @@ def _charter_page(
     context = project_context(request, project, tab="charter")
     charter = getattr(project, "charter", None)
     if charter is not None:
-        document = charter_document.snapshot(charter_document.charter_with_sections(charter.pk))
+        document = charter_document.snapshot(charter_document.charter_of_page(project))
         revisions = list(charter_revisions(charter))
         context |= {
             "charter": charter,

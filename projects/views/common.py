@@ -24,10 +24,14 @@ def project_tab(
     request: HttpRequest, pk: int, page: Callable[[Project], HttpResponse]
 ) -> HttpResponse:
     """A tab of the project page, kept between changes (projects/page_cache.py): whether this
-    person may see the project is asked on every request (404 for outsiders); the tab is built
-    by `page(project)` only when no kept copy is current."""
-    project_seen(user=request.user, pk=pk)
-    return cached(request, lambda: page(project_get(user=request.user, pk=pk)))
+    person may see the project is asked on every request (404 for outsiders) — by the read of
+    the project when the tab is built by `page(project)`, by `project_seen` before a kept copy
+    is served."""
+    return cached(
+        request,
+        lambda: page(project_get(user=request.user, pk=pk)),
+        before_kept=lambda: project_seen(user=request.user, pk=pk),
+    )
 
 
 def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:

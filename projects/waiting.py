@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from lifecycle.rules import Fact, fact, rule
 from lifecycle.stages import Stage
+from projects.addresses import project_url
 from projects.discussion import kind_of_model
 from projects.formats import money, person
 from projects.models import (
@@ -136,7 +137,7 @@ class Wait:
 
 
 def _page(name: str) -> Callable[[Any], str]:
-    return lambda record: reverse(f"projects:{name}", args=[project_of(record).pk])
+    return lambda record: project_url(f"projects:{name}", project_of(record).pk)
 
 
 def _sponsor(record: Any) -> Any:

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import prefetch_related_objects
-from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
@@ -18,6 +17,7 @@ from lifecycle.rules import permission, rule
 from lifecycle.selectors import gate_reads
 from lifecycle.services import row_locked
 from projects import events
+from projects.addresses import project_url
 from projects.formats import money, person
 
 MONEY_MAX = Decimal("10000000000")  # ten billion: anything above is a typo, not a project
@@ -186,7 +186,7 @@ class Project(StageMachine):
         return f"TG-{self.pk:04d}"
 
     def get_absolute_url(self) -> str:
-        return reverse("projects:detail", args=[self.pk])
+        return project_url("projects:detail", self.pk)
 
     def add_decider(self, user: AbstractBaseUser) -> None:
         """Whoever decided on one of its records keeps reading the project (SPEC §5)."""

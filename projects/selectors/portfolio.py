@@ -1,7 +1,7 @@
 """The portfolio a person may see: by stage, filtered, totalled, paged, as a board; its risks
 and the gates blocked longest."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,10 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
 
 from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
+from projects.addresses import project_url
 from projects.filters import PortfolioFilter, with_money
 from projects.formats import person_named
 from projects.models import (
@@ -135,13 +135,12 @@ class PortfolioRow:
 def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int, PortfolioRow]:
     """The rows of these projects (`projects`, filtered by `ids`), by id: one query.
     `projects` carries `with_money`'s columns (`PortfolioFilter.queryset` does)."""
-    url = _detail_url()
     rows = {}
     for values in projects.filter(pk__in=list(ids)).order_by().values_list(*SHOWN):
         (pk, title, category, stage, state, estimated, funded, actual, eac, variance) = values[:10]
         rows[pk] = PortfolioRow(
             pk=pk,
-            url=url(pk),
+            url=project_url("projects:detail", pk),
             title=title,
             category=category,
             stage=stage,
@@ -155,14 +154,6 @@ def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int,
             sponsor=person_named(*values[13:16]),
         )
     return rows
-
-
-def _detail_url() -> Callable[[int], str]:
-    """A project's address (`Project.get_absolute_url`): reversed once per list, not once per
-    row (30 µs each, 6 ms for a board of 200 cards)."""
-    marker = 987654321
-    before, after = reverse("projects:detail", args=[marker]).split(str(marker))
-    return lambda pk: f"{before}{pk}{after}"
 
 
 def portfolio_page(

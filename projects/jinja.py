@@ -1,21 +1,24 @@
-"""Jinja2 for the longest tables (the portfolio's rows and board cards): the same markup as a
-Django template, rendered 5–10 times faster (measured in docs/benchmarks.md, issue 20). Only
-fragments use it; the page around them stays a Django template, and formats stay
-projects/formats.py's."""
+"""Jinja2 for the longest tables (the portfolio's rows and board cards, the rows of Needs my
+action and home): the same markup as a Django template, rendered 5–10 times faster (measured
+in docs/benchmarks.md, issue 20). Only fragments use it; the page around them stays a Django
+template, and formats stay projects/formats.py's."""
 
 from functools import cache
 
 import jinja2
 from django.conf import settings
+from django.template.defaultfilters import truncatechars
 from django.utils.html import conditional_escape
 from markupsafe import Markup
 
 from projects import formats
-from projects.templatetags.tollgate import badge, remove_param
 
 
 @cache
 def environment() -> jinja2.Environment:
+    # The template tags render fragments too (`inbox_rows`): their filters are imported here.
+    from projects.templatetags.tollgate import badge, remove_param
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates"),
         autoescape=True,
@@ -28,7 +31,13 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=formats.money, person=formats.person, badge=badge, remove_param=remove_param
+        money=formats.money,
+        person=formats.person,
+        age=formats.age,
+        day=formats.day,
+        badge=badge,
+        remove_param=remove_param,
+        truncatechars=truncatechars,
     )
     return env
 

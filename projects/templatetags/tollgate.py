@@ -6,6 +6,7 @@ from django.conf import settings
 
 from lifecycle.rules import allows
 from projects import charts, formats
+from projects.jinja import render_fragment
 from projects.models import CharterItem
 from projects.selectors.discussion import evidence_of, thread_of
 
@@ -38,6 +39,12 @@ def evidence(context: template.Context, record: Any) -> dict[str, Any]:
         "request": context["request"],
         "max_mb": settings.ATTACHMENT_MAX_MB,
     }
+
+
+@register.simple_tag(takes_context=True)
+def inbox_rows(context: template.Context, items: list[Any]) -> str:
+    """`{% inbox_rows inbox.work %}`: rows of Needs my action (Jinja2, projects/jinja.py)."""
+    return render_fragment("projects/inbox/_items.jinja", items=items, user=context["user"])
 
 
 @register.simple_tag(takes_context=True)

@@ -1,12 +1,14 @@
 """Browser tests: Playwright drives Debian's Chromium against the app served live on the test
 database, with a real Celery worker. Screenshots land in test-artifacts/screenshots/."""
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures and the
 # assertions make between browser steps are still plain synchronous code.
@@ -87,7 +89,18 @@ class Person:
         self.page.set_viewport_size({"width": 1280, "height": 900})
 
     def close(self) -> None:
+        settle(self.page)
         self.context.close()
+
+
+def settle(page) -> None:
+    """Wait, at most 5 s, until no htmx request is in flight (htmx marks its element with
+    `htmx-request`): a request the live server is still answering when the test ends (a panel
+    loaded after the page) holds locks the database flush after the test waits for, and
+    PostgreSQL breaks that deadlock by failing the teardown."""
+    # Still busy after 5 s, or the page is gone: the flush takes its chances.
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=5000)
 
 
 @pytest.fixture

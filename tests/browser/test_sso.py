@@ -7,7 +7,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ARTIFACTS, PASSWORD, accessibility_problems, axe_violations
+from tests.browser.conftest import (
+    ARTIFACTS,
+    PASSWORD,
+    accessibility_problems,
+    axe_violations,
+    settle,
+)
 from tests.oidc_provider import PASSWORD as PROVIDER_PASSWORD
 from tests.oidc_provider import PROVIDER_NAME, running, someone, switch_on
 
@@ -36,6 +42,7 @@ def page(browser, live_server, provider, settings):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/login/")
     yield page
+    settle(page)
     context.close()
     assert not errors
 

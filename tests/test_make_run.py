@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -77,6 +78,18 @@ def descendants(root: int) -> dict[int, str]:
     return commands
 
 
+# A terminal's foreground job starts with Ctrl-C's signal neither ignored nor blocked. A test
+# process may have it ignored or blocked (a library's doing; both are inherited across exec,
+# and a shell cannot trap a signal ignored on entry): `make run` starts from a clean slate.
+AS_A_TERMINAL = (
+    "import os, signal, sys;"
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM});"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL);"
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
 def start_make_run(var_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
     """`make run` in its own process group, as a terminal runs a foreground command."""
     port = free_port()
@@ -84,7 +97,7 @@ def start_make_run(var_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
     env |= {"TOLLGATE_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
     with log.open("w") as output:
         process = subprocess.Popen(
-            ["make", "run", f"PORT={port}"],
+            [sys.executable, "-c", AS_A_TERMINAL, "make", "run", f"PORT={port}"],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

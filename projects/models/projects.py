@@ -169,15 +169,18 @@ class Project(StageMachine):
         return f"{self.reference} {self.title}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Saving a project writes every field but `estimated_cost`, which only the database
-        writes (migration 0027): a project read before its business case's estimate changed
-        must not put the old figure back."""
+        """Saving a project writes every field it was read with but `estimated_cost`, which
+        only the database writes (migration 0027): a project read before its business case's
+        estimate changed must not put the old figure back."""
         adding = self._state.adding or kwargs.get("force_insert")
         if not adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()  # as Django's save: what was not read stays
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "estimated_cost"
+                if not field.primary_key
+                and field.name != "estimated_cost"
+                and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 

@@ -257,6 +257,19 @@ def test_the_estimated_cost_the_portfolio_sums_follows_every_write_to_a_business
     assert totals["estimated"] == sum(cost for cost in figures.values() if cost is not None)
 
 
+def test_a_project_read_in_part_saves_what_it_was_read_with(portfolio, django_assert_num_queries):
+    partly = Project.objects.only("title", "stage").get(pk=portfolio[0].pk)
+    partly.title = "Store relaunch, phase 2"
+    with django_assert_num_queries(1):  # the update: no field left unread is read to write it
+        partly.save()
+    saved = Project.objects.get(pk=portfolio[0].pk)
+    assert (saved.title, saved.estimated_cost, saved.category) == (
+        "Store relaunch, phase 2",
+        Decimal("210000"),
+        portfolio[0].category,
+    )
+
+
 def test_the_database_keeps_the_estimate_copy_with_two_triggers(db):
     """A migration that rebuilt either table would drop them silently (docs/decisions.md)."""
     with connection.cursor() as cursor:

@@ -3,6 +3,7 @@ kinds declared in projects/waiting.py. The same reads build a person's inbox and
 the home page, the daily digest, the PMO's overdue list and, on a project's page, who holds
 the ball ("Waiting for Dana Whitfield, CIO, to sign the charter")."""
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value, Window
 from django.utils import timezone
 
@@ -250,10 +252,15 @@ def _firsts(
         ).values_list("waiting_part", "pk", "waiting_at", "waiting_total", "waiting_overdue")
         parts.append(counted[:limit] if limit else counted)
     found = [_Found() for _ in querysets]
-    if parts:
-        for number, pk, at, total, overdue_count in parts[0].union(*parts[1:], all=True):
-            found[number].rows.append((pk, at))
-            found[number].total, found[number].overdue = total, overdue_count
+    if not parts:
+        return found
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows: Iterable[tuple] = parts[0].union(*parts[1:], all=True)
+    else:  # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: a query per kind
+        rows = itertools.chain.from_iterable(parts)
+    for number, pk, at, total, overdue_count in rows:
+        found[number].rows.append((pk, at))
+        found[number].total, found[number].overdue = total, overdue_count
     return found
 
 

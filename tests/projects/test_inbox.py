@@ -185,6 +185,30 @@ def test_home_counts_every_overdue_item_not_only_the_ten_it_shows(manager, spons
     assert "12 items need your action</a>, 12 overdue." in page(sponsor, "home")
 
 
+def test_a_database_that_refuses_a_limit_inside_a_union_gets_the_same_inbox(
+    manager, sponsor, settings, monkeypatch
+):
+    """SQLite (`make run`'s default) refuses `(… LIMIT n) UNION ALL (…)`: there each kind is
+    its own query, with the same items, totals and overdue counts."""
+    settings.ESCALATE_AFTER_DAYS = 7
+    with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+        for project in ProjectFactory.create_batch(
+            3, manager=manager, sponsor=sponsor.sponsor_profile
+        ):
+            services.proposal_submit(proposal=project.proposal, by=manager)
+    for project in ProjectFactory.create_batch(2, manager=manager, sponsor=sponsor.sponsor_profile):
+        services.proposal_submit(proposal=project.proposal, by=manager)
+
+    def seen(inbox):
+        items = [(item.wait.key, item.record.pk) for item in inbox.items]
+        return items, inbox.total, inbox.decisions_total, inbox.overdue_total
+
+    united = seen(needs_action(sponsor, 4))
+    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
+    assert seen(needs_action(sponsor, 4)) == united
+    assert united[1:] == (5, 5, 3)
+
+
 def test_the_count_beside_needs_my_action(submitted, sponsor, manager):
     assert needs_action_count(sponsor) == 1
     assert ">1<" in page(sponsor, "inbox-count")

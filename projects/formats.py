@@ -18,11 +18,12 @@ def person(user: Any) -> str:
     """People are shown by their full names (SPEC §2); a username only when there is none."""
     if user is None:
         return "—"
-    return user.get_full_name() or user.get_username()
+    return person_named(user.first_name, user.last_name, user.get_username())
 
 
 def person_named(first_name: str | None, last_name: str | None, username: str | None) -> str:
-    """`person()` of someone read as values rather than as a user (the same full name)."""
+    """`person()` of someone read as values rather than as a user: their full name as
+    Django's `get_full_name()` writes it, or their username; "—" for no one."""
     if username is None:
         return "—"
     return f"{first_name} {last_name}".strip() or username

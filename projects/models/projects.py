@@ -109,6 +109,11 @@ def with_gates(projects: list["Project"]) -> list["Project"]:
     return projects
 
 
+def reference(pk: int) -> str:
+    """How people name a project: “TG-0042”."""
+    return f"TG-{pk:04d}"
+
+
 class Project(StageMachine):
     # The portfolio's text search has a trigram index on the title (PostgreSQL only; migration
     # 0026_text_search_trigram_indexes).
@@ -186,7 +191,7 @@ class Project(StageMachine):
 
     @property
     def reference(self) -> str:
-        return f"TG-{self.pk:04d}"
+        return reference(self.pk)
 
     def get_absolute_url(self) -> str:
         return project_url("projects:detail", self.pk)

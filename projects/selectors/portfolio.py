@@ -25,6 +25,7 @@ from projects.models import (
     RaidStatus,
     with_gates,
 )
+from projects.models.projects import reference
 from projects.selectors.projects import projects_visible_to
 
 
@@ -76,7 +77,7 @@ def portfolio_totals(projects: QuerySet[Project]) -> dict[str, Any]:
 
 # What a row of the list or a card of the board shows (projects/portfolio/_rows.jinja,
 # _board.jinja), read as values: 50 projects as model instances, with their business cases and
-# people, are 200 objects for Django to build (5 ms); as values, a tuple each.
+# people, are 200 objects for Django to build (5 ms); as values, a dict each.
 PERSON = ("first_name", "last_name", "username")
 SHOWN = (
     "pk",
@@ -117,7 +118,7 @@ class PortfolioRow:
 
     @property
     def reference(self) -> str:
-        return f"TG-{self.pk:04d}"
+        return reference(self.pk)
 
     @property
     def category_label(self) -> str:
@@ -136,22 +137,22 @@ def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int,
     """The rows of these projects (`projects`, filtered by `ids`), by id: one query.
     `projects` carries `with_money`'s columns (`PortfolioFilter.queryset` does)."""
     rows = {}
-    for values in projects.filter(pk__in=list(ids)).order_by().values_list(*SHOWN):
-        (pk, title, category, stage, state, estimated, funded, actual, eac, variance) = values[:10]
+    for values in projects.filter(pk__in=list(ids)).order_by().values(*SHOWN):
+        pk = values["pk"]
         rows[pk] = PortfolioRow(
             pk=pk,
             url=project_url("projects:detail", pk),
-            title=title,
-            category=category,
-            stage=stage,
-            proposal_state=state,
-            estimated=estimated,
-            funded=funded,
-            actual_cost=actual,
-            forecast_cost=eac,
-            variance=variance,
-            manager=person_named(*values[10:13]),
-            sponsor=person_named(*values[13:16]),
+            title=values["title"],
+            category=values["category"],
+            stage=values["stage"],
+            proposal_state=values["proposal__state"],
+            estimated=values["estimated"],
+            funded=values["funded"],
+            actual_cost=values["actual_cost"],
+            forecast_cost=values["forecast_cost"],
+            variance=values["variance"],
+            manager=person_named(*(values[f"manager__{name}"] for name in PERSON)),
+            sponsor=person_named(*(values[f"sponsor__user__{name}"] for name in PERSON)),
         )
     return rows
 

@@ -61,6 +61,7 @@ from projects.rules import (
 # Who can ever have a kind of item: asked in Python first, so a person who cannot costs no
 # query for it (a viewer's inbox is free; a manager's skips the sponsors' decisions).
 DECIDER, MANAGER, SPONSOR = "decider", "manager", "sponsor"
+PMO = "pmo"  # only the PMO's: a sponsor's inbox never asks for them
 ANYONE = "anyone"  # whoever sees a project can be mentioned in its discussions
 
 
@@ -80,7 +81,7 @@ class Wait:
     since: Callable[[Any], datetime | None]  # since when it waits
     order: Any  # the same, as a field or an expression the database sorts by
     page: Callable[[Any], str]  # where to act on it
-    sides: tuple[str, ...]  # who can ever have it: DECIDER, MANAGER, SPONSOR
+    sides: tuple[str, ...]  # who can ever have it: DECIDER, MANAGER, SPONSOR, PMO, ANYONE
     decision: bool = False  # a decision (Awaiting my decision) rather than work to do
     on_the_card: bool = False  # its action is a button of the project's Actions card
     # Only in its person's own inbox: not who holds a project's ball, not the PMO's overdue.
@@ -647,7 +648,7 @@ WAITS: tuple[Wait, ...] = (
         since=lambda p: _deactivated_at(p.sponsor.user),
         order=F("sponsor__user__profile__deactivated_at"),
         page=_page("sponsor-change"),
-        sides=(DECIDER,),
+        sides=(PMO,),
         note=lambda p: f"{person(p.sponsor.user)} was deactivated.",
         related=("sponsor__user__profile",),
     ),
@@ -662,7 +663,7 @@ WAITS: tuple[Wait, ...] = (
         since=lambda p: _deactivated_at(p.manager),
         order=F("manager__profile__deactivated_at"),
         page=_page("manager-change"),
-        sides=(DECIDER,),
+        sides=(PMO,),
         note=lambda p: f"{person(p.manager)} was deactivated.",
         waits=_sponsor,
         related=("manager__profile",),

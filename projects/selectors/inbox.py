@@ -30,7 +30,7 @@ from projects.models import (
     ToleranceException,
 )
 from projects.rules import delegators, is_pmo, is_sponsor, project_of, read_delegators
-from projects.waiting import ANYONE, DECIDER, MANAGER, SPONSOR, WAITS, Wait
+from projects.waiting import ANYONE, DECIDER, MANAGER, PMO, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
 
@@ -150,7 +150,9 @@ def kinds_for(user: AbstractBaseUser) -> list[Wait]:
     if not user.is_authenticated:
         return []
     sides = {ANYONE}
-    if is_pmo.test(user) or is_sponsor.test(user):
+    if is_pmo.test(user):
+        sides |= {DECIDER, SPONSOR, PMO}
+    elif is_sponsor.test(user):
         sides |= {DECIDER, SPONSOR}
     if Project.objects.filter(manager_id=user.pk).exists():
         sides.add(MANAGER)

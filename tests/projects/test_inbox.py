@@ -14,9 +14,9 @@ from django.utils import timezone
 from lifecycle.stages import Stage
 from projects import services
 from projects.models import Goal, Project, Proposal, ProposalState
-from projects.selectors.inbox import needs_action, needs_action_count, waiting_on
+from projects.selectors.inbox import kinds_for, needs_action, needs_action_count, waiting_on
 from projects.services import definition, delivery
-from projects.waiting import WAITS
+from projects.waiting import PMO, WAITS
 from tests.conftest import all_delivered, client_for, report_status, smart_goal
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
 
@@ -299,6 +299,20 @@ def test_every_kind_is_declared_with_a_rule_that_filters(db):
 
     for wait in WAITS:
         rule(wait.rule).q(SponsorFactory().user, wait.at)  # no "has no queryset form"
+
+
+def test_kinds_only_the_pmo_can_have_are_not_asked_for_anyone_else(sponsor, manager, pmo):
+    """A kind declared as the PMO's is left out of everyone else's inbox without a query: its
+    rule must then allow nobody else."""
+    from lifecycle.rules import is_nothing, rule
+
+    pmos_only = [wait for wait in WAITS if wait.sides == (PMO,)]
+    assert {wait.key for wait in pmos_only} == {"sponsor_deactivated", "manager_deactivated"}
+    for wait in pmos_only:
+        assert all(
+            is_nothing(rule(wait.rule).q(someone, wait.at)) for someone in (sponsor, manager)
+        )
+        assert wait in kinds_for(pmo) and wait not in kinds_for(sponsor)
 
 
 @pytest.mark.parametrize("name", ["home", "inbox"])

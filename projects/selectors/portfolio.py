@@ -236,12 +236,15 @@ def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
 
 
 def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple[Project, Any]]:
-    """Active projects whose next gate is still closed, longest in their stage first."""
+    """Active projects whose next gate is still closed, longest in their stage first: found by
+    the stored gate status (`gate_ready_since`, kept by every audited write, as the inboxes
+    find the gates ready to advance), and only the `limit` shown have their gates evaluated,
+    to count what each still misses."""
     longest = (
         projects_visible_to(user)
-        .filter(stage__in=ACTIVE)
+        .filter(stage__in=ACTIVE, gate_ready_since__isnull=True)
         .order_by("stage_entered_at", "pk")
-        .values_list("pk", flat=True)[: limit * 3]
+        .values_list("pk", flat=True)[:limit]
     )
     projects = sorted(
         Project.objects.filter(pk__in=list(longest)).for_gates(),
@@ -252,4 +255,4 @@ def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple
         for project in with_gates(projects)
         if (gate := next_gate(project)) and not gate.ready
     ]
-    return blocked[:limit]
+    return blocked

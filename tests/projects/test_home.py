@@ -1,10 +1,14 @@
 """Home is role-aware; home and the portfolio make the same number of queries for 3 or 60
 projects."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from projects.models import Proposal, ProposalState
+from lifecycle.selectors import next_gate
+from projects.models import Project, Proposal, ProposalState
 from tests.conftest import client_for
 from tests.factories import FundingFactory, ProjectFactory
 
@@ -40,6 +44,35 @@ def test_pmo_sees_the_portfolio_by_stage_and_what_awaits_their_decision(project,
     assert "Portfolio by stage" in page
     assert "Awaiting my decision" in page  # escalations above every sponsor's limit (issue 16)
     assert "Overdue across the portfolio" in page
+
+
+def test_the_pmo_sees_the_gates_blocked_longest_behind_any_number_ready(pmo, manager, sponsor):
+    """Active projects whose next gate is closed, longest in their stage first, ten at most:
+    found by the stored gate status, so 25 older projects ready to advance hide none of them
+    (the list used to evaluate the 30 longest in their stage and keep the blocked among them)."""
+    now = timezone.now()
+    ready = make_projects(25, manager=manager, sponsor=sponsor)
+    Proposal.objects.filter(project__in=ready).update(state=ProposalState.APPROVED)
+    for project in ready[1::2]:  # make_projects funded the others
+        FundingFactory(project=project)
+    Project.objects.filter(pk__in=[p.pk for p in ready]).update(
+        stage_entered_at=now - timedelta(days=100), gate_ready_since=now
+    )
+    blocked = ProjectFactory.create_batch(12, manager=manager, sponsor=sponsor.sponsor_profile)
+    for days, project in enumerate(blocked):
+        Project.objects.filter(pk=project.pk).update(
+            stage_entered_at=now - timedelta(days=50 - days)
+        )
+
+    response = client_for(pmo).get(reverse("projects:home"))
+
+    shown = response.context["blocked"]
+    assert [project.pk for project, gate in shown] == [project.pk for project in blocked[:10]]
+    assert all(not gate.ready and gate.unmet for project, gate in shown)
+    assert all(
+        next_gate(project).ready for project in Project.objects.filter(pk__in=[p.pk for p in ready])
+    )
+    assert "Gates blocked longest" in response.content.decode()
 
 
 def test_viewer_sees_the_projects_they_follow(project, member):

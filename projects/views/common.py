@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from lifecycle.errors import TransitionError
 from lifecycle.models import AuditEntry
 from lifecycle.selectors import actions_for, next_gate, stage_bar
 from lifecycle.stages import Stage
+from projects.addresses import project_url
 from projects.forms.common import CommentForm
 from projects.models import Project
 from projects.page_cache import cached
@@ -51,17 +51,17 @@ def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict
         "my_steps": [s for s in steps if s.mine and not s.item.wait.on_the_card],
         "their_steps": [s for s in steps if not s.mine],
         "tabs": [
-            ("business-case", "Business case", reverse("projects:detail", args=[project.pk])),
-            ("charter", "Charter", reverse("projects:charter", args=[project.pk])),
-            ("goals", "Goals", reverse("projects:goals", args=[project.pk])),
-            ("scope", "Scope", reverse("projects:scope", args=[project.pk])),
-            ("plan", "Plan", reverse("projects:plan", args=[project.pk])),
-            ("costs", "Costs", reverse("projects:costs", args=[project.pk])),
-            ("changes", "Changes", reverse("projects:changes", args=[project.pk])),
-            ("raid", "Register", reverse("projects:raid", args=[project.pk])),
-            ("status", "Status", reverse("projects:status", args=[project.pk])),
-            ("closure", "Closure", reverse("projects:closure", args=[project.pk])),
-            ("history", "History", reverse("projects:history", args=[project.pk])),
+            ("business-case", "Business case", project_url("projects:detail", project.pk)),
+            ("charter", "Charter", project_url("projects:charter", project.pk)),
+            ("goals", "Goals", project_url("projects:goals", project.pk)),
+            ("scope", "Scope", project_url("projects:scope", project.pk)),
+            ("plan", "Plan", project_url("projects:plan", project.pk)),
+            ("costs", "Costs", project_url("projects:costs", project.pk)),
+            ("changes", "Changes", project_url("projects:changes", project.pk)),
+            ("raid", "Register", project_url("projects:raid", project.pk)),
+            ("status", "Status", project_url("projects:status", project.pk)),
+            ("closure", "Closure", project_url("projects:closure", project.pk)),
+            ("history", "History", project_url("projects:history", project.pk)),
         ],
     }
 

@@ -54,7 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
     section that applies to someone who is several things."""
     user = request.user
     inbox = needs_action(user, HOME_LIST_LIMIT)
-    context: dict[str, Any] = {"inbox": inbox}
+    # The navigation's count beside Needs my action is the inbox's total: shown at once,
+    # without the request every other page makes for it after loading.
+    context: dict[str, Any] = {"inbox": inbox, "navigation_count": inbox.total}
     if is_sponsor.test(user):
         sponsored = shortlist(projects_sponsored_by(user), HOME_LIST_LIMIT)
         context["sponsored"] = [

@@ -215,6 +215,20 @@ def test_the_count_beside_needs_my_action(submitted, sponsor, manager):
     assert page(manager, "inbox-count").strip() == ""
 
 
+def test_home_and_needs_my_action_show_the_count_without_asking_for_it(submitted, sponsor):
+    """Both pages have just counted what waits: the navigation shows their total at once;
+    every other page asks for the count after loading."""
+    count = reverse("projects:inbox-count")
+    badge = (
+        '<span class="badge rounded-pill text-bg-warning ms-1">1'
+        '<span class="visually-hidden"> waiting</span></span>'
+    )
+    for name in ("home", "inbox"):
+        shown = page(sponsor, name)
+        assert f"Needs my action{badge}" in shown and count not in shown
+    assert count in page(sponsor, "portfolio")
+
+
 def test_a_requests_queries_start_no_parallel_workers(db):
     """The count's UNION of every kind spent 5 of its 9 ms starting two parallel workers: the
     settings turn them off for the application's connections (DB_PARALLEL_WORKERS)."""

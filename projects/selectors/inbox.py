@@ -13,7 +13,17 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Model, Q, QuerySet, Value, Window
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Model,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from lifecycle.rules import allows, rule
@@ -338,18 +348,27 @@ def _one_object_per_person(projects: Iterable[Project]) -> None:
 
 # -- One project: who holds the ball --------------------------------------------------------------
 
+
+def _deliverables(project: Project) -> list[ProjectDeliverable]:
+    deliverables = list(project.deliverables.all())
+    prefetch_related_objects(deliverables, "sent_back_by")  # a query only if one was sent back
+    return deliverables
+
+
+# Each kind of record a project's waits are about, read as `.all()`: the lists the next gate
+# reads too are prefetched once for both (`project_context`, `with_gates`).
 RECORDS: dict[type[Model], Callable[[Project], list[Any]]] = {
     Project: lambda project: [project],
     Proposal: lambda project: [project.proposal],
     Charter: lambda project: [c] if (c := getattr(project, "charter", None)) else [],
     Plan: lambda project: [p] if (p := getattr(project, "plan", None)) else [],
     Funding: lambda project: list(project.fundings.all()),
-    ProjectDeliverable: lambda project: list(project.deliverables.select_related("sent_back_by")),
+    ProjectDeliverable: _deliverables,
     Goal: lambda project: list(project.goals.all()),
-    ToleranceException: lambda project: list(project.exceptions.filter(state="open")),
-    ChangeRequest: lambda project: list(
-        project.change_requests.filter(state__in=("submitted", "escalated"))
-    ),
+    ToleranceException: lambda project: [e for e in project.exceptions.all() if e.is_open],
+    ChangeRequest: lambda project: [
+        c for c in project.change_requests.all() if c.state in ("submitted", "escalated")
+    ],
 }
 
 

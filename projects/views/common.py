@@ -14,7 +14,7 @@ from lifecycle.selectors import actions_for, next_gate, stage_bar
 from lifecycle.stages import Stage
 from projects.addresses import project_url
 from projects.forms.common import CommentForm
-from projects.models import Project
+from projects.models import Project, with_gates
 from projects.page_cache import cached
 from projects.selectors.inbox import waiting_on
 from projects.selectors.projects import project_get, project_seen
@@ -37,6 +37,7 @@ def project_tab(
 def project_context(request: HttpRequest, project: Project, *, tab: str) -> dict[str, Any]:
     """What every tab of the project page shows above the tab: stage bar, gate, actions, and
     what waits on the project — this person's next steps, and who holds the rest."""
+    with_gates([project])  # the next gate's lists: read once for its checklist, actions, waits
     steps = waiting_on(project, request.user)
     return {
         "project": project,

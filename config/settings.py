@@ -129,19 +129,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # `prepare_threshold` is set. Behind a pooler in transaction mode (PgBouncer before 1.21),
     # set DB_PREPARE_THRESHOLD to an empty value to turn it off.
     _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "2")
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": int(_prepare) if _prepare else None,
-    }
-    # No parallel workers for a request's queries: starting two took 5 ms of the 9 ms the
-    # Needs my action count spent in PostgreSQL, on a server whose cores already serve other
-    # requests. DB_PARALLEL_WORKERS sets another number; empty sends no startup option, so the
-    # server's own setting holds (for a pooler that refuses the option).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # DATABASE_URL's (sslmode=…) kept
+    _options["server_side_binding"] = True
+    _options["prepare_threshold"] = int(_prepare) if _prepare else None
+    # No parallel workers for the application's queries (pages, tasks, commands): starting two
+    # took 5 ms of the 9 ms the Needs my action count spent in PostgreSQL, on a server whose
+    # cores already serve other requests. DB_PARALLEL_WORKERS sets another number; empty sends
+    # no startup option, so the server's own setting holds (for a pooler that refuses it).
     _parallel = os.environ.get("DB_PARALLEL_WORKERS", "0")
     if _parallel:
-        DATABASES["default"]["OPTIONS"]["options"] = (
-            f"-c max_parallel_workers_per_gather={int(_parallel)}"
-        )
+        _startup = f"-c max_parallel_workers_per_gather={int(_parallel)}"
+        _options["options"] = f"{_options.get('options', '')} {_startup}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The dev server and the worker write to the same file: wait for the lock, don't fail.

@@ -238,21 +238,30 @@ def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
 def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple[Project, Any]]:
     """Active projects whose next gate is still closed, longest in their stage first: found by
     the stored gate status (`gate_ready_since`, kept by every audited write, as the inboxes
-    find the gates ready to advance), and only the `limit` shown have their gates evaluated,
-    to count what each still misses."""
-    longest = (
+    find the gates ready to advance), and only those shown have their gates evaluated, to
+    count what each still misses. One whose checklist says otherwise than its stored status
+    (data written around the services, criteria changed before `manage.py refresh_gates`) is
+    left out, and the next ones are read: the list still shows `limit` if there are."""
+    candidates = (
         projects_visible_to(user)
         .filter(stage__in=ACTIVE, gate_ready_since__isnull=True)
         .order_by("stage_entered_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)
     )
-    projects = sorted(
-        Project.objects.filter(pk__in=list(longest)).for_gates(),
-        key=lambda project: (project.stage_entered_at, project.pk),
-    )
-    blocked = [
-        (project, gate)
-        for project in with_gates(projects)
-        if (gate := next_gate(project)) and not gate.ready
-    ]
-    return blocked
+    blocked: list[tuple[Project, Any]] = []
+    start = 0
+    while len(blocked) < limit:
+        batch = list(candidates[start : start + limit])
+        projects = sorted(
+            Project.objects.filter(pk__in=batch).for_gates(),
+            key=lambda project: (project.stage_entered_at, project.pk),
+        )
+        blocked += [
+            (project, gate)
+            for project in with_gates(projects)
+            if (gate := next_gate(project)) and not gate.ready
+        ]
+        if len(batch) < limit:
+            break
+        start += limit
+    return blocked[:limit]

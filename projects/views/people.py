@@ -22,10 +22,10 @@ INBOX_LIMIT = 50
 @kept
 def inbox(request: HttpRequest) -> HttpResponse:
     """**Needs my action**: everything waiting for this person, oldest first."""
-    inbox = needs_action(request.user, INBOX_LIMIT)
+    waiting = needs_action(request.user, INBOX_LIMIT)
     context = {
-        "inbox": inbox,
-        "navigation_count": inbox.total,  # the navigation's count, without asking again
+        "inbox": waiting,
+        "navigation_count": waiting.total,  # the navigation's count, without asking again
         "limit": INBOX_LIMIT,
         "remind_after": settings.REMIND_AFTER_DAYS,
         "escalate_after": settings.ESCALATE_AFTER_DAYS,

@@ -114,6 +114,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 FLOOR = "/floor/"
+COUNT = "/needs-my-action/count/"
 OVERDUE = "/needs-my-action/overdue/"
 
 
@@ -134,7 +135,7 @@ def floor_request(session: Any) -> Any:
 BUILT = {"Cache-Control": "no-cache"}
 # What pages load after themselves (htmx), asked for as htmx asks: the heat map answers a whole
 # page of its own otherwise.
-FRAGMENTS = {"/needs-my-action/count/", OVERDUE, "/projects/risks/"}
+FRAGMENTS = {COUNT, OVERDUE, "/projects/risks/"}
 
 
 def headers_for(path: str, headers: dict | None = None) -> dict:
@@ -215,7 +216,7 @@ def pages(project: Any, charter_project: Any) -> list[tuple[str, str, str]]:
         ("home, PMO: overdue across the portfolio (loaded after it)", "pmo", OVERDUE),
         ("needs my action, sponsor", "sponsor", "/needs-my-action/"),
         ("needs my action, manager", "manager", "/needs-my-action/"),
-        ("needs my action count (navigation)", "sponsor", "/needs-my-action/count/"),
+        ("needs my action count (navigation)", "sponsor", COUNT),
         ("portfolio, page 1 of 50", "pmo", "/projects/"),
         ("portfolio, filtered by text (100 match)", "pmo", "/projects/?q=project+012"),
         ("portfolio board", "pmo", "/projects/?view=board"),

@@ -91,7 +91,7 @@ def test_database_url_options_are_kept_beside_our_own():
     """A DATABASE_URL's own options (sslmode, a schema) used to be dropped by the settings'
     prepared statements; they are kept, and the parallel workers' option is added to theirs."""
     url = "postgres://u:p@db.example.com:5432/tollgate?sslmode=require&currentSchema=gov"
-    options = database_options(DATABASE_URL=url)
+    options = database_options(DATABASE_URL=url, DB_PARALLEL_WORKERS="0", DB_PREPARE_THRESHOLD="2")
     assert options["sslmode"] == "require"
     assert options["options"] == "-c search_path=gov -c max_parallel_workers_per_gather=0"
     assert options["prepare_threshold"] == 2 and options["server_side_binding"] is True

@@ -155,6 +155,21 @@ def read_delegators(users: Iterable[Any]) -> None:
         user.__dict__["_delegators"] = (today, found[user.pk])
 
 
+def standing(user: Any) -> tuple[Any, ...]:
+    """All that the facts' filters (`where=`) read of a person: who they are, whether they are
+    the PMO or a sponsor, their own approval authority, and whom they deputise for today with
+    those sponsors' limits. People — or one person at two moments — of the same standing get
+    the same SQL from every rule's filter, so it can be compiled once (projects/statements.py;
+    a filter that reads anything else must add it here: tests/projects/test_statements.py)."""
+    return (
+        user.pk,
+        _is_pmo(user),
+        getattr(user, "sponsor_profile", None) is not None,
+        own_authority(user),
+        tuple(sorted(delegators(user).items())),
+    )
+
+
 def _deputising(user: Any, at: str) -> Q:
     """The projects of the sponsors `user` deputises for today: the ids `delegators` read
     (the same answer as the test below, and a query once per person and day, not a subquery

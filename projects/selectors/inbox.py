@@ -6,7 +6,7 @@ the ball ("Waiting for Dana Whitfield, CIO, to sign the charter")."""
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -39,7 +39,15 @@ from projects.models import (
     Proposal,
     ToleranceException,
 )
-from projects.rules import delegators, is_pmo, is_sponsor, project_of, read_delegators
+from projects.rules import (
+    delegators,
+    is_pmo,
+    is_sponsor,
+    project_of,
+    read_delegators,
+    standing,
+)
+from projects.statements import compiled
 from projects.waiting import ANYONE, DECIDER, MANAGER, PMO, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
@@ -175,13 +183,16 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     `limit` ids with since when they wait, and counts them (all, and overdue); then only the
     rows shown are read, one query per kind of record."""
     today = timezone.localdate()
-    overdue_since = _overdue_since()
     kinds = kinds_for(user)
-    found = _firsts(
-        [wait.waiting_for(user, today) for wait in kinds],
-        limit,
-        overdue=[wait.waiting_before(overdue_since) for wait in kinds],
-    )
+
+    def parts(overdue_since: datetime) -> list[QuerySet]:
+        return _parts(
+            [wait.waiting_for(user, today) for wait in kinds],
+            limit,
+            overdue=[wait.waiting_before(overdue_since) for wait in kinds],
+        )
+
+    found = _firsts(("needs_action", *_person(user, kinds, today), limit), parts, len(kinds))
     waiting = [
         _Waiting(wait, pk, at + wait.offset() if at else None)
         for wait, kind in zip(kinds, found, strict=True)
@@ -207,6 +218,11 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     )
 
 
+def _person(user: AbstractBaseUser, kinds: list[Wait], today: date) -> tuple[Any, ...]:
+    """What a person's statements depend on: their standing, their kinds of item, the day."""
+    return (standing(user) if kinds else None, tuple(wait.key for wait in kinds), today)
+
+
 class _Waiting(NamedTuple):
     """An item found but not read yet: its kind, id and since when it waits."""
 
@@ -224,12 +240,15 @@ def _oldest(waiting: list[_Waiting], limit: int | None) -> list[_Waiting]:
 def needs_action_count(user: AbstractBaseUser) -> int:
     """How many items wait for `user` (the count beside **Needs my action**): one query."""
     today = timezone.localdate()
-    counted = [
-        wait.waiting_for(user, today).order_by().values_list("pk") for wait in kinds_for(user)
-    ]
-    if not counted:
+    kinds = kinds_for(user)
+    if not kinds:
         return 0
-    return counted[0].union(*counted[1:], all=True).count()
+
+    def union() -> QuerySet:
+        counted = [wait.waiting_for(user, today).order_by().values_list("pk") for wait in kinds]
+        return counted[0].union(*counted[1:], all=True)
+
+    return compiled(("count", *_person(user, kinds, today)), union).count()
 
 
 @dataclass
@@ -243,14 +262,36 @@ class _Found:
 
 
 def _firsts(
-    querysets: list[QuerySet],
-    limit: int | None,
-    *,
-    overdue: list[Q] | None = None,
+    key: tuple[Any, ...], parts: Callable[[datetime], list[QuerySet]], kinds: int
 ) -> list[_Found]:
-    """For each queryset, its first `limit` rows (all when None), how many rows it has and how
-    many of them pass its `overdue` filter: one query for all of them (each a part of a UNION
-    ALL, numbered, with its own order, limit and counts), not one per kind."""
+    """Each kind's first rows and counts, from `parts(overdue_since)`: one query for all of
+    them (a UNION ALL of the parts), compiled once per `key` (projects/statements.py) and run
+    with this moment's `overdue_since`."""
+    overdue_since = _overdue_since()
+    if not kinds:
+        return []
+    if connection.features.supports_slicing_ordering_in_compound:
+        union = compiled(key, lambda moment: _union(parts(moment)), at_moment=True)
+        rows: Iterable[tuple] = union.rows(overdue_since)
+    else:  # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: a query per kind
+        rows = itertools.chain.from_iterable(parts(overdue_since))
+    found = [_Found() for _ in range(kinds)]
+    for number, pk, at, total, overdue_count in rows:
+        found[number].rows.append((pk, at))
+        found[number].total, found[number].overdue = total, overdue_count
+    return found
+
+
+def _union(parts: list[QuerySet]) -> QuerySet:
+    return parts[0].union(*parts[1:], all=True)
+
+
+def _parts(
+    querysets: list[QuerySet], limit: int | None, *, overdue: list[Q] | None = None
+) -> list[QuerySet]:
+    """Each queryset's first `limit` rows (all when None), how many rows it has and how many
+    of them pass its `overdue` filter, as the parts of one UNION ALL: each numbered, with its
+    own order, limit and counts."""
     parts = []
     for number, queryset in enumerate(querysets):
         overdue_count: Any = Value(0, IntegerField())
@@ -263,17 +304,7 @@ def _firsts(
             waiting_overdue=overdue_count,
         ).values_list("waiting_part", "pk", "waiting_at", "waiting_total", "waiting_overdue")
         parts.append(counted[:limit] if limit else counted)
-    found = [_Found() for _ in querysets]
-    if not parts:
-        return found
-    if connection.features.supports_slicing_ordering_in_compound:
-        rows: Iterable[tuple] = parts[0].union(*parts[1:], all=True)
-    else:  # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: a query per kind
-        rows = itertools.chain.from_iterable(parts)
-    for number, pk, at, total, overdue_count in rows:
-        found[number].rows.append((pk, at))
-        found[number].total, found[number].overdue = total, overdue_count
-    return found
+    return parts
 
 
 def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tuple[Wait, Any]]:
@@ -321,12 +352,17 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
     """Items waiting longer than ESCALATE_AFTER_DAYS in every active project, oldest first,
     each with who holds it: for the PMO's home and digest."""
     today = timezone.localdate()
-    cutoff = _overdue_since()
     found: list[tuple[Wait, int]] = []
     total = 0
     kinds = [wait for wait in WAITS if not wait.personal]
-    overdue = [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds]
-    for wait, kind in zip(kinds, _firsts(overdue, limit), strict=True):
+
+    def parts(cutoff: datetime) -> list[QuerySet]:
+        return _parts(
+            [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds], limit
+        )
+
+    firsts = _firsts(("overdue", today, limit), parts, len(kinds))
+    for wait, kind in zip(kinds, firsts, strict=True):
         found += [(wait, pk) for pk, _ in kind.rows]
         total += kind.total
     people = ("manager__sponsor_profile", "sponsor__user__sponsor_profile")

@@ -307,6 +307,7 @@ class Funding(ProjectRecord, ConcurrentTransitionMixin, FSMModelMixin, models.Mo
 
     class Meta:
         ordering = ["approved_on", "pk"]
+        indexes = [models.Index(fields=["state", "recorded_at"])]  # waiting for approval
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0) | models.Q(reverses__isnull=False),

@@ -149,10 +149,12 @@ def goal_badge(status: str) -> str:
     return GOAL_STATUS_COLOURS.get(str(status), "secondary")
 
 
-@register.inclusion_tag("projects/definition/_goal_chart.html")
-def goal_chart(goal: Any, width: int = 320, height: int = 140) -> dict[str, Any]:
-    """A server-drawn chart: readings over time against the baseline and target, with axes."""
-    return {"chart": charts.goal_chart(goal, width=width, height=height)}
+@register.simple_tag
+def goal_chart(goal: Any, width: int = 320, height: int = 140) -> str:
+    """A server-drawn chart: readings over time against the baseline and target, with axes
+    (Jinja2, projects/jinja.py: a chart prints some 150 numbers)."""
+    chart = charts.goal_chart(goal, width=width, height=height)
+    return render_fragment("projects/definition/_goal_chart.jinja", chart=chart)
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from projects import charts
 from projects.services import definition
+from projects.templatetags.tollgate import goal_chart
 from tests.conftest import client_for, smart_goal
 
 
@@ -186,6 +187,15 @@ def test_a_goal_chart_without_readings_or_due_date_still_draws():
 
 
 # -- The heat map ----------------------------------------------------------------------------------
+
+
+def test_a_goal_chart_escapes_its_metric_and_unit():
+    evil = "<script>alert('x')</script>"
+    goal = a_goal([(date(2026, 12, 1), "480")], metric=evil, unit=evil)
+    svg = goal_chart(goal, 640, 220)
+    assert "<script>" not in svg
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in svg  # as Django escapes it
+    assert svg.count("<circle") == 1 and 'points="' in svg
 
 
 def test_the_heat_maps_colour_never_pales_as_the_score_grows():

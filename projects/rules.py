@@ -158,9 +158,9 @@ def read_delegators(users: Iterable[Any]) -> None:
 def standing(user: Any) -> tuple[Any, ...]:
     """All that the facts' filters (`where=`) read of a person: who they are, whether they are
     the PMO or a sponsor, their own approval authority, and whom they deputise for today with
-    those sponsors' limits. People — or one person at two moments — of the same standing get
-    the same SQL from every rule's filter, so it can be compiled once (projects/statements.py;
-    a filter that reads anything else must add it here: tests/projects/test_statements.py)."""
+    those sponsors' limits. While it stays the same, every rule's filter gives this person the
+    same SQL, so it can be compiled once and kept for them (projects/statements.py; a filter
+    that reads anything else must add it here: tests/projects/test_statements.py)."""
     return (
         user.pk,
         _is_pmo(user),

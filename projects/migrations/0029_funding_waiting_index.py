@@ -1,13 +1,11 @@
 """Funding awaiting approval is found by its index, like every other waiting record (issue 20)."""
 
-from django.conf import settings
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("projects", "0028_board_stage_order_index"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

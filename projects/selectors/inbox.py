@@ -219,8 +219,13 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
 
 
 def _person(user: AbstractBaseUser, kinds: list[Wait], today: date) -> tuple[Any, ...]:
-    """What a person's statements depend on: their standing, their kinds of item, the day."""
-    return (standing(user) if kinds else None, tuple(wait.key for wait in kinds), today)
+    """What a person's statements depend on: their standing, their kinds of item, the day and
+    the time zone the day is in (a date lookup names it in the SQL)."""
+    return (standing(user), tuple(wait.key for wait in kinds), today, _zone())
+
+
+def _zone() -> str:
+    return timezone.get_current_timezone_name()
 
 
 class _Waiting(NamedTuple):
@@ -245,8 +250,9 @@ def needs_action_count(user: AbstractBaseUser) -> int:
         return 0
 
     def union() -> QuerySet:
-        counted = [wait.waiting_for(user, today).order_by().values_list("pk") for wait in kinds]
-        return counted[0].union(*counted[1:], all=True)
+        return _union(
+            [wait.waiting_for(user, today).order_by().values_list("pk") for wait in kinds]
+        )
 
     return compiled(("count", *_person(user, kinds, today)), union).count()
 
@@ -266,10 +272,10 @@ def _firsts(
 ) -> list[_Found]:
     """Each kind's first rows and counts, from `parts(overdue_since)`: one query for all of
     them (a UNION ALL of the parts), compiled once per `key` (projects/statements.py) and run
-    with this moment's `overdue_since`."""
-    overdue_since = _overdue_since()
+    with this moment's `overdue_since` — or, on SQLite, a query per kind built each time."""
     if not kinds:
         return []
+    overdue_since = _overdue_since()
     if connection.features.supports_slicing_ordering_in_compound:
         union = compiled(key, lambda moment: _union(parts(moment)), at_moment=True)
         rows: Iterable[tuple] = union.rows(overdue_since)
@@ -361,7 +367,7 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
             [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds], limit
         )
 
-    firsts = _firsts(("overdue", today, limit), parts, len(kinds))
+    firsts = _firsts(("overdue", today, _zone(), limit), parts, len(kinds))
     for wait, kind in zip(kinds, firsts, strict=True):
         found += [(wait, pk) for pk, _ in kind.rows]
         total += kind.total

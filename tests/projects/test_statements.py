@@ -3,7 +3,7 @@ overdue list run SQL kept per person's standing and day, and still read the rows
 new item, a delegation that begins, a limit that changes and the clock all show at once."""
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,12 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects import services, statements
-from projects.models import Project, Proposal
+from projects.models import Goal, Project, Proposal
 from projects.rules import standing
 from projects.selectors.inbox import needs_action, needs_action_count, overdue_everywhere
-from projects.services.delegations import delegation_create
+from projects.services import definition
+from projects.services.delegations import delegation_create, delegation_revoke
 from projects.waiting import WAITS
-from tests.factories import ProjectFactory
+from tests.conftest import smart_goal
+from tests.factories import ProjectFactory, SponsorFactory, UserFactory
 
 
 def fresh(user):
@@ -60,6 +62,31 @@ def test_building_every_kinds_filter_reads_nothing_but_the_persons_standing(
         assert [query["sql"] for query in queries] == [], someone.username
 
 
+def statement_of(wait, person, today) -> tuple[str, tuple]:
+    try:
+        return wait.waiting_for(person, today).query.sql_with_params()
+    except EmptyResultSet:
+        return "", ()
+
+
+def test_two_people_of_the_same_standing_get_the_same_sql_but_for_their_id(db):
+    """Everything else about a person — their name, title, business unit, staff flag, the
+    projects they manage or sponsor — must not shape the SQL, or a kept statement would."""
+    today = timezone.localdate()
+    dana = SponsorFactory(title="CIO", business_unit="IT")
+    lee = SponsorFactory(title="CFO", business_unit="Finance", user__is_staff=True)
+    ProjectFactory(sponsor=dana, manager=UserFactory(first_name="Alex"))
+    alex, sam = UserFactory(), UserFactory(last_name="Other")
+    ProjectFactory(manager=sam)
+    for one, other in ((dana.user, lee.user), (alex, sam)):
+        one, other = fresh(one), fresh(other)
+        assert standing(one)[1:] == standing(other)[1:]
+        for wait in WAITS:
+            sql, params = statement_of(wait, one, today)
+            theirs = tuple(other.pk if value == one.pk else value for value in params)
+            assert (sql, theirs) == statement_of(wait, other, today), wait.key
+
+
 def test_a_kept_statement_reads_new_items_afresh(project, sponsor, manager):
     assert (needs_action_count(fresh(sponsor)), keys(sponsor)) == (0, [])
     services.proposal_submit(proposal=project.proposal, by=manager)
@@ -80,7 +107,7 @@ def test_a_delegation_or_a_new_limit_changes_the_statement_at_once(
 ):
     assert needs_action_count(fresh(sponsor2)) == 0
     today = timezone.localdate()
-    delegation_create(
+    delegation = delegation_create(
         sponsor=sponsor.sponsor_profile,
         deputy=sponsor2,
         starts_on=today,
@@ -90,6 +117,8 @@ def test_a_delegation_or_a_new_limit_changes_the_statement_at_once(
     )
     assert needs_action_count(fresh(sponsor2)) == 1  # the deputy sees Dana's business case
     assert keys(sponsor2) == ["business_case"]
+    delegation_revoke(delegation=delegation, by=sponsor)
+    assert (needs_action_count(fresh(sponsor2)), keys(sponsor2)) == (0, [])
 
     # Escalated above the sponsor's limit: it waits for whoever's limit covers it.
     Proposal.objects.filter(project=submitted).update(estimated_cost=Decimal("400000"))
@@ -106,23 +135,30 @@ def test_a_delegation_or_a_new_limit_changes_the_statement_at_once(
 
 def test_overdue_follows_the_clock_not_the_kept_statement(project, sponsor, manager, pmo, settings):
     settings.ESCALATE_AFTER_DAYS = 5
-    assert needs_action(fresh(sponsor)).overdue_total == 0
-    assert overdue_everywhere() == ([], 0)
+    noon = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
+    with time_machine.travel(noon - timedelta(days=5, hours=-1), tick=False):
+        services.proposal_submit(proposal=project.proposal, by=manager)  # 4 days 23 hours ago
+    with time_machine.travel(noon, tick=False):
+        assert needs_action(fresh(sponsor)).overdue_total == 0
+        assert overdue_everywhere() == ([], 0)
     kept = len(statements._kept)
-    with time_machine.travel(timezone.now() - timedelta(days=6), tick=False):
-        services.proposal_submit(proposal=project.proposal, by=manager)
 
-    assert needs_action(fresh(sponsor)).overdue_total == 1
-    rows, total = overdue_everywhere()
+    with time_machine.travel(noon + timedelta(hours=2), tick=False):  # the same day
+        assert needs_action(fresh(sponsor)).overdue_total == 1
+        rows, total = overdue_everywhere()
     assert total == 1 and rows[0].item.wait.key == "business_case"
     assert rows[0].holders == ["Dana Whitfield, CIO"]
-    assert len(statements._kept) == kept  # the same statements, asked at a new moment
+    assert len(statements._kept) == kept  # the same statements, asked at a later moment
 
 
-def test_a_person_with_no_item_possible_costs_one_empty_statement(viewer):
-    """A viewer can only be mentioned or own a register item, in no project they see: the
-    rules' filters say "nothing" before any SQL is sent."""
-    assert (needs_action_count(fresh(viewer)), keys(viewer)) == (0, [])
+def test_a_new_day_is_a_new_statement(defining, manager):
+    """A reading due today is not late yet; tomorrow it is — the day is in the key."""
+    goal = definition.goal_save(project=defining, by=manager, **smart_goal())
+    today = timezone.localdate()
+    Goal.objects.filter(pk=goal.pk).update(reading_due_on=today)
+    assert "reading" not in keys(manager)
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert "reading" in keys(manager)
 
 
 def test_the_moment_is_bound_at_each_run_with_its_distance(manager):
@@ -140,13 +176,25 @@ def test_the_moment_is_bound_at_each_run_with_its_distance(manager):
     assert statement.rows(timezone.now() - timedelta(days=2)) == []
 
 
-def test_a_moment_that_changes_the_sql_is_refused(db):
-    def shaped_by_the_moment(moment):
-        projects = Project.objects.values_list("pk")
-        return projects.filter(stage="closed") if moment.year % 2 else projects
+def shaped_by_the_moment(moment):
+    projects = Project.objects.values_list("pk")
+    return projects.filter(stage="closed") if moment.year % 2 else projects
 
+
+def cut_to_the_day(moment):
+    return Project.objects.filter(created_at__date__lt=moment.date()).values_list("pk")
+
+
+def cut_to_the_hour(moment):
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return Project.objects.filter(created_at__lt=hour).values_list("pk")
+
+
+@pytest.mark.parametrize("build", [shaped_by_the_moment, cut_to_the_day, cut_to_the_hour])
+def test_a_moment_that_is_not_moved_by_a_fixed_distance_is_refused(db, build):
+    """Binding each request's moment would give such a statement other rows than the ORM."""
     with pytest.raises(ValueError, match="moment may change its parameters"):
-        statements.compiled("test-refused", shaped_by_the_moment, at_moment=True)
+        statements.compiled(("test-refused", build.__name__), build, at_moment=True)
 
 
 def test_the_store_keeps_the_most_recently_used(db, monkeypatch):

@@ -41,7 +41,9 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
             "recorded_by", "approved_by", "reverses", "reversal__recorded_by"
         ),
     )
-    return get_object_or_404(projects.prefetch_related(fundings, "proposal__risks"), pk=pk)
+    # The business case's risks are read by its own tab (`business_case_page`), not here: every
+    # other tab would pay for a query it does not show.
+    return get_object_or_404(projects.prefetch_related(fundings), pk=pk)
 
 
 def project_to_act_on(*, user: AbstractBaseUser, pk: int, record: str = "") -> Project:

@@ -1,6 +1,7 @@
 """The business case: write it, submit it, decide it."""
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,6 +78,7 @@ def business_case_page(
     """The project page on its Business case tab. `comment_form` is the decision's comment box
     shown again with its error; `refused` a stage action's, by the action's name."""
     proposal = project.proposal
+    prefetch_related_objects([proposal], "risks")  # for the list, the gate and the snapshot
     actions = actions_for(proposal, request.user, field="state")
     names = {action.name for action in actions}
     decision = last_decision(proposal)

@@ -2,7 +2,6 @@
 overdue list run SQL kept per person's standing and day, and still read the rows afresh — a
 new item, a delegation that begins, a limit that changes and the clock all show at once."""
 
-import contextlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -29,9 +28,24 @@ def fresh(user):
     return type(user).objects.select_related("sponsor_profile").get(pk=user.pk)
 
 
-def compile_sql(queryset) -> None:
-    with contextlib.suppress(EmptyResultSet):  # the rules' filter left nothing: no SQL to send
-        queryset.query.sql_with_params()
+def sql_of(queryset) -> tuple[str, tuple]:
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:  # the rules' filter left nothing: no SQL to send
+        return "", ()
+
+
+def deputise(sponsor, deputy):
+    """`deputy` stands in for `sponsor` from today for three days."""
+    today = timezone.localdate()
+    return delegation_create(
+        sponsor=sponsor.sponsor_profile,
+        deputy=deputy,
+        starts_on=today,
+        ends_on=today + timedelta(days=3),
+        note="Leave",
+        by=sponsor,
+    )
 
 
 def keys(user) -> list[str]:
@@ -44,29 +58,15 @@ def test_building_every_kinds_filter_reads_nothing_but_the_persons_standing(
     """The key a statement is kept under names the standing: a filter that read anything else
     from the database (a list of ids, a limit) would make a kept statement stale."""
     today = timezone.localdate()
-    delegation_create(
-        sponsor=sponsor.sponsor_profile,
-        deputy=sponsor2,
-        starts_on=today,
-        ends_on=today + timedelta(days=3),
-        note="Leave",
-        by=sponsor,
-    )
+    deputise(sponsor, sponsor2)
     for someone in (pmo, sponsor, sponsor2, manager, viewer):
         person = fresh(someone)
         standing(person)
         with CaptureQueriesContext(connection) as queries:
             for wait in WAITS:
-                compile_sql(wait.waiting_for(person, today))
-                compile_sql(wait.waiting_anywhere(today))
+                sql_of(wait.waiting_for(person, today))
+                sql_of(wait.waiting_anywhere(today))
         assert [query["sql"] for query in queries] == [], someone.username
-
-
-def statement_of(wait, person, today) -> tuple[str, tuple]:
-    try:
-        return wait.waiting_for(person, today).query.sql_with_params()
-    except EmptyResultSet:
-        return "", ()
 
 
 def test_two_people_of_the_same_standing_get_the_same_sql_but_for_their_id(db):
@@ -82,9 +82,9 @@ def test_two_people_of_the_same_standing_get_the_same_sql_but_for_their_id(db):
         one, other = fresh(one), fresh(other)
         assert standing(one)[1:] == standing(other)[1:]
         for wait in WAITS:
-            sql, params = statement_of(wait, one, today)
+            sql, params = sql_of(wait.waiting_for(one, today))
             theirs = tuple(other.pk if value == one.pk else value for value in params)
-            assert (sql, theirs) == statement_of(wait, other, today), wait.key
+            assert (sql, theirs) == sql_of(wait.waiting_for(other, today)), wait.key
 
 
 def test_a_kept_statement_reads_new_items_afresh(project, sponsor, manager):
@@ -106,15 +106,7 @@ def test_a_delegation_or_a_new_limit_changes_the_statement_at_once(
     submitted, sponsor, sponsor2, pmo
 ):
     assert needs_action_count(fresh(sponsor2)) == 0
-    today = timezone.localdate()
-    delegation = delegation_create(
-        sponsor=sponsor.sponsor_profile,
-        deputy=sponsor2,
-        starts_on=today,
-        ends_on=today + timedelta(days=3),
-        note="Leave",
-        by=sponsor,
-    )
+    delegation = deputise(sponsor, sponsor2)
     assert needs_action_count(fresh(sponsor2)) == 1  # the deputy sees Dana's business case
     assert keys(sponsor2) == ["business_case"]
     delegation_revoke(delegation=delegation, by=sponsor)

@@ -144,6 +144,7 @@ def test_a_person_edits_their_profile_and_changes_their_password(person, manager
     expect(page.get_by_text("Your details are saved.")).to_be_visible()
 
     page.get_by_role("link", name="Change password").click()
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
     checked(page, "password change", problems)
     alex.screenshots("password-change")
     page.get_by_label("Old password").fill("demo-pass-2026")

@@ -41,6 +41,7 @@ urlpatterns = [
     path("projects/<int:pk>/manager/", views.manager_change, name="manager-change"),
     path("projects/", views.portfolio, name="portfolio"),
     path("projects/export.csv", views.portfolio_csv, name="portfolio-csv"),
+    path("projects/summary/", views.portfolio_summary, name="portfolio-summary"),
     path("projects/risks/", views.portfolio_heat_map, name="portfolio-heat-map"),
     path("projects/new/", views.business_case_create, name="business-case-create"),
     path("projects/<int:pk>/", views.project_detail, name="detail"),

@@ -133,9 +133,11 @@ def floor_request(session: Any) -> Any:
 
 # Asks for the page built afresh, not the one kept since the last change (projects/page_cache.py).
 BUILT = {"Cache-Control": "no-cache"}
-# What pages load after themselves (htmx), asked for as htmx asks: the heat map answers a whole
-# page of its own otherwise.
-FRAGMENTS = {COUNT, OVERDUE, "/projects/risks/"}
+# What pages load after themselves (htmx), asked for as htmx asks: the heat map and the
+# portfolio's totals answer a whole page of their own otherwise.
+HEAT_MAP = "/projects/risks/"
+SUMMARY = "/projects/summary/"
+FRAGMENTS = {COUNT, OVERDUE, HEAT_MAP, SUMMARY}
 
 
 def headers_for(path: str, headers: dict | None = None) -> dict:
@@ -214,13 +216,14 @@ def pages(project: Any, charter_project: Any) -> list[tuple[str, str, str]]:
         ("home, manager", "manager", "/"),
         ("home, PMO", "pmo", "/"),
         ("home, PMO: overdue across the portfolio (loaded after it)", "pmo", OVERDUE),
+        ("home, PMO: risk heat map (loaded after it)", "pmo", HEAT_MAP),
         ("needs my action, sponsor", "sponsor", "/needs-my-action/"),
         ("needs my action, manager", "manager", "/needs-my-action/"),
         ("needs my action count (navigation)", "sponsor", COUNT),
         ("portfolio, page 1 of 50", "pmo", "/projects/"),
         ("portfolio, filtered by text (100 match)", "pmo", "/projects/?q=project+012"),
         ("portfolio board", "pmo", "/projects/?view=board"),
-        ("portfolio: risk heat map (loaded after it)", "pmo", "/projects/risks/"),
+        ("portfolio: totals and risk heat map (loaded after it)", "pmo", SUMMARY),
         ("project detail", "pmo", f"/projects/{project.pk}/"),
         ("charter page", "pmo", f"/projects/{charter_project.pk}/charter/"),
         ("goals page", "pmo", f"/projects/{charter_project.pk}/goals/"),

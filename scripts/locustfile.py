@@ -1,12 +1,16 @@
 """The loads of `make bench`, by logged-in PMO users spread over the seeded projects:
 `FloorUser` asks for the floor page alone (the yardstick), `PortfolioUser` the mixed load — 80 %
-page reads, 15 % form saves, 5 % transitions and PDF requests. Every user logs in first; the
-statistics start once the last one has (logins hash a password on purpose, and are not what
-either load measures)."""
+page reads, 15 % form saves, 5 % transitions and PDF requests. A page read also asks for what
+the page loads after itself, as a browser's htmx does (the navigation's count, the home's
+overdue list and heat map, the portfolio's totals). Every user logs in first; the statistics
+start once the last one has (logins hash a password on purpose, and are not what either load
+measures)."""
 
+import html
 import json
 import os
 import random
+import re
 from datetime import date
 
 import gevent
@@ -30,6 +34,8 @@ if not HELD or not GOALS:
     raise SystemExit("The load mix needs seeded projects with goals: run it through `make bench`.")
 
 
+# What a page loads after itself (`hx-trigger="load"`); a PDF job's poll waits, and is not one.
+LOADED_AFTER = re.compile(r'hx-get="([^"]+)" hx-trigger="load"')
 ALL_LOGGED_IN = Event()
 LOGINS = {"done": 0, "failed": 0}
 
@@ -100,25 +106,36 @@ class FloorUser(LoggedInUser):
 
 
 class PortfolioUser(LoggedInUser):
+    def read(self, path: str, name: str) -> None:
+        """The page, then each fragment it loads after itself, named by its address."""
+        response = self.client.get(path, name=name)
+        for address in LOADED_AFTER.findall(response.text or ""):
+            address = html.unescape(address)
+            self.client.get(
+                address,
+                headers={"HX-Request": "true"},
+                name=f"{address.split('?')[0]} (after {name})",
+            )
+
     @task(16)
     def home(self) -> None:
-        self.client.get("/", name="home")
+        self.read("/", "home")
 
     @task(16)
     def portfolio(self) -> None:
-        self.client.get(f"/projects/?page={random.randint(1, 20)}", name="portfolio")
+        self.read(f"/projects/?page={random.randint(1, 20)}", "portfolio")
 
     @task(16)
     def project(self) -> None:
-        self.client.get(f"/projects/{random.choice(PROJECTS)}/", name="project")
+        self.read(f"/projects/{random.choice(PROJECTS)}/", "project")
 
     @task(16)
     def charter(self) -> None:
-        self.client.get(f"/projects/{random.choice(PROJECTS)}/charter/", name="charter")
+        self.read(f"/projects/{random.choice(PROJECTS)}/charter/", "charter")
 
     @task(16)
     def goals(self) -> None:
-        self.client.get(f"/projects/{random.choice(PROJECTS)}/goals/", name="goals")
+        self.read(f"/projects/{random.choice(PROJECTS)}/goals/", "goals")
 
     @task(15)
     def add_measurement(self) -> None:

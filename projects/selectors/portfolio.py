@@ -165,8 +165,8 @@ def portfolio_page(
     unfiltered: QuerySet[Project],
 ) -> Any:
     """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
-    then those rows (`portfolio_rows`). `count` comes from `portfolio_totals`, which has
-    counted the same set: the paginator does not count it again. `unfiltered` is the same
+    then those rows (`portfolio_rows`). `count` is the filtered set's size, counted by the
+    caller: the paginator does not count it again. `unfiltered` is the same
     set before the filters (`PortfolioFilter.queryset`): the rows are read from it by id, so
     the text search is not run a third time for the ids it already gave."""
     paginator = Paginator(projects.values_list("pk", flat=True), size)

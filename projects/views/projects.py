@@ -92,17 +92,16 @@ def _overdue_panel(request: HttpRequest) -> HttpResponse:
 
 @kept
 def portfolio(request: HttpRequest) -> HttpResponse:
-    """Every project the user may see: filtered, sorted, paginated, totalled; or as a board."""
+    """Every project the user may see: filtered, sorted, paginated; or as a board. Its totals
+    and risk heat map load after it (`portfolio_summary`)."""
     filters = portfolio_filter(request.user, request.GET)
     projects = filters.qs
     board = request.GET.get("view") == "board"
     query = request.GET.copy()
     query.pop("page", None)
-    totals = portfolio_totals(projects)
     context = {
         "filters": filters,
         "filter_fields": filters.rendered_fields(),
-        "totals": totals,
         "query": query.urlencode(),
         "board": board,
     }
@@ -116,7 +115,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             projects,
             request.GET.get("page"),
             PORTFOLIO_PAGE_SIZE,
-            totals["count"],
+            projects.order_by().count(),
             filters.queryset,
         )
         context["page"] = page
@@ -125,12 +124,27 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 
 
 @kept
+def portfolio_summary(request: HttpRequest) -> HttpResponse:
+    """The filtered portfolio's totals and risk heat map, loaded by htmx after the page: adding
+    up the money of thousands of projects and counting their risks are the slowest parts of
+    it, and the list does not wait for them. Its address opened directly (a new tab, no
+    JavaScript) answers a whole page around them."""
+    filters = portfolio_filter(request.user, request.GET)
+    context = {
+        "totals": portfolio_totals(filters.qs),
+        "counts": risk_counts(filters.qs),
+        "query": request.GET.urlencode(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "projects/portfolio/_summary.html", context)
+    return render(request, "projects/portfolio/summary.html", context)
+
+
+@kept
 def portfolio_heat_map(request: HttpRequest) -> HttpResponse:
-    """The risk heat map of the filtered portfolio, loaded by htmx after the page: counting
-    every risk of thousands of projects is the slowest part, and nobody waits for it. Its
-    address opened directly (a new tab, a bookmark) answers a whole page around it."""
-    projects = portfolio_filter(request.user, request.GET).qs
-    context = {"counts": risk_counts(projects)}
+    """The risk heat map of the whole portfolio on the PMO's home, loaded by htmx after it.
+    Its address opened directly answers a whole page around it."""
+    context = {"counts": risk_counts(portfolio_filter(request.user, request.GET).qs)}
     if request.headers.get("HX-Request"):
         return render(request, "projects/portfolio/_heat_map_panel.html", context)
     return render(request, "projects/portfolio/heat_map.html", context)

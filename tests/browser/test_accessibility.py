@@ -168,6 +168,7 @@ def test_every_page_type_passes_axe_core_for_every_role(
         [
             *everywhere(),
             ("heat map", reverse("projects:portfolio-heat-map")),
+            ("totals and heat map", reverse("projects:portfolio-summary")),
             ("people", reverse("projects:people")),
             *webhook_pages(pmo),
             *project_pages(closing, ["detail", "status", "closure", "history"]),

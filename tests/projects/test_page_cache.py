@@ -31,6 +31,7 @@ KEPT_PAGES = [
     ("inbox", ()),
     ("inbox-count", ()),
     ("portfolio", ()),
+    ("portfolio-summary", ()),
     ("portfolio-heat-map", ()),
     ("detail", ("pk",)),
     ("charter", ("pk",)),

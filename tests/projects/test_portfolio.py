@@ -15,6 +15,7 @@ from tests.conftest import client_for
 from tests.factories import FundingFactory, ProjectFactory, UserFactory
 
 PORTFOLIO = reverse("projects:portfolio")
+SUMMARY = reverse("projects:portfolio-summary")  # the totals and heat map, loaded after it
 CSV = reverse("projects:portfolio-csv")
 
 
@@ -49,7 +50,7 @@ def titles(response):
 def test_filters_and_totals(portfolio, pmo):
     client = client_for(pmo)
 
-    everything = client.get(PORTFOLIO)
+    everything = client.get(SUMMARY)
     network = client.get(PORTFOLIO, {"category": "network"})
     by_sponsor = client.get(PORTFOLIO, {"sponsor": portfolio[1].sponsor_id})
     searched = client.get(PORTFOLIO, {"q": "dashboard"})
@@ -60,7 +61,7 @@ def test_filters_and_totals(portfolio, pmo):
     assert sorted(titles(by_sponsor)) == ["Campus network", "Laptop refresh", "Someone else's"]
     assert titles(searched) == ["Sales dashboard"]
     assert titles(by_reference) == ["Laptop refresh"]
-    totals = client.get(PORTFOLIO, {"sponsor": portfolio[0].sponsor_id}).context["totals"]
+    totals = client.get(SUMMARY, {"sponsor": portfolio[0].sponsor_id}).context["totals"]
     assert (totals["count"], totals["estimated"], totals["funded"]) == (
         4,
         Decimal("304000"),
@@ -85,7 +86,7 @@ def test_the_text_search_finds_each_column_at_any_length(portfolio, pmo, manager
             return sorted(
                 c.title for column in response.context["columns"] for c in column["cards"]
             )
-        assert response.context["totals"]["count"] == len(response.context["page"])
+        assert response.context["page"].paginator.count == len(response.context["page"])
         return sorted(titles(response))
 
     assert found("RELAUNCH") == ["Store relaunch"]  # title
@@ -114,6 +115,28 @@ def test_sorting_by_estimated_cost(portfolio, pmo):
 def test_a_manager_sees_only_their_projects(portfolio, manager2):
     response = client_for(manager2).get(PORTFOLIO)
     assert titles(response) == ["Someone else's"]
+
+
+def test_the_totals_load_after_the_page_and_add_up_only_what_the_person_sees(
+    portfolio, pmo, manager2
+):
+    """The list counts its own rows for the pager; the money and the risks come from
+    `portfolio-summary`, asked for with the page's filters: a fragment for htmx, or a page of
+    its own for a browser without JavaScript."""
+    page = client_for(pmo).get(PORTFOLIO, {"category": "network", "page": "1"}).content.decode()
+    assert "Adding up the 1 project and counting their risks" in page
+    assert f'hx-get="{SUMMARY}?category=network"' in page  # the filters, not the page number
+
+    fragment = client_for(pmo).get(SUMMARY, {"category": "network"}, headers={"HX-Request": "1"})
+    assert fragment.context["totals"]["estimated"] == Decimal("120000")
+    assert "<html" not in fragment.content.decode()
+    assert "Risk heat map" in fragment.content.decode()
+    whole = client_for(pmo).get(SUMMARY, {"category": "network"}).content.decode()
+    assert "<h1" in whole and "Back to the portfolio" in whole
+
+    theirs = client_for(manager2).get(SUMMARY).context["totals"]
+    theirs_only = Project.objects.get(title="Someone else's").estimated_cost
+    assert (theirs["count"], theirs["estimated"]) == (1, theirs_only)
 
 
 def test_the_board_groups_by_stage(portfolio, pmo):
@@ -253,7 +276,7 @@ def test_the_estimated_cost_the_portfolio_sums_follows_every_write_to_a_business
         None,
         Decimal("7000"),
     )
-    totals = client_for(pmo).get(PORTFOLIO).context["totals"]
+    totals = client_for(pmo).get(SUMMARY).context["totals"]
     assert totals["estimated"] == sum(cost for cost in figures.values() if cost is not None)
 
 

@@ -148,6 +148,11 @@ urlpatterns = [
         views.mentions_read,
         name="mentions-read",
     ),
+    path(
+        "projects/<int:pk>/discussion/<slug:kind>/<int:record>/people/",
+        views.mention_people,
+        name="mention-people",
+    ),
     path("projects/<int:pk>/comments/<int:comment>/edit/", views.comment_edit, name="comment-edit"),
     path(
         "projects/<int:pk>/comments/<int:comment>/remove/",

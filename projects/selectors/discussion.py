@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from lifecycle.rules import allows
@@ -40,12 +41,20 @@ def people_of(project: Project) -> list[AbstractBaseUser]:
     )
 
 
+def mention_choices(project: Project) -> list[dict[str, str]]:
+    """The @mention suggestions of a comment box on `project`: each person's username and
+    name, as `people_of` finds them."""
+    return [
+        {"username": person.get_username(), "name": person.get_full_name() or person.get_username()}
+        for person in people_of(project)
+    ]
+
+
 @dataclass
 class Thread:
     kind: Kind
     record: Any
     comments: list[Comment]
-    people: list[dict[str, str]]  # for the @mention suggestions
     may_comment: bool
     pending: int  # mentions of the reader here, not yet answered
     url: str = ""
@@ -59,8 +68,12 @@ class Thread:
         return f"{self.kind.slug}-{self.record.pk}"
 
     @property
-    def people_id(self) -> str:
-        return f"people-{self.dom_id}"
+    def people_url(self) -> str:
+        """Where the comment box asks, at its first "@", whom it may mention."""
+        return reverse(
+            "projects:mention-people",
+            args=[self.record.project_id, self.kind.slug, self.record.pk],
+        )
 
 
 def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
@@ -78,18 +91,10 @@ def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
         comment.may_edit = allows(user, "may_edit_comment", comment)
         comment.may_remove = allows(user, "may_remove_comment", comment)
     may_comment = allows(user, "may_comment", record)
-    people = (
-        [
-            {"username": p.get_username(), "name": p.get_full_name() or p.get_username()}
-            for p in people_of(project)
-        ]
-        if may_comment
-        else []
-    )
     pending = Mention.objects.filter(
         user=user, answered_at__isnull=True, comment__in=[c.pk for c in comments]
     ).count()
-    return Thread(kind, record, comments, people, may_comment, pending, kind.url(record))
+    return Thread(kind, record, comments, may_comment, pending, kind.url(record))
 
 
 @dataclass

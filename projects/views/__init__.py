@@ -64,6 +64,7 @@ from projects.views.discussion import (
     attachment_remove,
     comment_edit,
     comment_remove,
+    mention_people,
     mentions_read,
     thread,
 )
@@ -157,6 +158,7 @@ __all__ = [
     "inbox_count",
     "manager_change",
     "measurement_create",
+    "mention_people",
     "mentions_read",
     "overdue_panel",
     "pdf_download",

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,6 +20,7 @@ from projects.selectors.discussion import (
     attachment_get,
     comment_get,
     evidence_of,
+    mention_choices,
     record_get,
     thread_of,
 )
@@ -47,6 +48,18 @@ def thread(request: HttpRequest, pk: int, kind: str, record: int) -> HttpRespons
             _told(request, posted)
             return redirect(kind_of(item).url(item) + f"#comment-{posted.comment.pk}")
     return _thread_page(request, item, form, status=400 if form.errors else 200)
+
+
+def mention_people(request: HttpRequest, pk: int, kind: str, record: int) -> JsonResponse:
+    """Whom a comment on this record may @mention, for the comment box's suggestions: asked
+    for when its first "@" is typed, not with every page that shows a thread. Only for those
+    who may comment there now (403, or 409 in a closed project), on records they may see
+    (404)."""
+    item = record_get(user=request.user, pk=pk, kind=kind, record=record)
+    if not kind_of(item).discussed:
+        raise Http404("This record has no discussion.")
+    require(request.user, "may_comment", item)
+    return JsonResponse(mention_choices(item.project), safe=False)
 
 
 def _thread_page(

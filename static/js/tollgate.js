@@ -39,12 +39,13 @@ window.addEventListener("pageshow", () => {
   });
 });
 
-// @mentions: typing "@" and a few letters in a comment box offers the project's people
-// (their list is in the <script type="application/json"> the box names); arrow keys choose,
-// Enter or Tab or a click puts "@username " in the text. The server decides who is mentioned.
+// @mentions: typing "@" and a few letters in a comment box offers the project's people (asked
+// for once, at the first "@", from the address the box names: pages do not carry the list);
+// arrow keys choose, Enter or Tab or a click puts "@username " in the text. The server decides
+// who is mentioned.
 document.querySelectorAll("textarea[data-mentions]").forEach((box) => {
-  const people = JSON.parse(document.getElementById(box.dataset.mentions)?.textContent || "[]");
-  if (!people.length) return;
+  let people = null;
+  let asked = false;
   const list = document.createElement("ul");
   list.className = "mention-list list-group shadow-sm";
   list.id = `${box.id}-suggestions`;
@@ -93,15 +94,29 @@ document.querySelectorAll("textarea[data-mentions]").forEach((box) => {
     close();
     box.focus();
   };
-  box.addEventListener("input", () => {
+  const suggest = () => {
     const typed = word();
     if (typed === null) return close();
+    if (people === null) {
+      if (!asked) {
+        asked = true;
+        fetch(box.dataset.mentions, { headers: { Accept: "application/json" } })
+          .then((response) => (response.ok ? response.json() : []))
+          .catch(() => [])
+          .then((found) => {
+            people = found;
+            if (document.activeElement === box) suggest();
+          });
+      }
+      return;
+    }
     matches = people
       .filter((p) => p.username.toLowerCase().startsWith(typed) || p.name.toLowerCase().split(" ").some((part) => part.startsWith(typed)))
       .slice(0, 8);
     active = 0;
     show();
-  });
+  };
+  box.addEventListener("input", suggest);
   box.addEventListener("keydown", (event) => {
     if (list.hidden) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {

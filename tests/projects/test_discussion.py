@@ -224,6 +224,30 @@ def test_threads_on_every_discussed_record(delivering, manager, sponsor):
     assert "Discussion (1) and evidence (0)" in status.content.decode()
 
 
+def test_the_comment_box_asks_whom_it_may_mention_at_the_first_at_sign(
+    project, member, manager, sponsor, pmo, viewer
+):
+    """Pages that show a thread do not carry the project's people: the comment box asks for
+    them (JSON) when its first "@" is typed — only where its reader may comment now."""
+    url = reverse(
+        "projects:mention-people", args=[project.pk, "business-case", project.proposal.pk]
+    )
+    page = client_for(manager).get(reverse("projects:detail", args=[project.pk])).content
+    assert f'data-mentions="{url}"'.encode() in page
+    assert b'"username": "sponsor"' not in page
+
+    people = client_for(manager).get(url).json()
+    assert {"username": sponsor.username, "name": sponsor.get_full_name()} in people
+    assert {person["username"] for person in people} >= {
+        manager.username,
+        member.username,
+        pmo.username,
+    }
+    assert client_for(viewer).get(url).status_code == 404  # outside the project
+    Project.objects.filter(pk=project.pk).update(stage=Stage.CLOSED)
+    assert client_for(member).get(url).status_code == 409  # nobody comments on a closed one
+
+
 def test_only_people_who_see_the_project_comment(project, viewer):
     with pytest.raises(TransitionForbidden):
         discussion.comment_add(record=project.proposal, by=viewer, body="Hi")

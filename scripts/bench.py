@@ -297,7 +297,10 @@ def load(user_class: str, project_ids: list[int], goal_ids: list[tuple[int, int]
             stdout=subprocess.DEVNULL,
         )
         with open(f"{scratch}/load_stats.csv") as stats:
-            total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+            rows = list(csv.DictReader(stats))
+        total = next(row for row in rows if row["Name"] == "Aggregated")
+        # What pages load after themselves (locustfile: named "… (after <page>)").
+        fragments = sum(float(row["Requests/s"]) for row in rows if " (after " in row["Name"])
         with open(f"{scratch}/load_failures.csv") as failures:
             failed = [
                 f"{row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:80]}"
@@ -306,6 +309,7 @@ def load(user_class: str, project_ids: list[int], goal_ids: list[tuple[int, int]
     return {
         "users": users,
         "rps": float(total["Requests/s"]),
+        "fragments_rps": fragments,
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
         "p50": float(total["50%"]),
@@ -623,6 +627,8 @@ def report(
         "| --- | ---: | ---: | ---: | --- |",
         f"| requests/s | {alone['rps']:.1f} | {mixed['rps']:.1f} | {throughput:.2f} "
         f"| ≥ {LOAD_THROUGHPUT_RATIO}: {verdict(throughput >= LOAD_THROUGHPUT_RATIO)} |",
+        f"| … of which pages and posts / what the pages load after themselves (htmx) | | "
+        f"{mixed['rps'] - mixed['fragments_rps']:.1f} / {mixed['fragments_rps']:.1f} | | |",
         f"| p50 / p95 / p99 ms | {alone['p50']:.0f} / {alone['p95']:.0f} / {alone['p99']:.0f} "
         f"| {mixed['p50']:.0f} / {mixed['p95']:.0f} / {mixed['p99']:.0f} | p95 {p95_ratio:.2f} "
         f"| p95 ≤ {LOAD_P95_RATIO}×: {verdict(p95_ratio <= LOAD_P95_RATIO)} |",

@@ -89,13 +89,22 @@ def database_options(**env: str) -> dict:
 
 def test_database_url_options_are_kept_beside_our_own():
     """A DATABASE_URL's own options (sslmode, a schema) used to be dropped by the settings'
-    prepared statements; they are kept, and the parallel workers' option is added to theirs."""
+    prepared statements; they are kept, and the planner's options are added to theirs."""
     url = "postgres://u:p@db.example.com:5432/tollgate?sslmode=require&currentSchema=gov"
-    options = database_options(DATABASE_URL=url, DB_PARALLEL_WORKERS="0", DB_PREPARE_THRESHOLD="2")
+    options = database_options(
+        DATABASE_URL=url,
+        DB_PARALLEL_WORKERS="0",
+        DB_RANDOM_PAGE_COST="1.1",
+        DB_PREPARE_THRESHOLD="2",
+    )
     assert options["sslmode"] == "require"
-    assert options["options"] == "-c search_path=gov -c max_parallel_workers_per_gather=0"
+    assert options["options"] == (
+        "-c search_path=gov -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
+    )
     assert options["prepare_threshold"] == 2 and options["server_side_binding"] is True
-    assert "options" not in database_options(DATABASE_URL=url.split("&")[0], DB_PARALLEL_WORKERS="")
+    assert "options" not in database_options(
+        DATABASE_URL=url.split("&")[0], DB_PARALLEL_WORKERS="", DB_RANDOM_PAGE_COST=""
+    )
 
 
 def test_the_applications_queries_start_no_parallel_workers(db):
@@ -106,6 +115,17 @@ def test_the_applications_queries_start_no_parallel_workers(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone() == (os.environ.get("DB_PARALLEL_WORKERS", "0") or "2",)
+
+
+def test_the_applications_queries_plan_for_an_index_read_in_memory(db):
+    """The board's cards by id were joined to every business case rather than looked up,
+    under PostgreSQL's default cost of a random page (4, for spinning disks): the
+    application's connections say 1.1 (DB_RANDOM_PAGE_COST)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == (os.environ.get("DB_RANDOM_PAGE_COST", "1.1") or "4",)
 
 
 def test_the_benchmark_floor_page_is_not_mounted_outside_the_benchmark(db):

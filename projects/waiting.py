@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import DateField, DateTimeField, F, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateField, DateTimeField, F, Model, Q, QuerySet
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +46,6 @@ from projects.models import (
     ProposalState,
     RaidItem,
     RaidStatus,
-    StatusReport,
     ToleranceException,
 )
 from projects.rules import (
@@ -191,9 +190,7 @@ def _report_due(project: Project) -> datetime | None:
     return _midnight(base + _report_every())
 
 
-LAST_REPORT = Subquery(
-    StatusReport.objects.filter(project=OuterRef("pk")).order_by("-date").values("date")[:1]
-)
+LAST_REPORT = F("last_report_on")  # kept by the database (migration 0030)
 REPORT_BASE = Coalesce(F("last_report"), Cast("stage_entered_at", DateField()))
 
 

@@ -57,7 +57,10 @@ class Charter(ProjectRecord, ConcurrentTransitionMixin, SentBack):
     TEXT_FIELDS = ("purpose", "justification", "objectives", "budget_notes")
 
     class Meta:
-        indexes = [models.Index(fields=["state", "submitted_at"])]  # waiting for signatures
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),  # waiting for signatures
+            models.Index(fields=["state", "updated_at"]),  # a draft to complete (issue 20)
+        ]
 
     def __str__(self) -> str:
         return f"Charter of {self.project}"

@@ -135,6 +135,10 @@ class Project(StageMachine):
     estimated_cost = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, editable=False
     )
+    # The date of its latest status report (`StatusReport.date`), kept here by the database
+    # (triggers, migration 0030): "Status report due" is counted from it on every list of
+    # what waits, without a subquery per delivering project.
+    last_report_on = models.DateField(null=True, blank=True, editable=False)
     # The sum of the project's fundings, kept by `funding_record` in the same transaction as
     # each funding: lists total and sort money without summing thousands of rows.
     funded = models.DecimalField(max_digits=16, decimal_places=2, default=0, editable=False)
@@ -167,16 +171,33 @@ class Project(StageMachine):
             models.Index(fields=["sponsor", "stage", "-created_at"]),
             models.Index(fields=["manager", "stage", "-created_at"]),
             models.Index(fields=["stage_entered_at"]),  # gates blocked longest
+            # What has waited longest across the portfolio (the PMO's overdue list): a stage's
+            # work not yet ready for its gate by the day the stage began, and the gates ready
+            # for their decision by the day they became so — not a scan of every project for
+            # each (issue 20).
+            models.Index(
+                fields=["stage", "stage_entered_at"],
+                condition=models.Q(gate_ready_since__isnull=True),
+                name="projects_stage_work_since",
+            ),
+            models.Index(
+                fields=["gate_ready_since"],
+                condition=models.Q(gate_ready_since__isnull=False),
+                name="projects_gate_ready_since",
+            ),
             models.Index(fields=["-created_at", "-id"]),  # the portfolio's default order
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    # What only the database writes (triggers, migrations 0027 and 0030).
+    KEPT_BY_THE_DATABASE = ("estimated_cost", "last_report_on")
+
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Saving a project writes every field it was read with but `estimated_cost`, which
-        only the database writes (migration 0027): a project read before its business case's
-        estimate changed must not put the old figure back."""
+        """Saving a project writes every field it was read with but those only the database
+        writes (`KEPT_BY_THE_DATABASE`): a project read before its business case's estimate
+        changed, or before a status report was written, must not put the old value back."""
         adding = self._state.adding or kwargs.get("force_insert")
         if not adding and kwargs.get("update_fields") is None:
             deferred = self.get_deferred_fields()  # as Django's save: what was not read stays
@@ -184,7 +205,7 @@ class Project(StageMachine):
                 field.name
                 for field in self._meta.concrete_fields
                 if not field.primary_key
-                and field.name != "estimated_cost"
+                and field.name not in self.KEPT_BY_THE_DATABASE
                 and field.attname not in deferred
             ]
         super().save(*args, **kwargs)

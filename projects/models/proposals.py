@@ -97,7 +97,13 @@ class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["state", "submitted_at"])]
+        # What waits on a business case, by state and since when (issue 20): submitted (the
+        # sponsor's decision), decided (funding to record, changes to make), a draft.
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["state", "decided_at"]),
+            models.Index(fields=["state", "updated_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=models.F("start_date"))

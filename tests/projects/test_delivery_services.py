@@ -194,6 +194,36 @@ def test_status_reports_are_the_managers_and_not_in_the_future(delivering, manag
     assert delivering.status_reports.count() == 1
 
 
+def test_the_project_carries_its_last_reports_date_whatever_writes_the_reports(delivering, manager):
+    """`Project.last_report_on` is the database's (migration 0030): the service, an update, a
+    bulk insert and a deletion all move it; a project read before saves without undoing it."""
+    from projects.models import StatusReport
+
+    def last() -> object:
+        return Project.objects.values_list("last_report_on", flat=True).get(pk=delivering.pk)
+
+    read_before = Project.objects.get(pk=delivering.pk)
+    report = dict(schedule="green", budget="green", scope="amber", summary="Fine")
+    older = delivery.status_report_add(
+        project=delivering, by=manager, date=TODAY() - timedelta(days=9), **report
+    )
+    assert last() == TODAY() - timedelta(days=9)
+    read_before.title = "Renamed while a report was written"
+    read_before.save()
+    assert last() == TODAY() - timedelta(days=9)
+
+    StatusReport.objects.bulk_create(
+        [StatusReport(project=delivering, author=manager, date=TODAY(), **report)]
+    )
+    assert last() == TODAY()
+    StatusReport.objects.filter(date=TODAY()).update(date=TODAY() - timedelta(days=20))
+    assert last() == TODAY() - timedelta(days=9)
+    StatusReport.objects.filter(pk=older.pk).delete()
+    assert last() == TODAY() - timedelta(days=20)
+    StatusReport.objects.all().delete()
+    assert last() is None
+
+
 def test_measurements_keep_flowing_in_delivery(delivering, manager):
     goal = delivering.goals.get()
     definition.measurement_add(goal=goal, by=manager, date=TODAY(), value=Decimal(700))

@@ -10,7 +10,8 @@ import pytest
 import time_machine
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 from pypdf import PdfReader
 
 from lifecycle.models import AuditEntry
@@ -30,6 +31,16 @@ def test_a_day_reads_day_month_year_from_dates_moments_and_snapshot_text():
     assert formats.day(SIGNED_AT) == "28 Nov 2026"
     assert formats.day("2026-11-28T06:10:21+00:00") == "28 Nov 2026"
     assert formats.day(None) == formats.day("") == ""
+
+
+@pytest.mark.parametrize("language", ["en-gb", "fr", "de"])
+def test_a_day_writes_each_month_as_djangos_date_format_does(language):
+    """`day` writes the month itself (Django's format machinery cost 13 µs a date): the same
+    text as `date_format(value, "j M Y")`, in whatever language is active."""
+    with translation.override(language):
+        for month in range(1, 13):
+            value = date(2027, month, 9)
+            assert formats.day(value) == date_format(value, "j M Y")
 
 
 def test_a_moment_names_the_time_zone(settings):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -13,7 +13,7 @@ from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
 from lifecycle.stages import ACTIVE, Stage
 from projects import costs
-from projects.models import Funding, Project, ProjectQuerySet
+from projects.models import Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor
 
 
@@ -35,15 +35,10 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
         "sponsor__user",
         "stage_reason_by",
     )
-    fundings = Prefetch(
-        "fundings",
-        Funding.objects.select_related(
-            "recorded_by", "approved_by", "reverses", "reversal__recorded_by"
-        ),
-    )
-    # The business case's risks are read by its own tab (`business_case_page`), not here: every
-    # other tab would pay for a query it does not show.
-    return get_object_or_404(projects.prefetch_related(fundings), pk=pk)
+    # The fundings, for what waits on the project; the business case's risks, and the people
+    # on each funding of its list, are read by its own tab (`business_case_page`), not here:
+    # every other tab would pay for what it does not show.
+    return get_object_or_404(projects.prefetch_related("fundings"), pk=pk)
 
 
 def project_to_act_on(*, user: AbstractBaseUser, pk: int, record: str = "") -> Project:

@@ -86,6 +86,8 @@ RESTRICTED_PAGES = {
     "raid-edit",
     "raid-review",
 }
+# Read, but only by who may write there now: whom a comment box may @mention (JSON).
+FOR_WRITERS = {"mention-people"}
 # A record's thread: a page for everyone on the project, and the form that adds a comment.
 POST_ONLY = POST_ROUTES - RESTRICTED_PAGES - {"thread"}
 ROLES = ["anonymous", "outsider", "member", "manager", "manager (other)", "sponsor"]
@@ -141,6 +143,7 @@ def route_kwargs(name: str, project: models.Project) -> dict[str, Any]:
         "pdf-download": lambda: {"job": project.pdf_jobs.first().pk},
         "thread": deliverable_thread,
         "mentions-read": deliverable_thread,
+        "mention-people": deliverable_thread,
         "attachment-add": deliverable_thread,
         "comment-edit": lambda: {"comment": project.comments.first().pk},
         "comment-remove": lambda: {"comment": project.comments.first().pk},
@@ -202,7 +205,7 @@ def expected_get(name: str, role: str) -> set[int]:
         return {404}
     if name == "closure-edit":
         return {404}  # the project delivers: its closure report is opened in Closing
-    if name in RESTRICTED_PAGES:
+    if name in RESTRICTED_PAGES | FOR_WRITERS:
         return {200, 403, 409}
     return {200}
 
@@ -227,7 +230,7 @@ def test_the_permission_matrix(world, people, capsys):
     names = {route.name for route in routes}
     pages = {"detail", "history", "charter", "charter-revision", "goals", "goal", "scope"}
     pages |= {"plan", "status", "closure", "pdf-status", "pdf-download", "attachment-download"}
-    pages |= {"raid", "costs", "actuals-sample", "changes", "change-request"}
+    pages |= {"raid", "costs", "actuals-sample", "changes", "change-request", *FOR_WRITERS}
     assert names - POST_ROUTES - pages == set(), "a new project route: give it an expectation"
 
     mismatches, cells, unauthorized = [], Counter(), 0

@@ -158,19 +158,16 @@ def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int,
 
 
 def portfolio_page(
-    projects: QuerySet[Project],
-    number: Any,
-    size: int,
-    count: int,
-    unfiltered: QuerySet[Project],
+    projects: QuerySet[Project], number: Any, size: int, unfiltered: QuerySet[Project]
 ) -> Any:
-    """One page of the filtered portfolio: the page's ids first (sorting on the narrow query),
-    then those rows (`portfolio_rows`). `count` is the filtered set's size, counted by the
-    caller: the paginator does not count it again. `unfiltered` is the same
-    set before the filters (`PortfolioFilter.queryset`): the rows are read from it by id, so
-    the text search is not run a third time for the ids it already gave."""
+    """One page of the filtered portfolio: the set counted (without its joins), the page's
+    ids (sorting on the narrow query), then those rows (`portfolio_rows`). `unfiltered` is
+    the same set before the filters (`PortfolioFilter.queryset`): the rows are read from it
+    by id, so the text search is not run a third time for the ids it already gave."""
     paginator = Paginator(projects.values_list("pk", flat=True), size)
-    paginator.count = count  # Paginator.count is a cached property: this is its cached value
+    # Paginator.count is a cached property: this is its cached value, counted without the
+    # ordering and the columns the ids' query carries.
+    paginator.count = projects.order_by().count()
     page = paginator.get_page(number)
     rows = portfolio_rows(unfiltered, page.object_list)
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]

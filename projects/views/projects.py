@@ -112,11 +112,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         )
     else:
         page = portfolio_page(
-            projects,
-            request.GET.get("page"),
-            PORTFOLIO_PAGE_SIZE,
-            projects.order_by().count(),
-            filters.queryset,
+            projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE, filters.queryset
         )
         context["page"] = page
         context["rows"] = render_fragment("projects/portfolio/_rows.jinja", page=page)

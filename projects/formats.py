@@ -70,7 +70,7 @@ def day(value: date | datetime | str | None) -> str:
 def _day(value: date) -> str:
     """“1 Mar 2027”, as Django's date format "j M Y" writes it, without its format machinery
     for each date (13 µs, and a goal's list shows hundreds of dates)."""
-    return f"{value.day} {_months(translation.get_language())[value.month]} {value.year}"
+    return f"{value.day} {_months(translation.get_language())[value.month]} {value.year:04d}"
 
 
 @functools.cache

@@ -8,8 +8,9 @@ is the latest `StatusReport.date` of the project, which triggers keep whatever w
 — the service, `QuerySet.update()`, `bulk_create`, raw SQL, the admin — like
 `Project.estimated_cost` (migration 0027). On PostgreSQL and on SQLite alike.
 
-On SQLite, a later migration that rebuilds `projects_statusreport` (SQLite alters a table by
-copying it) drops these triggers: it must create them again after.
+On SQLite, a later migration that rebuilds `projects_statusreport` or `projects_project`
+(SQLite alters a table by copying it) drops or breaks these triggers: it must drop them first
+and create them again after.
 """
 
 from django.db import migrations, models
@@ -18,14 +19,19 @@ LATEST = (
     "(SELECT MAX(date) FROM projects_statusreport WHERE project_id = {row}.project_id)"
 )
 
+# The project's row is locked before its reports are read: each statement of the function sees
+# what committed before it began, so two transactions writing reports of one project at once
+# cannot leave the date of the one that read first (the services lock the project anyway).
 POSTGRESQL = f"""
 CREATE FUNCTION projects_statusreport_last_to_project() RETURNS trigger AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
+        PERFORM 1 FROM projects_project WHERE id = OLD.project_id FOR UPDATE;
         UPDATE projects_project SET last_report_on = {LATEST.format(row="OLD")}
         WHERE id = OLD.project_id;
     END IF;
     IF TG_OP <> 'DELETE' THEN
+        PERFORM 1 FROM projects_project WHERE id = NEW.project_id FOR UPDATE;
         UPDATE projects_project SET last_report_on = {LATEST.format(row="NEW")}
         WHERE id = NEW.project_id;
     END IF;

@@ -195,7 +195,7 @@ def portfolio_board(
     cards: dict[str, list[PortfolioRow]] = {stage: [] for stage in counts}
     shown = portfolio_rows(unfiltered, ranks).values() if ranks else []
     for row in sorted(shown, key=lambda row: ranks[row.pk]):
-        cards[row.stage].append(row)
+        cards.setdefault(row.stage, []).append(row)  # a stage may fill between the queries
     return [
         {"stage": stage, "count": counts.get(stage, 0), "cards": cards.get(stage, [])}
         for stage in Stage

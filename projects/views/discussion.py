@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from lifecycle.rules import require
 from projects.discussion import kind_of
@@ -50,6 +50,7 @@ def thread(request: HttpRequest, pk: int, kind: str, record: int) -> HttpRespons
     return _thread_page(request, item, form, status=400 if form.errors else 200)
 
 
+@require_GET
 def mention_people(request: HttpRequest, pk: int, kind: str, record: int) -> JsonResponse:
     """Whom a comment on this record may @mention, for the comment box's suggestions: asked
     for when its first "@" is typed, not with every page that shows a thread. Only for those

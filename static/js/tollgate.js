@@ -101,9 +101,13 @@ document.querySelectorAll("textarea[data-mentions]").forEach((box) => {
       if (!asked) {
         asked = true;
         fetch(box.dataset.mentions, { headers: { Accept: "application/json" } })
-          .then((response) => (response.ok ? response.json() : []))
-          .catch(() => [])
+          .then((response) => (response.ok ? response.json() : null))
+          .catch(() => null)
           .then((found) => {
+            if (!Array.isArray(found)) {
+              asked = false; // no suggestions this time; the next "@" asks again
+              return;
+            }
             people = found;
             if (document.activeElement === box) suggest();
           });

@@ -14,6 +14,7 @@ from projects.models import DeliverableState, Plan, PlanState, Project
 from projects.selectors.inbox import needs_action
 from projects.services import definition, delivery
 from tests.conftest import plan_lists
+from tests.factories import ProjectFactory
 
 TODAY = timezone.localdate
 
@@ -220,8 +221,13 @@ def test_the_project_carries_its_last_reports_date_whatever_writes_the_reports(d
     assert last() == TODAY() - timedelta(days=9)
     StatusReport.objects.filter(pk=older.pk).delete()
     assert last() == TODAY() - timedelta(days=20)
-    StatusReport.objects.all().delete()
+
+    other = ProjectFactory(manager=manager, sponsor=delivering.sponsor)
+    StatusReport.objects.update(project=other)  # moved: both projects are read again
     assert last() is None
+    assert Project.objects.get(pk=other.pk).last_report_on == TODAY() - timedelta(days=20)
+    StatusReport.objects.all().delete()
+    assert Project.objects.get(pk=other.pk).last_report_on is None
 
 
 def test_measurements_keep_flowing_in_delivery(delivering, manager):

@@ -41,6 +41,7 @@ def test_a_day_writes_each_month_as_djangos_date_format_does(language):
         for month in range(1, 13):
             value = date(2027, month, 9)
             assert formats.day(value) == date_format(value, "j M Y")
+        assert formats.day(date(999, 1, 5)) == date_format(date(999, 1, 5), "j M Y")
 
 
 def test_a_moment_names_the_time_zone(settings):

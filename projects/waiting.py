@@ -92,7 +92,6 @@ class Wait:
     amount: Callable[[Any], Decimal | None] = lambda record: None
     others: str = ""  # who else may act, when the rule reaches beyond the project's people
     offset: Callable[[], timedelta] = timedelta  # `since` is `order` plus this
-    annotate: Callable[[QuerySet], QuerySet] = lambda queryset: queryset
     related: tuple[str, ...] = ()
 
     @property
@@ -121,7 +120,7 @@ class Wait:
         return Q(waiting_since__lt=moment - self.offset())
 
     def _waiting(self, today: date) -> QuerySet:
-        queryset = self.annotate(self.model.objects.all()).filter(self.waiting(today))
+        queryset = self.model.objects.filter(self.waiting(today))
         return queryset.alias(waiting_since=self.order).order_by("waiting_since", "pk")
 
     @property
@@ -173,31 +172,25 @@ def _next_stage(project: Project) -> str:
     return Stage(next_stage(project)).label
 
 
-def _last_report(project: Project) -> date | None:
-    return max((report.date for report in project.status_reports.all()), default=None)
-
-
 def _report_every() -> timedelta:
     return timedelta(days=settings.STATUS_REPORT_EVERY_DAYS)
 
 
 def _report_due(project: Project) -> datetime | None:
     """A status report is due every STATUS_REPORT_EVERY_DAYS while delivering: from the last
-    one, or from the day delivery began."""
-    # Listed from the database, the project carries its last report's date (`LAST_REPORT`).
-    last = project.last_report if hasattr(project, "last_report") else _last_report(project)
-    base = last or timezone.localdate(project.stage_entered_at)
+    one (`Project.last_report_on`, kept by the database: migration 0030), or from the day
+    delivery began."""
+    base = project.last_report_on or timezone.localdate(project.stage_entered_at)
     return _midnight(base + _report_every())
 
 
-LAST_REPORT = F("last_report_on")  # kept by the database (migration 0030)
-REPORT_BASE = Coalesce(F("last_report"), Cast("stage_entered_at", DateField()))
+REPORT_BASE = Coalesce(F("last_report_on"), Cast("stage_entered_at", DateField()))
 
 
 def _report_waiting(today: date) -> Q:
     return Q(stage=Stage.DELIVERING) & (
-        Q(last_report__lte=today - _report_every())
-        | Q(last_report__isnull=True, stage_entered_at__date__lte=today - _report_every())
+        Q(last_report_on__lte=today - _report_every())
+        | Q(last_report_on__isnull=True, stage_entered_at__date__lte=today - _report_every())
     )
 
 
@@ -583,7 +576,6 @@ WAITS: tuple[Wait, ...] = (
         page=_page("status"),
         sides=(MANAGER,),
         waits=_sponsor,
-        annotate=lambda queryset: queryset.annotate(last_report=LAST_REPORT),
     ),
     Wait(
         key="reading",

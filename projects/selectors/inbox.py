@@ -323,8 +323,6 @@ def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tu
         reads = sorted({path for wait, _ in pairs for path in wait.reads})
         at = pairs[0][0].at
         queryset = model.objects.select_related(*reads, *(f"{at}{path}" for path in also))
-        for annotate in {wait.annotate for wait, _ in pairs}:
-            queryset = annotate(queryset)
         for record in queryset.filter(pk__in={pk for _, pk in pairs}):
             records[model, record.pk] = record
     return [(wait, records[wait.model, pk]) for wait, pk in found]

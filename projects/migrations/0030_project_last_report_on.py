@@ -15,9 +15,14 @@ and create them again after.
 
 from django.db import migrations, models
 
-LATEST = (
-    "(SELECT MAX(date) FROM projects_statusreport WHERE project_id = {row}.project_id)"
-)
+
+def recount(row: str) -> str:
+    """The statement that sets the report's project (`row` is OLD or NEW) to its latest date."""
+    return (
+        "UPDATE projects_project SET last_report_on = (SELECT MAX(date) FROM"
+        f" projects_statusreport WHERE project_id = {row}.project_id) WHERE id = {row}.project_id;"
+    )
+
 
 # The project's row is locked before its reports are read: each statement of the function sees
 # what committed before it began, so two transactions writing reports of one project at once
@@ -27,13 +32,11 @@ CREATE FUNCTION projects_statusreport_last_to_project() RETURNS trigger AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         PERFORM 1 FROM projects_project WHERE id = OLD.project_id FOR UPDATE;
-        UPDATE projects_project SET last_report_on = {LATEST.format(row="OLD")}
-        WHERE id = OLD.project_id;
+        {recount("OLD")}
     END IF;
     IF TG_OP <> 'DELETE' THEN
         PERFORM 1 FROM projects_project WHERE id = NEW.project_id FOR UPDATE;
-        UPDATE projects_project SET last_report_on = {LATEST.format(row="NEW")}
-        WHERE id = NEW.project_id;
+        {recount("NEW")}
     END IF;
     RETURN NULL;
 END;
@@ -44,33 +47,16 @@ AFTER INSERT OR DELETE OR UPDATE OF date, project_id ON projects_statusreport
 FOR EACH ROW EXECUTE FUNCTION projects_statusreport_last_to_project();
 """
 
+# SQLite's triggers, by event: what each runs, between BEGIN and END.
+SQLITE_EVENTS = {
+    "insert": ("INSERT", [recount("NEW")]),
+    "update": ("UPDATE OF date, project_id", [recount("OLD"), recount("NEW")]),
+    "delete": ("DELETE", [recount("OLD")]),
+}
 SQLITE = [
-    f"""
-    CREATE TRIGGER projects_statusreport_last_insert
-    AFTER INSERT ON projects_statusreport
-    BEGIN
-        UPDATE projects_project SET last_report_on = {LATEST.format(row="NEW")}
-        WHERE id = NEW.project_id;
-    END
-    """,
-    f"""
-    CREATE TRIGGER projects_statusreport_last_update
-    AFTER UPDATE OF date, project_id ON projects_statusreport
-    BEGIN
-        UPDATE projects_project SET last_report_on = {LATEST.format(row="OLD")}
-        WHERE id = OLD.project_id;
-        UPDATE projects_project SET last_report_on = {LATEST.format(row="NEW")}
-        WHERE id = NEW.project_id;
-    END
-    """,
-    f"""
-    CREATE TRIGGER projects_statusreport_last_delete
-    AFTER DELETE ON projects_statusreport
-    BEGIN
-        UPDATE projects_project SET last_report_on = {LATEST.format(row="OLD")}
-        WHERE id = OLD.project_id;
-    END
-    """,
+    f"CREATE TRIGGER projects_statusreport_last_{name} AFTER {event} ON projects_statusreport"
+    f" BEGIN {' '.join(statements)} END"
+    for name, (event, statements) in SQLITE_EVENTS.items()
 ]
 
 COPY = """
@@ -99,7 +85,7 @@ def drop_the_triggers(apps, schema_editor):
         )
         schema_editor.execute("DROP FUNCTION IF EXISTS projects_statusreport_last_to_project()")
         return
-    for trigger in ("insert", "update", "delete"):
+    for trigger in SQLITE_EVENTS:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS projects_statusreport_last_{trigger}")
 
 

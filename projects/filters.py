@@ -7,7 +7,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, Model, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from lifecycle.stages import Stage
@@ -63,6 +63,15 @@ class Ordering(django_filters.OrderingFilter):
         return F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc()
 
 
+def _plain(value: Any) -> Any:
+    """A cleaned value as a key can hold it: a record by its id, a list as a tuple."""
+    if isinstance(value, Model):
+        return (type(value).__name__, value.pk)
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
+    return value
+
+
 class PortfolioFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any stage")
@@ -106,6 +115,15 @@ class PortfolioFilter(django_filters.FilterSet):
             attrs={"class": "form-control form-control-sm", "placeholder": "Title, goal or TG-0042"}
         )
         self.form.fields["sponsor"].label_from_instance = lambda sponsor: str(sponsor)
+
+    def key(self) -> tuple[Any, ...]:
+        """The filters as they narrow and sort the set: each valid field's cleaned value (a
+        sponsor by id), which is all `qs` is built from beside the queryset it starts from.
+        An invalid field is left out, as `qs` leaves it out."""
+        self.is_valid()
+        return tuple(
+            (name, _plain(value)) for name, value in sorted(self.form.cleaned_data.items())
+        )
 
     def rendered_fields(self) -> list[dict[str, str]]:
         """The filter form's fields as the page prints them (label, id, widget), kept in the

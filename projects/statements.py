@@ -18,14 +18,21 @@ is asked at (what has waited longer than ESCALATE_AFTER_DAYS is overdue). A stat
 `at_moment` is compiled at two moments; the parameters that differ are the moment's, each
 kept as its distance from it, and bound to the moment of each request.
 
+The portfolio's list and board (projects/selectors/portfolio.py) are kept the same way, under
+the person's standing and the filters' cleaned values. Their rows are read by id: a statement
+built `ids=n` is compiled twice with n different ids of its own, and the ids of each request
+are bound where those stood. A page of the list is the statement with `LIMIT` and `OFFSET`
+added. Each statement keeps Django's converters for its columns, so its values are the ones
+the ORM would give (SQLite's decimals, for one).
+
 Kept per process (up to SIZE statements of 5–20 kilobytes, the least recently used dropped
 first), so nothing is shared and a deploy starts empty.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,6 +50,11 @@ SIZE = 1024
 _FIRST = datetime(2001, 1, 1, 3, 17, 29, 123457, tzinfo=UTC)
 _SECOND = datetime(2002, 2, 2, 14, 41, 53, 654321, tzinfo=UTC)
 _REFUSED = "A statement's moment may change its parameters by a fixed distance, nothing else."
+# The ids a statement `ids=n` is compiled with: negative, so no row has them, and far from any
+# other parameter a filter writes, so where they stand in the parameters is found for sure.
+_FIRST_IDS = -(10**15)
+_SECOND_IDS = -(2 * 10**15)
+_REFUSED_IDS = "A statement's ids must each stand once among its parameters, as given."
 
 
 @dataclass(frozen=True)
@@ -53,17 +65,47 @@ class Statement:
     sql: str  # "" when the filters leave nothing to ask for (as Django, no query is sent)
     params: tuple[Any, ...]
     moments: tuple[tuple[int, timedelta], ...] = ()
+    ids: tuple[int, ...] = ()  # where each id stands among the parameters, in the ids' order
+    # Django's converters of the columns that have any: (column, its converters, expression).
+    converters: tuple[tuple[int, tuple[Callable, ...], Any], ...] = ()
 
-    def rows(self, moment: datetime | None = None) -> list[tuple[Any, ...]]:
+    def rows(
+        self,
+        moment: datetime | None = None,
+        *,
+        ids: Sequence[int] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[tuple[Any, ...]]:
+        """The rows, at `moment` (a statement `at_moment`) of these `ids` (a statement
+        `ids=n`, n of them), `limit` rows from `offset` when given."""
         if not self.sql:
             return []
         params = list(self.params)
         for position, distance in self.moments:
             assert moment is not None, "this statement is asked at a moment"
             params[position] = moment + distance
+        assert len(ids) == len(self.ids), "this statement is asked with as many ids as it has"
+        for position, pk in zip(self.ids, ids, strict=True):
+            params[position] = pk
+        sql = self.sql
+        if limit is not None:  # the ORM's own SQL ends with its ORDER BY: a page of it
+            sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            return cursor.fetchall()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return self._converted(rows) if self.converters else rows
+
+    def _converted(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """What Django's compiler does with each row (`SQLCompiler.apply_converters`)."""
+        converted = []
+        for row in rows:
+            values = list(row)
+            for column, converters, expression in self.converters:
+                for converter in converters:
+                    values[column] = converter(values[column], expression, connection)
+            converted.append(tuple(values))
+        return converted
 
     def count(self) -> int:
         """How many rows the statement returns, counted by the database."""
@@ -79,16 +121,27 @@ _lock = threading.Lock()
 
 
 def compiled(
-    key: Hashable, build: Callable[..., QuerySet], *, at_moment: bool = False
+    key: Hashable,
+    build: Callable[..., QuerySet],
+    *,
+    at_moment: bool = False,
+    ids: int | None = None,
 ) -> Statement:
     """The statement `build()` compiles to, kept under `key`: the key must name everything
-    the queryset depends on. `at_moment`: `build(moment)` takes the moment it is asked at."""
+    the queryset depends on. `at_moment`: `build(moment)` takes the moment it is asked at;
+    `ids=n`: `build(ids)` takes a list of n ids (n is added to the key)."""
+    if ids is not None:
+        assert not at_moment, "a statement is asked at a moment or with ids, not both"
+        key = (key, "ids", ids)
     with _lock:
         found = _kept.get(key)
         if found is not None:
             _kept.move_to_end(key)
             return found
-    statement = _compile(build, at_moment=at_moment)
+    if ids is not None:
+        statement = _compile_with_ids(build, ids)
+    else:
+        statement = _compile(build, at_moment=at_moment)
     with _lock:
         _kept[key] = statement
         while len(_kept) > SIZE:
@@ -98,13 +151,13 @@ def compiled(
 
 def _compile(build: Callable[..., QuerySet], *, at_moment: bool) -> Statement:
     if not at_moment:
-        return Statement(*_sql(build()))
-    sql, first = _sql(build(_FIRST))
-    again, second = _sql(build(_SECOND))
-    if again != sql or len(second) != len(first):
+        return _statement(build())
+    first = _statement(build(_FIRST))
+    second = _statement(build(_SECOND))
+    if second.sql != first.sql or len(second.params) != len(first.params):
         raise ValueError(_REFUSED)
     moments = []
-    for position, (one, other) in enumerate(zip(first, second, strict=True)):
+    for position, (one, other) in enumerate(zip(first.params, second.params, strict=True)):
         if one == other:
             continue
         if not (isinstance(one, datetime) and isinstance(other, datetime)):
@@ -112,14 +165,47 @@ def _compile(build: Callable[..., QuerySet], *, at_moment: bool) -> Statement:
         if other - _SECOND != one - _FIRST:
             raise ValueError(_REFUSED)  # cut from the moment, not moved by a distance
         moments.append((position, one - _FIRST))
-    return Statement(sql, first, tuple(moments))
+    return replace(first, moments=tuple(moments))
 
 
-def _sql(queryset: QuerySet) -> tuple[str, tuple[Any, ...]]:
+def _compile_with_ids(build: Callable[..., QuerySet], count: int) -> Statement:
+    """Compiled with two lists of `count` ids of its own: the parameters that differ are the
+    ids, each found where it stands in both."""
+    first_ids = [_FIRST_IDS - number for number in range(count)]
+    second_ids = [_SECOND_IDS - number for number in range(count)]
+    first = _statement(build(first_ids))
+    second = _statement(build(second_ids))
+    if second.sql != first.sql or len(second.params) != len(first.params):
+        raise ValueError(_REFUSED_IDS)
+    where = {}
+    for position, (one, other) in enumerate(zip(first.params, second.params, strict=True)):
+        if one == other:
+            continue
+        if one not in first_ids or other != second_ids[first_ids.index(one)] or one in where:
+            raise ValueError(_REFUSED_IDS)
+        where[one] = position
+    if len(where) != count:
+        raise ValueError(_REFUSED_IDS)
+    return replace(first, ids=tuple(where[pk] for pk in first_ids))
+
+
+def _statement(queryset: QuerySet) -> Statement:
+    """The queryset's SQL and parameters, and the converters Django applies to its columns."""
+    compiler = queryset.query.get_compiler(connection=connection)
     try:
-        return queryset.query.get_compiler(connection=connection).as_sql()
+        sql, params = compiler.as_sql()
     except EmptyResultSet:  # every part filtered to nothing: Django sends no query either
-        return "", ()
+        return Statement("", ())
+    columns = [expression for expression, _, _ in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(columns)
+    return Statement(
+        sql,
+        tuple(params),
+        converters=tuple(
+            (column, tuple(functions), expression)
+            for column, (functions, expression) in sorted(converters.items())
+        ),
+    )
 
 
 @receiver(setting_changed)

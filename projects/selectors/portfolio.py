@@ -1,13 +1,12 @@
 """The portfolio a person may see: by stage, filtered, totalled, paged, as a board; its risks
 and the gates blocked longest."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -26,7 +25,9 @@ from projects.models import (
     with_gates,
 )
 from projects.models.projects import reference
+from projects.rules import standing
 from projects.selectors.projects import projects_visible_to
+from projects.statements import Statement, compiled
 
 
 def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
@@ -133,67 +134,150 @@ class PortfolioRow:
         return STATES.get(self.proposal_state, self.proposal_state or "—")
 
 
-def portfolio_rows(projects: QuerySet[Project], ids: Iterable[int]) -> dict[int, PortfolioRow]:
-    """The rows of these projects (`projects`, filtered by `ids`), by id: one query.
-    `projects` carries `with_money`'s columns (`PortfolioFilter.queryset` does)."""
+def _statement(
+    name: str, user: AbstractBaseUser, filters: PortfolioFilter | None, build: Any, **kwargs: Any
+) -> Statement:
+    """`build`'s statement, compiled once for this person's standing and these filters' values
+    (projects/statements.py): building the filters' queryset and compiling it cost more than
+    running it. `filters` None: a statement of the set before the filters."""
+    key = ("portfolio", name, standing(user), filters.key() if filters else None)
+    return compiled(key, build, **kwargs)
+
+
+def portfolio_rows(
+    user: AbstractBaseUser, filters: PortfolioFilter, ids: list[int]
+) -> dict[int, PortfolioRow]:
+    """The rows of these projects by id, read from the set before the filters (the ids come
+    from the filtered set already): one query."""
+    if not ids:
+        return {}
+    statement = _statement(
+        "rows",
+        user,
+        None,
+        lambda some: filters.queryset.filter(pk__in=some).order_by().values_list(*SHOWN),
+        ids=len(ids),
+    )
     rows = {}
-    for values in projects.filter(pk__in=list(ids)).order_by().values(*SHOWN):
-        pk = values["pk"]
+    for values in statement.rows(ids=ids):
+        row = dict(zip(SHOWN, values, strict=True))
+        pk = row["pk"]
         rows[pk] = PortfolioRow(
             pk=pk,
             url=project_url("projects:detail", pk),
-            title=values["title"],
-            category=values["category"],
-            stage=values["stage"],
-            proposal_state=values["proposal__state"],
-            estimated=values["estimated"],
-            funded=values["funded"],
-            actual_cost=values["actual_cost"],
-            forecast_cost=values["forecast_cost"],
-            variance=values["variance"],
-            manager=person_named(*(values[f"manager__{name}"] for name in PERSON)),
-            sponsor=person_named(*(values[f"sponsor__user__{name}"] for name in PERSON)),
+            title=row["title"],
+            category=row["category"],
+            stage=row["stage"],
+            proposal_state=row["proposal__state"],
+            estimated=row["estimated"],
+            funded=row["funded"],
+            actual_cost=row["actual_cost"],
+            forecast_cost=row["forecast_cost"],
+            variance=row["variance"],
+            manager=person_named(*(row[f"manager__{name}"] for name in PERSON)),
+            sponsor=person_named(*(row[f"sponsor__user__{name}"] for name in PERSON)),
         )
     return rows
 
 
+class _PageIds:
+    """The filtered set's ids in the list's order, as `Paginator` slices them: each slice the
+    statement's rows from an offset (the id first in each), read once."""
+
+    def __init__(self, statement: Statement) -> None:
+        self.statement = statement
+        self.read: dict[int, list[tuple[Any, ...]]] = {}
+
+    def rows(self, offset: int, limit: int) -> list[tuple[Any, ...]]:
+        if offset not in self.read:
+            self.read[offset] = self.statement.rows(limit=limit, offset=offset)
+        return self.read[offset][:limit]
+
+    def __getitem__(self, part: slice) -> list[int]:
+        return [row[0] for row in self.rows(part.start, part.stop - part.start)]
+
+
 def portfolio_page(
-    projects: QuerySet[Project], number: Any, size: int, unfiltered: QuerySet[Project]
-) -> Any:
-    """One page of the filtered portfolio: the set counted (without its joins), the page's
-    ids (sorting on the narrow query), then those rows (`portfolio_rows`). `unfiltered` is
-    the same set before the filters (`PortfolioFilter.queryset`): the rows are read from it
-    by id, so the text search is not run a third time for the ids it already gave."""
-    paginator = Paginator(projects.values_list("pk", flat=True), size)
-    # Paginator.count is a cached property: this is its cached value, counted without the
-    # ordering and the columns the ids' query carries.
-    paginator.count = projects.order_by().count()
+    user: AbstractBaseUser, filters: PortfolioFilter, number: Any, size: int
+) -> Page:
+    """One page of the filtered portfolio: the page's ids (sorting on the narrow query), then
+    those rows (`portfolio_rows`). The set is counted by its own query, without the ordering
+    and the columns — or, when a text is searched for, by the query that pages it
+    (`COUNT(*) OVER ()`), so the search runs once: without one, a count in the page's query
+    would number all the projects rather than read one page of them from its index."""
+    searched = bool(dict(filters.key()).get("q"))
+    if searched:
+        ids = _PageIds(
+            _statement(
+                "counted ids",
+                user,
+                filters,
+                lambda: filters.qs.annotate(counted=Window(Count("pk"))).values_list(
+                    "pk", "counted"
+                ),
+            )
+        )
+        wanted = _page_number(number)
+        first = ids.rows((wanted - 1) * size, size)
+        if first:
+            count = first[0][1]
+        elif wanted == 1:
+            count = 0
+        else:  # past the last page: counted, then the last page is read
+            count = _count(user, filters)
+    else:
+        ids = _PageIds(
+            _statement("ids", user, filters, lambda: filters.qs.values_list("pk", flat=True))
+        )
+        count = _count(user, filters)
+    paginator = Paginator(ids, size)
+    paginator.count = count  # a cached property: the figure found above
     page = paginator.get_page(number)
-    rows = portfolio_rows(unfiltered, page.object_list)
+    rows = portfolio_rows(user, filters, list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
+
+
+def _page_number(number: Any) -> int:
+    """The page asked for, as `Paginator.get_page` reads it before it knows the count."""
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _count(user: AbstractBaseUser, filters: PortfolioFilter) -> int:
+    return _statement("count", user, filters, lambda: filters.qs.order_by().values("pk")).count()
 
 
 BOARD_CARDS = 25
 
 
-def portfolio_board(
-    projects: QuerySet[Project], unfiltered: QuerySet[Project]
-) -> list[dict[str, Any]]:
+def portfolio_board(user: AbstractBaseUser, filters: PortfolioFilter) -> list[dict[str, Any]]:
     """The portfolio as columns by stage, each with its count and its first cards, in the
     list's order: one narrow query numbers the projects within their stage (a window function
     PostgreSQL stops counting at the last card), one counts each stage, one reads the cards
-    (from `unfiltered` by id, as in `portfolio_page`) — not a query per stage. A count over
-    each stage as a second window function kept all 10,000 rows in PostgreSQL's window buffer:
-    11 ms, against 3 for the two queries."""
-    order = [_order_expression(term) for term in projects.query.order_by or Project._meta.ordering]
-    firsts = projects.annotate(
-        rank=Window(RowNumber(), order_by=order, partition_by=F("stage"))
-    ).filter(rank__lte=BOARD_CARDS)
-    ranks = dict(firsts.values_list("pk", "rank"))
-    counts = dict(projects.order_by().values_list("stage").annotate(count=Count("pk")))
+    (`portfolio_rows`) — not a query per stage. A count over each stage as a second window
+    function kept all 10,000 rows in PostgreSQL's window buffer: 11 ms, against 3 for the two
+    queries."""
+
+    def firsts() -> QuerySet:
+        projects = filters.qs
+        order = [
+            _order_expression(term) for term in projects.query.order_by or Project._meta.ordering
+        ]
+        numbered = projects.annotate(
+            rank=Window(RowNumber(), order_by=order, partition_by=F("stage"))
+        )
+        return numbered.filter(rank__lte=BOARD_CARDS).values_list("pk", "rank")
+
+    def stages() -> QuerySet:
+        return filters.qs.order_by().values_list("stage").annotate(count=Count("pk"))
+
+    ranks = dict(_statement("board", user, filters, firsts).rows())
+    counts = dict(_statement("stages", user, filters, stages).rows())
     cards: dict[str, list[PortfolioRow]] = {stage: [] for stage in counts}
-    shown = portfolio_rows(unfiltered, ranks).values() if ranks else []
+    shown = portfolio_rows(user, filters, list(ranks)).values()
     for row in sorted(shown, key=lambda row: ranks[row.pk]):
         cards.setdefault(row.stage, []).append(row)  # a stage may fill between the queries
     return [

@@ -95,7 +95,6 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     """Every project the user may see: filtered, sorted, paginated; or as a board. Its totals
     and risk heat map load after it (`portfolio_summary`)."""
     filters = portfolio_filter(request.user, request.GET)
-    projects = filters.qs
     board = request.GET.get("view") == "board"
     query = request.GET.copy()
     query.pop("page", None)
@@ -106,14 +105,12 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "board": board,
     }
     if board:
-        context["columns"] = portfolio_board(projects, filters.queryset)
+        context["columns"] = portfolio_board(request.user, filters)
         context["board_columns"] = render_fragment(
             "projects/portfolio/_board.jinja", columns=context["columns"], query=context["query"]
         )
     else:
-        page = portfolio_page(
-            projects, request.GET.get("page"), PORTFOLIO_PAGE_SIZE, filters.queryset
-        )
+        page = portfolio_page(request.user, filters, request.GET.get("page"), PORTFOLIO_PAGE_SIZE)
         context["page"] = page
         context["rows"] = render_fragment("projects/portfolio/_rows.jinja", page=page)
     return render(request, "projects/portfolio/portfolio.html", context)

@@ -304,3 +304,58 @@ def test_the_database_keeps_the_estimate_copy_with_two_triggers(db):
             "projects_proposal_estimate_insert",
             "projects_proposal_estimate_update",
         ]
+
+
+def test_a_text_search_is_paged_and_counted_by_one_query(
+    manager, sponsor, pmo, monkeypatch, django_assert_max_num_queries
+):
+    """The search runs once: the page's ids carry the count (`COUNT(*) OVER ()`). Past the
+    last page the set is counted, and the last page shown, as without a search."""
+    monkeypatch.setattr("projects.views.projects.PORTFOLIO_PAGE_SIZE", 2)
+    ProjectFactory.create_batch(
+        5, title="Data lake", manager=manager, sponsor=sponsor.sponsor_profile
+    )
+    ProjectFactory(title="Other", manager=manager, sponsor=sponsor.sponsor_profile)
+    client = client_for(pmo)
+
+    def searched(page):
+        with django_assert_max_num_queries(20) as captured:
+            response = client.get(PORTFOLIO, {"q": "lake", "page": page})
+        counts = [q["sql"] for q in captured if "COUNT(*) FROM" in q["sql"]]
+        return response.context["page"], counts
+
+    first, counts = searched(1)
+    assert (first.number, first.paginator.count, len(first), counts) == (1, 5, 2, [])
+    last, counts = searched(3)
+    assert (last.number, len(last), counts) == (3, 1, [])
+    beyond, counts = searched(9)
+    assert (beyond.number, [row.title for row in beyond], len(counts)) == (3, ["Data lake"], 1)
+    assert searched("x")[0].number == 1
+    nothing = client.get(PORTFOLIO, {"q": "no such text"}).context["page"]
+    assert (nothing.paginator.count, len(nothing)) == (0, 0)
+
+
+def test_the_kept_statements_read_the_rows_afresh_for_each_person_and_filter(
+    portfolio, pmo, manager2, sponsor
+):
+    """The list's and the board's SQL is kept per person's standing and filters
+    (projects/statements.py): a new project shows at once, other filters give other rows,
+    and someone who sees less never gets the PMO's statement."""
+    client = client_for(pmo)
+    assert "New intake" not in titles(client.get(PORTFOLIO, {"category": "software"}))
+    ProjectFactory(
+        title="New intake",
+        category=Category.SOFTWARE,
+        manager=manager2,
+        sponsor=sponsor.sponsor_profile,
+    )
+
+    assert "New intake" in titles(client.get(PORTFOLIO, {"category": "software"}))
+    assert "New intake" not in titles(client.get(PORTFOLIO, {"category": "network"}))
+    board = client.get(PORTFOLIO, {"category": "software", "view": "board"}).context["columns"]
+    assert "New intake" in [card.title for column in board for card in column["cards"]]
+    outsider = client_for(manager2)
+    assert sorted(titles(outsider.get(PORTFOLIO, {"category": "software"}))) == [
+        "New intake",
+        "Someone else's",
+    ]

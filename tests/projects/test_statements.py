@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -207,3 +208,66 @@ def test_a_changed_setting_empties_the_store(db, settings):
     statements.compiled("kept", lambda: Project.objects.values_list("pk"))
     settings.STATUS_REPORT_EVERY_DAYS = 3
     assert "kept" not in statements._kept
+
+
+def test_ids_are_bound_where_they_stood_and_their_number_is_part_of_the_key(manager):
+    projects = ProjectFactory.create_batch(3, manager=manager)
+
+    def titles_of(ids):
+        return Project.objects.filter(pk__in=ids, manager=manager).values_list("pk", "title")
+
+    two = statements.compiled("test-ids", titles_of, ids=2)
+    assert len(two.ids) == 2 and two is statements.compiled("test-ids", titles_of, ids=2)
+    assert statements.compiled("test-ids", titles_of, ids=3) is not two
+    chosen = [projects[2].pk, projects[0].pk]
+    assert sorted(two.rows(ids=chosen)) == sorted(
+        Project.objects.filter(pk__in=chosen).values_list("pk", "title")
+    )
+    with pytest.raises(AssertionError, match="as many ids"):
+        two.rows(ids=[projects[0].pk])
+
+
+def only_the_first(ids):
+    return Project.objects.filter(pk=ids[0]).values_list("pk")
+
+
+def the_same_twice(ids):
+    return Project.objects.filter(pk__in=ids).exclude(pk__in=ids).values_list("pk")
+
+
+def counted_ids(ids):
+    return Project.objects.filter(pk__lt=len(ids) * 1000).values_list("pk")
+
+
+@pytest.mark.parametrize("build", [only_the_first, the_same_twice, counted_ids])
+def test_ids_that_do_not_each_stand_once_as_given_are_refused(db, build):
+    """Binding each request's ids would give such a statement other rows than the ORM."""
+    with pytest.raises(ValueError, match="ids must each stand once"):
+        statements.compiled(("test-refused-ids", build.__name__), build, ids=2)
+
+
+def test_a_kept_statement_converts_its_values_as_the_orm_does(manager):
+    """Django's converters (a decimal annotation, a boolean) apply to the kept statement's
+    rows too: the same values, of the same types, as the queryset gives."""
+    ProjectFactory(manager=manager)
+
+    def build():
+        return (
+            Project.objects.filter(manager=manager)
+            .annotate(doubled=F("estimated_cost") * 2, held=Q(stage="on_hold"))
+            .values_list("pk", "doubled", "held", "created_at")
+        )
+
+    rows = statements.compiled("test-converted", build).rows()
+    assert rows == list(build())
+    assert [type(value) for value in rows[0]] == [type(value) for value in build()[0]]
+
+
+def test_a_page_of_a_kept_statement(manager):
+    projects = ProjectFactory.create_batch(5, manager=manager)
+    statement = statements.compiled(
+        "test-page",
+        lambda: Project.objects.filter(manager=manager).order_by("pk").values_list("pk"),
+    )
+    assert statement.rows(limit=2, offset=1) == [(projects[1].pk,), (projects[2].pk,)]
+    assert statement.rows(limit=2, offset=4) == [(projects[4].pk,)]

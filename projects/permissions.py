@@ -33,6 +33,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from redis.exceptions import RedisError
 
 from projects.pause import Pause
+from projects.statements import compiled
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ GENERATION = "generation"
 TIMEOUT = 60  # seconds a cached set lives: the bound on a change the signals could not announce
 # After the cache failed to answer, the process reads from the database for 10 s.
 PAUSE = Pause(10, "Permission cache unreachable (%s): reading from the database")
+
+
+def _signed_in(ids: list[Any]) -> Any:
+    return get_user_model()._default_manager.select_related("sponsor_profile").filter(pk__in=ids)
 
 
 def cache_key(user: Any) -> str:
@@ -53,11 +58,11 @@ class CachedPermissionsBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         """The signed-in person of each request, with their sponsor profile (none for most)
-        read in the same query: the rules ask whether they are a sponsor on nearly every
-        page, and a second query answered it."""
-        users = get_user_model()._default_manager.select_related("sponsor_profile")
-        user = users.filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        read in the same query — the rules ask whether they are a sponsor on nearly every
+        page, and a second query answered it — compiled once (projects/statements.py)."""
+        statement = compiled(("signed-in person",), _signed_in, ids=1)
+        found = statement.records(ids=[user_id])
+        return found[0] if found and self.user_can_authenticate(found[0]) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

@@ -322,10 +322,22 @@ def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tu
     for model, pairs in by_model.items():
         reads = sorted({path for wait, _ in pairs for path in wait.reads})
         at = pairs[0][0].at
-        queryset = model.objects.select_related(*reads, *(f"{at}{path}" for path in also))
-        for record in queryset.filter(pk__in={pk for _, pk in pairs}):
+        joined = (*reads, *(f"{at}{path}" for path in also))
+        ids = sorted({pk for _, pk in pairs})
+        # The same joins for any ids: compiled once (projects/statements.py).
+        statement = compiled(
+            ("read", model._meta.label, joined), _by_id(model, joined), ids=len(ids)
+        )
+        for record in statement.records(ids=ids):
             records[model, record.pk] = record
     return [(wait, records[wait.model, pk]) for wait, pk in found]
+
+
+def _by_id(model: type[Model], joined: tuple[str, ...]) -> Callable[[list[int]], QuerySet]:
+    def build(ids: list[int]) -> QuerySet:
+        return model.objects.select_related(*joined).filter(pk__in=ids)
+
+    return build
 
 
 def _for_whom(record: Any, user: AbstractBaseUser, deputised: dict[int, Any]) -> str:

@@ -5,16 +5,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
 from lifecycle.stages import ACTIVE, Stage
 from projects import costs
 from projects.models import Project, ProjectQuerySet
-from projects.rules import is_project_manager, is_project_sponsor
+from projects.rules import is_project_manager, is_project_sponsor, standing
+from projects.statements import compiled
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -22,23 +22,35 @@ def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
 
 
 def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
-    """The project if `user` may see it; 404 otherwise, whether it exists or not."""
-    # One project: its current gate reads only what it needs, lazily; lists prefetch instead
-    # (`with_gates`), since there every gate of every row is evaluated.
-    projects = projects_visible_to(user).select_related(
-        "proposal__decided_by",
-        "proposal__endorsed_by",
-        "charter__sent_back_by",
-        "plan__sent_back_by",
-        "closure",
-        "manager",
-        "sponsor__user",
-        "stage_reason_by",
-    )
+    """The project if `user` may see it; 404 otherwise, whether it exists or not. Its query
+    is compiled once per person's standing (projects/statements.py)."""
+
+    def visible(ids: list[int]) -> QuerySet[Project]:
+        # One project: its current gate reads only what it needs, lazily; lists prefetch
+        # instead (`with_gates`), since there every gate of every row is evaluated.
+        return (
+            projects_visible_to(user)
+            .select_related(
+                "proposal__decided_by",
+                "proposal__endorsed_by",
+                "charter__sent_back_by",
+                "plan__sent_back_by",
+                "closure",
+                "manager",
+                "sponsor__user",
+                "stage_reason_by",
+            )
+            .filter(pk__in=ids)
+        )
+
+    found = compiled(("project", standing(user)), visible, ids=1).records(ids=[pk])
+    if not found:
+        raise Http404("No such project.")
     # The fundings, for what waits on the project; the business case's risks, and the people
     # on each funding of its list, are read by its own tab (`business_case_page`), not here:
     # every other tab would pay for what it does not show.
-    return get_object_or_404(projects.prefetch_related("fundings"), pk=pk)
+    prefetch_related_objects(found, "fundings")
+    return found[0]
 
 
 def project_to_act_on(*, user: AbstractBaseUser, pk: int, record: str = "") -> Project:

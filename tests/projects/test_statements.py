@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Q
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -47,6 +49,12 @@ def deputise(sponsor, deputy):
         note="Leave",
         by=sponsor,
     )
+
+
+def per_person() -> list:
+    """The kept statements built for a person's standing, not those that read records by id
+    (one for each number of ids read)."""
+    return [key for key in statements._kept if not (len(key) == 3 and key[1] == "ids")]
 
 
 def keys(user) -> list[str]:
@@ -91,9 +99,9 @@ def test_two_people_of_the_same_standing_get_the_same_sql_but_for_their_id(db):
 def test_a_kept_statement_reads_new_items_afresh(project, sponsor, manager):
     assert (needs_action_count(fresh(sponsor)), keys(sponsor)) == (0, [])
     services.proposal_submit(proposal=project.proposal, by=manager)
-    kept = len(statements._kept)
+    kept = len(per_person())
     assert (needs_action_count(fresh(sponsor)), keys(sponsor)) == (1, ["business_case"])
-    assert len(statements._kept) == kept  # the same statements, run again
+    assert len(per_person()) == kept  # the same statements, run again
 
     other = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
     services.proposal_submit(proposal=other.proposal, by=manager)
@@ -134,14 +142,14 @@ def test_overdue_follows_the_clock_not_the_kept_statement(project, sponsor, mana
     with time_machine.travel(noon, tick=False):
         assert needs_action(fresh(sponsor)).overdue_total == 0
         assert overdue_everywhere() == ([], 0)
-    kept = len(statements._kept)
+    kept = len(per_person())
 
     with time_machine.travel(noon + timedelta(hours=2), tick=False):  # the same day
         assert needs_action(fresh(sponsor)).overdue_total == 1
         rows, total = overdue_everywhere()
     assert total == 1 and rows[0].item.wait.key == "business_case"
     assert rows[0].holders == ["Dana Whitfield, CIO"]
-    assert len(statements._kept) == kept  # the same statements, asked at a later moment
+    assert len(per_person()) == kept  # the same statements, asked at a later moment
 
 
 def test_a_new_day_is_a_new_statement(defining, manager):
@@ -271,3 +279,39 @@ def test_a_page_of_a_kept_statement(manager):
     )
     assert statement.rows(limit=2, offset=1) == [(projects[1].pk,), (projects[2].pk,)]
     assert statement.rows(limit=2, offset=4) == [(projects[4].pk,)]
+
+
+def test_records_read_by_a_kept_statement_are_the_orms(project, manager, pmo):
+    """A project page's project and its joined records, and the records behind what waits,
+    come from kept statements (`project_get`, `_read`): the same fields and related records
+    as the queryset gives, and no query to reach what was joined."""
+    services.proposal_submit(proposal=project.proposal, by=manager)
+
+    def joined(ids):
+        return Project.objects.select_related("proposal__decided_by", "sponsor__user", "charter")
+
+    statement = statements.compiled(
+        "test-records", lambda ids: joined(ids).filter(pk__in=ids), ids=1
+    )
+    [kept] = statement.records(ids=[project.pk])
+    orm = joined([]).get(pk=project.pk)
+    fields = [field.attname for field in Project._meta.concrete_fields]
+    assert [getattr(kept, name) for name in fields] == [getattr(orm, name) for name in fields]
+    with CaptureQueriesContext(connection) as queries:
+        assert kept.proposal.state == orm.proposal.state
+        assert kept.proposal.decided_by is None and kept.sponsor.user == orm.sponsor.user
+        assert not hasattr(kept, "charter") or kept.charter is None
+    assert len(queries) == 0
+    assert not kept._state.adding and kept._state.db == "default"
+    assert statement.records(ids=[0]) == []
+
+
+def test_the_signed_in_person_is_read_with_their_sponsor_profile_in_one_query(sponsor, client):
+    client.force_login(sponsor)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    with CaptureQueriesContext(connection) as queries:
+        user = get_user(request)
+        assert user == sponsor and user.sponsor_profile.approval_limit is not None
+    people = [q["sql"] for q in queries if "django_session" not in q["sql"]]
+    assert len(people) == 1 and "projects_sponsor" in people[0]

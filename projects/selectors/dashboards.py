@@ -1,10 +1,13 @@
 """The first rows of a long list, with its length: what dashboards show. (What waits for a
 person is projects/selectors/inbox.py.)"""
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet, Window
+
+from projects.statements import compiled
 
 
 @dataclass(frozen=True)
@@ -19,10 +22,19 @@ class Shortlist:
         return self.total - len(self.rows)
 
 
-def shortlist(queryset: QuerySet, limit: int) -> Shortlist:
-    """The first `limit` rows: their ids first, on the narrow query the indexes serve, then the
-    rows with all their joins — so a sponsor of thousands of projects costs what one of ten does."""
-    counted = queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[:limit]
-    ids = dict(counted)
-    rows = list(queryset.filter(pk__in=ids))
-    return Shortlist(rows, next(iter(ids.values()), 0))
+def shortlist(key: Hashable, build: Callable[[], QuerySet], limit: int) -> Shortlist:
+    """The first `limit` rows of `build()`: their ids first, on the narrow query the indexes
+    serve, then the rows with all their joins — so a sponsor of thousands of projects costs
+    what one of ten does. Both statements are compiled once under `key`, which names all that
+    the queryset depends on (projects/statements.py)."""
+
+    def counted() -> QuerySet:
+        return build().annotate(total=Window(Count("pk"))).values_list("pk", "total")[:limit]
+
+    ids = dict(compiled(("shortlist", key, limit), counted).rows())
+    if not ids:
+        return Shortlist([], 0)
+    rows = compiled(
+        ("shortlist rows", key), lambda some: build().filter(pk__in=some), ids=len(ids)
+    ).records(ids=list(ids))
+    return Shortlist(rows, next(iter(ids.values())))

@@ -20,7 +20,7 @@ from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorC
 from projects.jinja import render_fragment
 from projects.models import Project, with_gates
 from projects.page_cache import cached, kept
-from projects.rules import approval_authority, is_pmo, is_sponsor
+from projects.rules import approval_authority, is_pmo, is_sponsor, standing
 from projects.selectors.dashboards import shortlist
 from projects.selectors.inbox import needs_action, overdue_everywhere
 from projects.selectors.portfolio import (
@@ -58,13 +58,17 @@ def home(request: HttpRequest) -> HttpResponse:
     # without the request every other page makes for it after loading.
     context: dict[str, Any] = {"inbox": inbox, "navigation_count": inbox.total}
     if is_sponsor.test(user):
-        sponsored = shortlist(projects_sponsored_by(user), HOME_LIST_LIMIT)
+        sponsored = shortlist(
+            ("sponsored", standing(user)), lambda: projects_sponsored_by(user), HOME_LIST_LIMIT
+        )
         context["sponsored"] = [
             (project, next_gate(project)) for project in with_gates(sponsored.rows)
         ]
         context["sponsored_total"] = sponsored.total
     if allows(user, "may_create_business_case"):
-        managed = shortlist(projects_managed_by(user), HOME_LIST_LIMIT)
+        managed = shortlist(
+            ("managed", standing(user)), lambda: projects_managed_by(user), HOME_LIST_LIMIT
+        )
         context["managed"] = [(project, next_gate(project)) for project in with_gates(managed.rows)]
         context["managed_total"] = managed.total
     if is_pmo.test(user):

@@ -293,6 +293,10 @@ def _order_expression(term: str | Any) -> Any:
     return F(term[1:]).desc() if term.startswith("-") else F(term).asc()
 
 
+def _for_gates(ids: list[int]) -> QuerySet[Project]:
+    return Project.objects.filter(pk__in=ids).for_gates()
+
+
 def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
     """Open risks of the RAID registers of these projects while they are active (not closed,
     cancelled or on hold), counted by (likelihood, impact) in one query: the risks as their
@@ -318,19 +322,24 @@ def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple
     (data written around the services, criteria changed before `manage.py refresh_gates`) is
     left out, and the next ones are read, up to five times `limit` in all: the list still
     shows `limit` when a few disagree, and stays cheap when many do (until refresh_gates)."""
-    candidates = (
-        projects_visible_to(user)
-        .filter(stage__in=ACTIVE, gate_ready_since__isnull=True)
-        .order_by("stage_entered_at", "pk")
-        .values_list("pk", flat=True)
+    candidates = _statement(
+        "blocked",
+        user,
+        None,
+        lambda: (
+            projects_visible_to(user)
+            .filter(stage__in=ACTIVE, gate_ready_since__isnull=True)
+            .order_by("stage_entered_at", "pk")
+            .values_list("pk", flat=True)
+        ),
     )
     blocked: list[tuple[Project, Any]] = []
     for start in range(0, 5 * limit, limit):
-        batch = list(candidates[start : start + limit])
-        projects = sorted(
-            Project.objects.filter(pk__in=batch).for_gates(),
-            key=lambda project: (project.stage_entered_at, project.pk),
-        )
+        batch = [pk for (pk,) in candidates.rows(limit=limit, offset=start)]
+        if not batch:
+            break
+        read = compiled(("for gates",), _for_gates, ids=len(batch)).records(ids=batch)
+        projects = sorted(read, key=lambda project: (project.stage_entered_at, project.pk))
         blocked += [
             (project, gate)
             for project in with_gates(projects)

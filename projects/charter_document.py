@@ -12,11 +12,12 @@ from decimal import Decimal
 from typing import NotRequired, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 
 from projects.formats import person
 from projects.models import Attachment, Charter, CharterItem, Funding, Project
 from projects.models.charters import Level
+from projects.statements import prefetched
 
 
 class ProjectHeading(TypedDict):
@@ -135,7 +136,7 @@ def charter_of_page(project: Project) -> Charter:
     and fundings, in the fundings' own order, are read already) with its lists: what
     `charter_with_sections` reads, without reading the charter and its project again."""
     charter = project.charter
-    prefetch_related_objects([charter], *SECTIONS)
+    prefetched([charter], *SECTIONS)
     return charter
 
 

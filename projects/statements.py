@@ -45,7 +45,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, get_related_populators
 from django.dispatch import receiver
 
@@ -269,3 +269,73 @@ def _settings_changed(**kwargs: Any) -> None:
 def forget() -> None:
     with _lock:
         _kept.clear()
+
+
+def prefetched(records: Sequence[Model], *lookups: str) -> None:
+    """Django's `prefetch_related_objects(records, *lookups)`, each list read by a statement
+    compiled once when the lookup ends in a reverse foreign key to a primary key (a project's
+    goals, its charter's stakeholders) and its steps before are records already joined (a
+    `select_related` one-to-one). The lists are kept on each record as Django keeps them
+    (`record.goals.all()` reads no more), each item knowing its record. Any other lookup is
+    Django's."""
+    for lookup in lookups:
+        *path, name = lookup.split("__")
+        owners = _joined(records, path)
+        if owners == []:
+            continue  # no record at the end of the path: nothing to list
+        relation = None if owners is None else _reverse_foreign_key(owners, name)
+        if relation is None:
+            prefetch_related_objects(list(records), lookup)
+        else:
+            _prefetch(owners, name, relation)
+
+
+def _joined(records: Sequence[Model], path: list[str]) -> list[Model] | None:
+    """The records at the end of `path` from these, when every step is joined already; None
+    when one is not (Django's prefetch reads it)."""
+    for step in path:
+        following = []
+        for record in records:
+            field = record._meta.get_field(step)
+            if not (field.one_to_one or field.many_to_one) or not field.is_cached(record):
+                return None
+            if (joined := getattr(record, step, None)) is not None:
+                following.append(joined)
+        records = following
+    return list(records)
+
+
+def _reverse_foreign_key(owners: list[Model], name: str) -> Any:
+    field = owners[0]._meta.get_field(name)
+    if not (field.one_to_many and field.remote_field.target_field.primary_key):
+        return None
+    return field.remote_field  # the foreign key on the listed records
+
+
+def _prefetch(owners: list[Model], name: str, key: Any) -> None:
+    waiting = [o for o in owners if key.remote_field.cache_name not in _lists_of(o)]
+    by_pk = {owner.pk: owner for owner in waiting}
+    if not by_pk:
+        return
+    listed: dict[Any, list[Model]] = {pk: [] for pk in by_pk}
+
+    def build(ids: list[Any]) -> QuerySet:
+        return key.model._default_manager.filter(**{f"{key.name}__in": ids})
+
+    ids = sorted(by_pk)
+    label = (type(owners[0])._meta.label, name)
+    for item in compiled(("prefetch", label), build, ids=len(ids)).records(ids=ids):
+        owner = by_pk[getattr(item, key.attname)]
+        key.set_cached_value(item, owner)  # `item.project` is its record, as Django's prefetch
+        listed[owner.pk].append(item)
+    for pk, owner in by_pk.items():
+        queryset = getattr(owner, name).get_queryset()
+        queryset._result_cache = listed[pk]
+        queryset._prefetch_done = True
+        _lists_of(owner)[key.remote_field.cache_name] = queryset
+
+
+def _lists_of(record: Model) -> dict[str, QuerySet]:
+    if not hasattr(record, "_prefetched_objects_cache"):
+        record._prefetched_objects_cache = {}
+    return record._prefetched_objects_cache

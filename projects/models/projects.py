@@ -8,7 +8,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
@@ -19,6 +18,7 @@ from lifecycle.services import row_locked
 from projects import events
 from projects.addresses import project_url
 from projects.formats import money, person
+from projects.statements import prefetched
 
 MONEY_MAX = Decimal("10000000000")  # ten billion: anything above is a typo, not a project
 money_validators = [
@@ -105,7 +105,7 @@ class ProjectQuerySet(models.QuerySet):
 def with_gates(projects: list["Project"]) -> list["Project"]:
     """Fetch, for a list of projects, the related records their next gates read — only
     those, each relation in one query — so a list's query count does not grow with it."""
-    prefetch_related_objects(projects, *sorted(gate_reads(projects)))
+    prefetched(projects, *sorted(gate_reads(projects)))
     return projects
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 from django.http import Http404
 
 from lifecycle.models import AuditEntry
@@ -14,7 +14,7 @@ from lifecycle.stages import ACTIVE, Stage
 from projects import costs
 from projects.models import Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor, standing
-from projects.statements import compiled
+from projects.statements import compiled, prefetched
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -49,7 +49,7 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     # The fundings, for what waits on the project; the business case's risks, and the people
     # on each funding of its list, are read by its own tab (`business_case_page`), not here:
     # every other tab would pay for what it does not show.
-    prefetch_related_objects(found, "fundings")
+    prefetched(found, "fundings")
     return found[0]
 
 

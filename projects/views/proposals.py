@@ -1,7 +1,6 @@
 """The business case: write it, submit it, decide it."""
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from projects.rules import approval_authority
 from projects.selectors.projects import project_get, project_to_act_on
 from projects.selectors.proposals import last_decision
 from projects.services import pdfs
+from projects.statements import prefetched
 from projects.views.common import decide, now_is, project_context, project_tab
 
 # -- The business case -----------------------------------------------------------------------
@@ -78,7 +78,7 @@ def business_case_page(
     """The project page on its Business case tab. `comment_form` is the decision's comment box
     shown again with its error; `refused` a stage action's, by the action's name."""
     proposal = project.proposal
-    prefetch_related_objects([proposal], "risks")  # for the list, the gate and the snapshot
+    prefetched([proposal], "risks")  # for the list, the gate and the snapshot
     actions = actions_for(proposal, request.user, field="state")
     names = {action.name for action in actions}
     decision = last_decision(proposal)

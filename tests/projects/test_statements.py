@@ -10,7 +10,7 @@ import time_machine
 from django.contrib.auth import get_user
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -315,3 +315,46 @@ def test_the_signed_in_person_is_read_with_their_sponsor_profile_in_one_query(sp
         assert user == sponsor and user.sponsor_profile.approval_limit is not None
     people = [q["sql"] for q in queries if "django_session" not in q["sql"]]
     assert len(people) == 1 and "projects_sponsor" in people[0]
+
+
+def test_lists_prefetched_by_kept_statements_are_djangos(planning):
+    """`prefetched` gives the lists Django's `prefetch_related_objects` gives — a project's
+    goals and scope, its charter's sections through the joined charter — in their own order,
+    each item knowing its record, and reading them again costs no query. A lookup through a
+    record not joined is left to Django; a record already listed is not read again."""
+    sections = ["stakeholders", "milestones", "deliverables", "tasks"]
+
+    def read():
+        return Project.objects.select_related("charter").get(pk=planning.pk)
+
+    ours, theirs = read(), read()
+    lookups = ["goals", "scope_items", *(f"charter__{name}" for name in sections)]
+    statements.prefetched([ours], *lookups)
+    prefetch_related_objects([theirs], *lookups)
+
+    with CaptureQueriesContext(connection) as queries:
+        for name in ["goals", "scope_items"]:
+            assert list(getattr(ours, name).all()) == list(getattr(theirs, name).all()) != []
+            assert all(item.project is ours for item in getattr(ours, name).all())
+        for name in sections:
+            listed = list(getattr(ours.charter, name).all())
+            assert listed == list(getattr(theirs.charter, name).all()) != []
+            assert all(item.charter is ours.charter for item in listed)
+    assert len(queries) == 0
+
+    with CaptureQueriesContext(connection) as queries:
+        statements.prefetched([ours], "goals")  # listed already
+    assert len(queries) == 0
+    not_joined = Project.objects.get(pk=planning.pk)
+    statements.prefetched([not_joined], "charter__milestones")  # Django's prefetch
+    with CaptureQueriesContext(connection) as queries:
+        assert list(not_joined.charter.milestones.all()) == list(theirs.charter.milestones.all())
+    assert len(queries) == 0
+
+
+def test_a_record_without_the_joined_one_lists_nothing(project):
+    """A project before its charter: the charter's sections have nowhere to go."""
+    read = Project.objects.select_related("charter").get(pk=project.pk)
+    with CaptureQueriesContext(connection) as queries:
+        statements.prefetched([read], "charter__stakeholders")
+    assert len(queries) == 0

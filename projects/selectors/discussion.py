@@ -2,13 +2,14 @@
 people one may @mention on a project, and the records, comments and files a person may reach
 (404 for everyone else, whether they exist or not)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,6 +20,7 @@ from projects.discussion import KINDS, Kind, kind_of
 from projects.models import Attachment, Comment, Delegation, Mention, Project
 from projects.rules import evidence_rule, next_stage
 from projects.selectors.projects import project_get
+from projects.statements import compiled
 
 
 def people_of(project: Project) -> list[AbstractBaseUser]:
@@ -76,16 +78,32 @@ class Thread:
         )
 
 
+def _comments_on(model: type[Model]) -> Callable[[list[int]], QuerySet]:
+    def build(ids: list[int]) -> QuerySet:
+        kind = ContentType.objects.get_for_model(model)
+        comments = Comment.objects.filter(thread_type=kind, thread_id__in=ids)
+        return comments.select_related("author", "removed_by")
+
+    return build
+
+
+def _files_of(model: type[Model]) -> Callable[[list[int]], QuerySet]:
+    def build(ids: list[int]) -> QuerySet:
+        kind = ContentType.objects.get_for_model(model)
+        files = Attachment.objects.filter(record_type=kind, record_id__in=ids)
+        return files.select_related("uploaded_by")
+
+    return build
+
+
 def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
     """The thread of `record` as `user` reads it: newest last, with what they may do to each
     comment (`comment.may_edit`, `comment.may_remove`)."""
     kind = kind_of(record)
     project = record.project
-    comments = list(
-        Comment.objects.filter(
-            thread_type=ContentType.objects.get_for_model(record), thread_id=record.pk
-        ).select_related("author", "removed_by")
-    )
+    comments = compiled(  # the same SQL for every record of a kind: compiled once
+        ("thread", type(record)._meta.label), _comments_on(type(record)), ids=1
+    ).records(ids=[record.pk])
     for comment in comments:
         comment.project = project
         comment.may_edit = allows(user, "may_edit_comment", comment)
@@ -115,11 +133,9 @@ def evidence_of(record: Any, user: AbstractBaseUser) -> Evidence:
     """The files attached to `record`, and whether `user` may add or remove them now."""
     kind = kind_of(record)
     project = record if kind.slug == "gate" else record.project
-    files = list(
-        Attachment.objects.filter(
-            record_type=ContentType.objects.get_for_model(record), record_id=record.pk
-        ).select_related("uploaded_by")
-    )
+    files = compiled(  # the same SQL for every record of a kind: compiled once
+        ("evidence", type(record)._meta.label), _files_of(type(record)), ids=1
+    ).records(ids=[record.pk])
     for attachment in files:
         attachment.project = project
         attachment.record = record

@@ -15,7 +15,7 @@ from projects.forms.common import CommentForm
 from projects.forms.definition import GoalForm, MeasurementForm
 from projects.lists import SCOPE_LISTS
 from projects.models import Goal, Measurement, Project
-from projects.selectors.definition import project_goals
+from projects.selectors.definition import goals_of
 from projects.selectors.projects import project_get
 from projects.services import definition
 from projects.views.common import project_context, project_tab
@@ -41,8 +41,9 @@ def goal_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _goals_page(request: HttpRequest, project: Project) -> HttpResponse:
-    shown = [_with_state(goal) for goal in project_goals(project)]
-    context = project_context(request, project, tab="goals") | {
+    context = project_context(request, project, tab="goals")  # its gate may read the goals
+    shown = [_with_state(goal) for goal in goals_of(project)]
+    context |= {
         "goals": [goal for goal in shown if not goal.archived],
         "archived": [goal for goal in shown if goal.archived],
     }

@@ -42,15 +42,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, get_related_populators
 from django.dispatch import receiver
 
-# Statements kept per process: three a person (home, Needs my action, the count), so about
-# 340 people a day per process before the least recently used are built again.
+# Statements kept per process: three a person for what waits (home, Needs my action, the
+# count), two to four for each filter of the portfolio a person uses, and one for each number
+# of ids a read by id is asked with. The least recently used are built again when needed (a
+# few milliseconds each): a day of many different searches costs speed, never memory.
 SIZE = 1024
 # The two moments a statement `at_moment` is compiled at: different down to the microsecond, so
 # a parameter cut from the moment (to the day, the hour, the second) differs too and is found.
@@ -123,6 +125,7 @@ class Statement:
 
     def count(self) -> int:
         """How many rows the statement returns, counted by the database."""
+        assert not (self.ids or self.moments), "a statement with ids or a moment is not counted"
         if not self.sql:
             return 0
         # The ORM's own SQL, wrapped as Django wraps a union it counts; its values stay params.
@@ -243,6 +246,9 @@ def _statement(queryset: QuerySet) -> Statement:
     assert not queryset._prefetch_related_lookups, "prefetch after reading the records"
     assert not queryset._known_related_objects, "a related manager's records are not kept"
     compiler = queryset.query.get_compiler(connection=connection)
+    # Columns Django adds to a DISTINCT query's select for its ORDER BY, and leaves out of the
+    # rows it returns: not trimmed here.
+    assert not queryset.query.distinct, "a DISTINCT statement is not kept"
     try:
         sql, params = compiler.as_sql()
     except EmptyResultSet:  # every part filtered to nothing: Django sends no query either
@@ -306,7 +312,10 @@ def _joined(records: Sequence[Model], path: list[str]) -> list[Model] | None:
 
 
 def _reverse_foreign_key(owners: list[Model], name: str) -> Any:
-    field = owners[0]._meta.get_field(name)
+    try:
+        field = owners[0]._meta.get_field(name)
+    except FieldDoesNotExist:  # an accessor that is not the relation's query name: Django's
+        return None
     if not (field.one_to_many and field.remote_field.target_field.primary_key):
         return None
     return field.remote_field  # the foreign key on the listed records
@@ -314,7 +323,9 @@ def _reverse_foreign_key(owners: list[Model], name: str) -> Any:
 
 def _prefetch(owners: list[Model], name: str, key: Any) -> None:
     waiting = [o for o in owners if key.remote_field.cache_name not in _lists_of(o)]
-    by_pk = {owner.pk: owner for owner in waiting}
+    by_pk: dict[Any, list[Model]] = {}  # a record read twice gets its list twice, as Django's
+    for owner in waiting:
+        by_pk.setdefault(owner.pk, []).append(owner)
     if not by_pk:
         return
     listed: dict[Any, list[Model]] = {pk: [] for pk in by_pk}
@@ -325,14 +336,15 @@ def _prefetch(owners: list[Model], name: str, key: Any) -> None:
     ids = sorted(by_pk)
     label = (type(owners[0])._meta.label, name)
     for item in compiled(("prefetch", label), build, ids=len(ids)).records(ids=ids):
-        owner = by_pk[getattr(item, key.attname)]
+        owner = by_pk[getattr(item, key.attname)][0]
         key.set_cached_value(item, owner)  # `item.project` is its record, as Django's prefetch
         listed[owner.pk].append(item)
-    for pk, owner in by_pk.items():
-        queryset = getattr(owner, name).get_queryset()
-        queryset._result_cache = listed[pk]
-        queryset._prefetch_done = True
-        _lists_of(owner)[key.remote_field.cache_name] = queryset
+    for pk, same in by_pk.items():
+        for owner in same:
+            queryset = getattr(owner, name).get_queryset()
+            queryset._result_cache = listed[pk]
+            queryset._prefetch_done = True
+            _lists_of(owner)[key.remote_field.cache_name] = queryset
 
 
 def _lists_of(record: Model) -> dict[str, QuerySet]:

@@ -78,6 +78,12 @@ class Thread:
         )
 
 
+def _kind_of_record(record: Any) -> tuple[str, int]:
+    """The record's model and its content type's id, which the kept SQL names: content types
+    made again (a flushed database) are a new statement."""
+    return type(record)._meta.label, ContentType.objects.get_for_model(record).pk
+
+
 def _comments_on(model: type[Model]) -> Callable[[list[int]], QuerySet]:
     def build(ids: list[int]) -> QuerySet:
         kind = ContentType.objects.get_for_model(model)
@@ -102,7 +108,7 @@ def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
     kind = kind_of(record)
     project = record.project
     comments = compiled(  # the same SQL for every record of a kind: compiled once
-        ("thread", type(record)._meta.label), _comments_on(type(record)), ids=1
+        ("thread", *_kind_of_record(record)), _comments_on(type(record)), ids=1
     ).records(ids=[record.pk])
     for comment in comments:
         comment.project = project
@@ -134,7 +140,7 @@ def evidence_of(record: Any, user: AbstractBaseUser) -> Evidence:
     kind = kind_of(record)
     project = record if kind.slug == "gate" else record.project
     files = compiled(  # the same SQL for every record of a kind: compiled once
-        ("evidence", type(record)._meta.label), _files_of(type(record)), ids=1
+        ("evidence", *_kind_of_record(record)), _files_of(type(record)), ids=1
     ).records(ids=[record.pk])
     for attachment in files:
         attachment.project = project

@@ -26,7 +26,7 @@ from projects.models import (
 )
 from projects.models.projects import reference
 from projects.rules import standing
-from projects.selectors.projects import projects_visible_to
+from projects.selectors.projects import BIGGEST_ID, projects_visible_to
 from projects.statements import Statement, compiled
 
 
@@ -217,11 +217,11 @@ def portfolio_page(
                 ),
             )
         )
-        wanted = _page_number(number)
-        first = ids.rows((wanted - 1) * size, size)
+        offset = (_page_number(number) - 1) * size
+        first = ids.rows(offset, size) if offset <= BIGGEST_ID else []
         if first:
             count = first[0][1]
-        elif wanted == 1:
+        elif offset == 0:
             count = 0
         else:  # past the last page: counted, then the last page is read
             count = _count(user, filters)

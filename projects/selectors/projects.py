@@ -16,6 +16,8 @@ from projects.models import Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor, standing
 from projects.statements import compiled, prefetched
 
+BIGGEST_ID = 2**63 - 1  # a bigint
+
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
     return Project.objects.visible_to(user)
@@ -43,6 +45,8 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
             .filter(pk__in=ids)
         )
 
+    if not 0 < pk <= BIGGEST_ID:  # no such row (and past what the database's ids can hold)
+        raise Http404("No such project.")
     found = compiled(("project", standing(user)), visible, ids=1).records(ids=[pk])
     if not found:
         raise Http404("No such project.")

@@ -358,3 +358,16 @@ def test_a_record_without_the_joined_one_lists_nothing(project):
     with CaptureQueriesContext(connection) as queries:
         statements.prefetched([read], "charter__stakeholders")
     assert len(queries) == 0
+
+
+def test_a_record_listed_twice_gets_its_list_twice(planning):
+    one, again = (Project.objects.get(pk=planning.pk) for _ in range(2))
+    statements.prefetched([one, again], "goals")
+    with CaptureQueriesContext(connection) as queries:
+        assert list(one.goals.all()) == list(again.goals.all()) != []
+    assert len(queries) == 0
+
+
+def test_a_project_id_past_what_the_database_holds_is_not_found(pmo, client):
+    client.force_login(pmo)
+    assert client.get(f"/projects/{'9' * 25}/").status_code == 404

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from lifecycle.stages import Stage
 from projects.models import Category, Project, ProjectQuerySet, Proposal, Sponsor
+from projects.statements import compiled
 
 REFERENCE = re.compile(r"^\s*TG-?(\d+)\s*$", re.IGNORECASE)
 TRIGRAM = 3  # the shortest text a trigram index can find (pg_trgm)
@@ -131,7 +132,9 @@ class PortfolioFilter(django_filters.FilterSet):
         option of a select with its own template, 5–7 ms for these five fields on every page
         of the portfolio. The key holds everything the widgets show, so a hit is the HTML a
         render would give."""
-        sponsors = [(sponsor.pk, str(sponsor)) for sponsor in self.form.fields["sponsor"].queryset]
+        field = self.form.fields["sponsor"]
+        listed = compiled(("portfolio filter's sponsors",), lambda: field.queryset).records()
+        sponsors = [(sponsor.pk, str(sponsor)) for sponsor in listed]
         values = [(name, self.form.data.getlist(name)) for name in self.form.fields]
         key = hashlib.sha256(repr((values, sponsors)).encode()).hexdigest()
         fields = cache.get(f"portfolio-filter:{key}")

@@ -44,10 +44,14 @@ def django_escaped(value: object) -> object:
     markupsafe writes `&#39;` and `&#34;`), so a fragment reads exactly like the Django
     template it replaces; what is safe already (`__html__`) as it is. markupsafe's escaping
     (in C) and two replacements: a fifth cheaper than `django.utils.html.conditional_escape`
-    (1.27 against 1.58 ms for the 750 values a table of 50 rows prints)."""
+    (1.27 against 1.58 ms for the 750 values a table of 50 rows prints). Most values have no
+    quote to write differently, and are markupsafe's escaping as it is (0.6 against 0.9 µs)."""
     if hasattr(value, "__html__"):
         return value
-    text = str(escape(value)).replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
+    escaped = escape(value)
+    if "&#3" not in escaped:  # neither &#39; nor &#34;: the same as Django's
+        return escaped
+    text = str(escaped).replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
     return Markup(text)  # noqa: S704 (escaped on the line above)
 
 

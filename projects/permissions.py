@@ -33,7 +33,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from redis.exceptions import RedisError
 
 from projects.pause import Pause
-from projects.statements import compiled
+from projects.statements import records_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ class CachedPermissionsBackend(ModelBackend):
         """The signed-in person of each request, with their sponsor profile (none for most)
         read in the same query — the rules ask whether they are a sponsor on nearly every
         page, and a second query answered it — compiled once (projects/statements.py)."""
-        statement = compiled(("signed-in person",), _signed_in, ids=1)
-        found = statement.records(ids=[user_id])
+        found = records_by_id(("signed-in person",), _signed_in, [user_id])
         return found[0] if found and self.user_can_authenticate(found[0]) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

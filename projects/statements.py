@@ -199,6 +199,14 @@ def compiled(
     return statement
 
 
+def records_by_id(key: Hashable, build: Callable[[list[Any]], QuerySet], ids: list[Any]) -> list:
+    """The records `build(ids)` reads, its statement compiled once under `key` for each number
+    of ids (a statement `ids=n`): the read by id every page repeats with other ids."""
+    if not ids:
+        return []
+    return compiled(key, build, ids=len(ids)).records(ids=ids)
+
+
 def _compile(build: Callable[..., QuerySet], *, at_moment: bool) -> Statement:
     if not at_moment:
         return _statement(build())
@@ -335,7 +343,7 @@ def _prefetch(owners: list[Model], name: str, key: Any) -> None:
 
     ids = sorted(by_pk)
     label = (type(owners[0])._meta.label, name)
-    for item in compiled(("prefetch", label), build, ids=len(ids)).records(ids=ids):
+    for item in records_by_id(("prefetch", label), build, ids):
         owner = by_pk[getattr(item, key.attname)][0]
         key.set_cached_value(item, owner)  # `item.project` is its record, as Django's prefetch
         listed[owner.pk].append(item)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Window
 
-from projects.statements import compiled
+from projects.statements import compiled, records_by_id
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,5 @@ def shortlist(key: Hashable, build: Callable[[], QuerySet], limit: int) -> Short
     ids = dict(compiled(("shortlist", key, limit), counted).rows())
     if not ids:
         return Shortlist([], 0)
-    rows = compiled(
-        ("shortlist rows", key), lambda some: build().filter(pk__in=some), ids=len(ids)
-    ).records(ids=list(ids))
+    rows = records_by_id(("shortlist rows", key), lambda some: build().filter(pk__in=some), [*ids])
     return Shortlist(rows, next(iter(ids.values())))

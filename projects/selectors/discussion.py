@@ -20,7 +20,7 @@ from projects.discussion import KINDS, Kind, kind_of
 from projects.models import Attachment, Comment, Delegation, Mention, Project
 from projects.rules import evidence_rule, next_stage
 from projects.selectors.projects import project_get
-from projects.statements import compiled
+from projects.statements import records_by_id
 
 
 def people_of(project: Project) -> list[AbstractBaseUser]:
@@ -107,9 +107,9 @@ def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
     comment (`comment.may_edit`, `comment.may_remove`)."""
     kind = kind_of(record)
     project = record.project
-    comments = compiled(  # the same SQL for every record of a kind: compiled once
-        ("thread", *_kind_of_record(record)), _comments_on(type(record)), ids=1
-    ).records(ids=[record.pk])
+    # The same SQL for every record of a kind: compiled once (projects/statements.py).
+    key = ("thread", *_kind_of_record(record))
+    comments = records_by_id(key, _comments_on(type(record)), [record.pk])
     for comment in comments:
         comment.project = project
         comment.may_edit = allows(user, "may_edit_comment", comment)
@@ -139,9 +139,8 @@ def evidence_of(record: Any, user: AbstractBaseUser) -> Evidence:
     """The files attached to `record`, and whether `user` may add or remove them now."""
     kind = kind_of(record)
     project = record if kind.slug == "gate" else record.project
-    files = compiled(  # the same SQL for every record of a kind: compiled once
-        ("evidence", *_kind_of_record(record)), _files_of(type(record)), ids=1
-    ).records(ids=[record.pk])
+    key = ("evidence", *_kind_of_record(record))
+    files = records_by_id(key, _files_of(type(record)), [record.pk])
     for attachment in files:
         attachment.project = project
         attachment.record = record

@@ -47,7 +47,7 @@ from projects.rules import (
     read_delegators,
     standing,
 )
-from projects.statements import compiled
+from projects.statements import compiled, records_by_id
 from projects.waiting import ANYONE, DECIDER, MANAGER, PMO, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
@@ -325,10 +325,9 @@ def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tu
         joined = (*reads, *(f"{at}{path}" for path in also))
         ids = sorted({pk for _, pk in pairs})
         # The same joins for any ids: compiled once (projects/statements.py).
-        statement = compiled(
-            ("read", model._meta.label, joined), _by_id(model, joined), ids=len(ids)
-        )
-        for record in statement.records(ids=ids):
+        for record in records_by_id(
+            ("read", model._meta.label, joined), _by_id(model, joined), ids
+        ):
             records[model, record.pk] = record
     return [(wait, records[wait.model, pk]) for wait, pk in found]
 

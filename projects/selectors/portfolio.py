@@ -27,7 +27,7 @@ from projects.models import (
 from projects.models.projects import reference
 from projects.rules import standing
 from projects.selectors.projects import BIGGEST_ID, projects_visible_to
-from projects.statements import Statement, compiled
+from projects.statements import Statement, compiled, records_by_id
 
 
 def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
@@ -338,7 +338,7 @@ def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple
         batch = [pk for (pk,) in candidates.rows(limit=limit, offset=start)]
         if not batch:
             break
-        read = compiled(("for gates",), _for_gates, ids=len(batch)).records(ids=batch)
+        read = records_by_id(("for gates",), _for_gates, batch)
         projects = sorted(read, key=lambda project: (project.stage_entered_at, project.pk))
         blocked += [
             (project, gate)

@@ -14,7 +14,7 @@ from lifecycle.stages import ACTIVE, Stage
 from projects import costs
 from projects.models import Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor, standing
-from projects.statements import compiled, prefetched
+from projects.statements import prefetched, records_by_id
 
 BIGGEST_ID = 2**63 - 1  # a bigint
 
@@ -47,7 +47,7 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
 
     if not 0 < pk <= BIGGEST_ID:  # no such row (and past what the database's ids can hold)
         raise Http404("No such project.")
-    found = compiled(("project", standing(user)), visible, ids=1).records(ids=[pk])
+    found = records_by_id(("project", standing(user)), visible, [pk])
     if not found:
         raise Http404("No such project.")
     # The fundings, for what waits on the project; the business case's risks, and the people

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import NotRequired, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from projects.formats import person
 from projects.models import Attachment, Charter, CharterItem, Funding, Project
 from projects.models.charters import Level
-from projects.statements import prefetched
+from projects.statements import compiled, prefetched
 
 
 class ProjectHeading(TypedDict):
@@ -232,10 +232,15 @@ def snapshot(charter: Charter) -> CharterDocument:
 
 
 def with_attachments(document: CharterDocument, charter: Charter) -> CharterDocument:
-    files = Attachment.objects.filter(
-        record_type=ContentType.objects.get_for_model(Charter), record_id=charter.pk
-    ).order_by("uploaded_at", "pk")
-    rows = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files]
+    kind = ContentType.objects.get_for_model(Charter)
+
+    def build(ids: list[int]) -> QuerySet[Attachment]:
+        files = Attachment.objects.filter(record_type=kind, record_id__in=ids)
+        return files.order_by("uploaded_at", "pk").values_list("name", "size", "sha256")
+
+    # Compiled once (projects/statements.py); the content type's id is in the SQL.
+    files = compiled(("charter's attachments", kind.pk), build, ids=1).rows(ids=[charter.pk])
+    rows = [{"name": name, "size": size, "sha256": sha256} for name, size, sha256 in files]
     return document | {"attachments": rows} if rows else document
 
 

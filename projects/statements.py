@@ -22,8 +22,9 @@ The portfolio's list and board (projects/selectors/portfolio.py) are kept the sa
 the person's standing and the filters' cleaned values. Their rows are read by id: a statement
 built `ids=n` is compiled twice with n different ids of its own, and the ids of each request
 are bound where those stood. A page of the list is the statement with `LIMIT` and `OFFSET`
-added. Each statement keeps Django's converters for its columns, so its values are the ones
-the ORM would give (SQLite's decimals, for one).
+added. A statement may take texts the same way (`texts=m`: a PDF's fingerprint). Each
+statement keeps Django's converters for its columns, so its values are the ones the ORM would
+give (SQLite's decimals, for one).
 
 Records are read the same way where their query is widest: a project page's project with the
 eight records it joins (`project_get`), and the records behind what waits. Compiling such a
@@ -45,7 +46,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, get_related_populators
 from django.dispatch import receiver
 
@@ -59,11 +60,15 @@ SIZE = 1024
 _FIRST = datetime(2001, 1, 1, 3, 17, 29, 123457, tzinfo=UTC)
 _SECOND = datetime(2002, 2, 2, 14, 41, 53, 654321, tzinfo=UTC)
 _REFUSED = "A statement's moment may change its parameters by a fixed distance, nothing else."
-# The ids a statement `ids=n` is compiled with: negative, so no row has them, and far from any
-# other parameter a filter writes, so where they stand in the parameters is found for sure.
-_FIRST_IDS = -(10**15)
-_SECOND_IDS = -(2 * 10**15)
-_REFUSED_IDS = "A statement's ids must each stand once among its parameters, as given."
+# The ids a statement `ids=n` is compiled with (never run with them): what differs between
+# the two compilations is where they stand. Within every integer field's range, since Django
+# compiles a lookup past its field's range to nothing (a positive field and a negative id).
+_FIRST_IDS = 2_000_000_000
+_SECOND_IDS = 1_000_000_000
+_REFUSED_IDS = "A statement's ids and texts must each stand once among its parameters, as given."
+# The texts a statement `texts=m` is compiled with: no record has them either.
+_FIRST_TEXTS = "(a statement's first text {})"
+_SECOND_TEXTS = "(a statement's second text {})"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Statement:
     params: tuple[Any, ...]
     moments: tuple[tuple[int, timedelta], ...] = ()
     ids: tuple[int, ...] = ()  # where each id stands among the parameters, in the ids' order
+    texts: tuple[int, ...] = ()  # where each text stands, the same way
     # Django's converters of the columns that have any: (column, its converters, expression).
     converters: tuple[tuple[int, tuple[Callable, ...], Any], ...] = ()
     built: "_Instances | None" = None  # how a row becomes a model instance (a query of models)
@@ -84,11 +90,12 @@ class Statement:
         moment: datetime | None = None,
         *,
         ids: Sequence[int] = (),
+        texts: Sequence[str] = (),
         limit: int | None = None,
         offset: int = 0,
     ) -> list[tuple[Any, ...]]:
         """The rows, at `moment` (a statement `at_moment`) of these `ids` (a statement
-        `ids=n`, n of them), `limit` rows from `offset` when given."""
+        `ids=n`, n of them) and `texts` (`texts=m`), `limit` rows from `offset` when given."""
         if not self.sql:
             return []
         params = list(self.params)
@@ -96,8 +103,9 @@ class Statement:
             assert moment is not None, "this statement is asked at a moment"
             params[position] = moment + distance
         assert len(ids) == len(self.ids), "this statement is asked with as many ids as it has"
-        for position, pk in zip(self.ids, ids, strict=True):
-            params[position] = pk
+        assert len(texts) == len(self.texts), "and with as many texts"
+        for position, value in zip(self.ids + self.texts, [*ids, *texts], strict=True):
+            params[position] = value
         sql = self.sql
         if limit is not None:  # the ORM's own SQL ends with its ORDER BY: a page of it
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
@@ -106,11 +114,11 @@ class Statement:
             rows = cursor.fetchall()
         return self._converted(rows) if self.converters else rows
 
-    def records(self, *, ids: Sequence[int] = ()) -> list[Model]:
+    def records(self, *, ids: Sequence[int] = (), texts: Sequence[str] = ()) -> list[Model]:
         """The rows as model instances, with the records `select_related` joined in, as the
         queryset would give them (Django's `ModelIterable`)."""
         assert self.built is not None, "this statement reads values, not records"
-        return [self.built.instance(row) for row in self.rows(ids=ids)]
+        return [self.built.instance(row) for row in self.rows(ids=ids, texts=texts)]
 
     def _converted(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """What Django's compiler does with each row (`SQLCompiler.apply_converters`)."""
@@ -125,7 +133,9 @@ class Statement:
 
     def count(self) -> int:
         """How many rows the statement returns, counted by the database."""
-        assert not (self.ids or self.moments), "a statement with ids or a moment is not counted"
+        assert not (self.ids or self.texts or self.moments), (
+            "a statement asked with values is not counted"
+        )
         if not self.sql:
             return 0
         # The ORM's own SQL, wrapped as Django wraps a union it counts; its values stay params.
@@ -176,20 +186,24 @@ def compiled(
     *,
     at_moment: bool = False,
     ids: int | None = None,
+    texts: int = 0,
 ) -> Statement:
     """The statement `build()` compiles to, kept under `key`: the key must name everything
     the queryset depends on. `at_moment`: `build(moment)` takes the moment it is asked at;
-    `ids=n`: `build(ids)` takes a list of n ids (n is added to the key)."""
+    `ids=n`: `build(ids)` takes a list of n ids (n is added to the key); `texts=m` as well:
+    `build(ids, texts)` takes m texts besides."""
+    if texts:
+        assert ids is not None, "a statement asked with texts is asked with ids (maybe none)"
     if ids is not None:
         assert not at_moment, "a statement is asked at a moment or with ids, not both"
-        key = (key, "ids", ids)
+        key = (key, "ids", ids, texts)
     with _lock:
         found = _kept.get(key)
         if found is not None:
             _kept.move_to_end(key)
             return found
     if ids is not None:
-        statement = _compile_with_ids(build, ids)
+        statement = _compile_with_ids(build, ids, texts)
     else:
         statement = _compile(build, at_moment=at_moment)
     with _lock:
@@ -226,25 +240,35 @@ def _compile(build: Callable[..., QuerySet], *, at_moment: bool) -> Statement:
     return replace(first, moments=tuple(moments))
 
 
-def _compile_with_ids(build: Callable[..., QuerySet], count: int) -> Statement:
-    """Compiled with two lists of `count` ids of its own: the parameters that differ are the
-    ids, each found where it stands in both."""
+def _compile_with_ids(build: Callable[..., QuerySet], count: int, texts: int) -> Statement:
+    """Compiled with two lists of `count` ids (and `texts` texts) of its own: the parameters
+    that differ are the ids and texts, each found where it stands in both."""
     first_ids = [_FIRST_IDS - number for number in range(count)]
     second_ids = [_SECOND_IDS - number for number in range(count)]
-    first = _statement(build(first_ids))
-    second = _statement(build(second_ids))
+    first_texts = [_FIRST_TEXTS.format(number) for number in range(texts)]
+    second_texts = [_SECOND_TEXTS.format(number) for number in range(texts)]
+    if texts:
+        first, second = build(first_ids, first_texts), build(second_ids, second_texts)
+    else:
+        first, second = build(first_ids), build(second_ids)
+    first, second = _statement(first), _statement(second)
     if second.sql != first.sql or len(second.params) != len(first.params):
         raise ValueError(_REFUSED_IDS)
-    where = {}
+    given, other_given = [*first_ids, *first_texts], [*second_ids, *second_texts]
+    where: dict[Any, int] = {}
     for position, (one, other) in enumerate(zip(first.params, second.params, strict=True)):
         if one == other:
             continue
-        if one not in first_ids or other != second_ids[first_ids.index(one)] or one in where:
+        if one not in given or other != other_given[given.index(one)] or one in where:
             raise ValueError(_REFUSED_IDS)
         where[one] = position
-    if len(where) != count:
+    if len(where) != len(given):
         raise ValueError(_REFUSED_IDS)
-    return replace(first, ids=tuple(where[pk] for pk in first_ids))
+    return replace(
+        first,
+        ids=tuple(where[pk] for pk in first_ids),
+        texts=tuple(where[text] for text in first_texts),
+    )
 
 
 def _statement(queryset: QuerySet) -> Statement:
@@ -285,15 +309,22 @@ def forget() -> None:
         _kept.clear()
 
 
-def prefetched(records: Sequence[Model], *lookups: str) -> None:
+def prefetched(records: Sequence[Model], *lookups: str | Prefetch) -> None:
     """Django's `prefetch_related_objects(records, *lookups)`, each list read by a statement
     compiled once when the lookup ends in a reverse foreign key to a primary key (a project's
     goals, its charter's stakeholders) and its steps before are records already joined (a
-    `select_related` one-to-one). The lists are kept on each record as Django keeps them
-    (`record.goals.all()` reads no more), each item knowing its record. Any other lookup is
-    Django's."""
+    `select_related` one-to-one). A `Prefetch` whose queryset only joins records
+    (`select_related`) and orders them is read the same way. The lists are kept on each record
+    as Django keeps them (`record.goals.all()` reads no more), each item knowing its record.
+    Any other lookup is Django's."""
     for lookup in lookups:
-        *path, name = lookup.split("__")
+        through, queryset = lookup, None
+        if isinstance(lookup, Prefetch):
+            through, queryset = lookup.prefetch_through, lookup.queryset
+            if lookup.to_attr or not _joins_only(queryset):
+                prefetch_related_objects(list(records), lookup)
+                continue
+        *path, name = through.split("__")
         owners = _joined(records, path)
         if owners == []:
             continue  # no record at the end of the path: nothing to list
@@ -301,7 +332,25 @@ def prefetched(records: Sequence[Model], *lookups: str) -> None:
         if relation is None:
             prefetch_related_objects(list(records), lookup)
         else:
-            _prefetch(owners, name, relation)
+            _prefetch(owners, name, relation, queryset)
+
+
+def _joins_only(queryset: QuerySet | None) -> bool:
+    """The queryset adds nothing to its model's but joined records and an order."""
+    if queryset is None:
+        return True
+    query = queryset.query
+    return (
+        not query.where
+        and not query.annotations
+        and not query.extra
+        and not query.distinct
+        and not query.deferred_loading[0]
+        and query.low_mark == 0
+        and query.high_mark is None
+        and not queryset._prefetch_related_lookups
+        and queryset._iterable_class is ModelIterable
+    )
 
 
 def _joined(records: Sequence[Model], path: list[str]) -> list[Model] | None:
@@ -329,7 +378,7 @@ def _reverse_foreign_key(owners: list[Model], name: str) -> Any:
     return field.remote_field  # the foreign key on the listed records
 
 
-def _prefetch(owners: list[Model], name: str, key: Any) -> None:
+def _prefetch(owners: list[Model], name: str, key: Any, queryset: QuerySet | None) -> None:
     waiting = [o for o in owners if key.remote_field.cache_name not in _lists_of(o)]
     by_pk: dict[Any, list[Model]] = {}  # a record read twice gets its list twice, as Django's
     for owner in waiting:
@@ -337,22 +386,25 @@ def _prefetch(owners: list[Model], name: str, key: Any) -> None:
     if not by_pk:
         return
     listed: dict[Any, list[Model]] = {pk: [] for pk in by_pk}
+    items = key.model._default_manager.all() if queryset is None else queryset
 
     def build(ids: list[Any]) -> QuerySet:
-        return key.model._default_manager.filter(**{f"{key.name}__in": ids})
+        return items.filter(**{f"{key.name}__in": ids})
 
     ids = sorted(by_pk)
-    label = (type(owners[0])._meta.label, name)
+    # What the queryset joins and its order are part of the SQL, so of its key.
+    shape = (repr(items.query.select_related), tuple(map(str, items.query.order_by)))
+    label = (type(owners[0])._meta.label, name, shape)
     for item in records_by_id(("prefetch", label), build, ids):
         owner = by_pk[getattr(item, key.attname)][0]
         key.set_cached_value(item, owner)  # `item.project` is its record, as Django's prefetch
         listed[owner.pk].append(item)
     for pk, same in by_pk.items():
         for owner in same:
-            queryset = getattr(owner, name).get_queryset()
-            queryset._result_cache = listed[pk]
-            queryset._prefetch_done = True
-            _lists_of(owner)[key.remote_field.cache_name] = queryset
+            listing = getattr(owner, name).get_queryset()
+            listing._result_cache = listed[pk]
+            listing._prefetch_done = True
+            _lists_of(owner)[key.remote_field.cache_name] = listing
 
 
 def _lists_of(record: Model) -> dict[str, QuerySet]:

@@ -23,7 +23,12 @@ from projects.api import serializers as api
 from projects.api.pagination import NewestFirst, OldestFirst
 from projects.forms.definition import MeasurementForm
 from projects.models import Attachment, Category, Goal, Proposal
-from projects.selectors.charters import charter_revisions, pdf_job_file, pdf_job_get
+from projects.selectors.charters import (
+    charter_revisions,
+    pdf_job_file,
+    pdf_job_get,
+    signed_revisions,
+)
 from projects.selectors.definition import project_goals
 from projects.selectors.discussion import attachment_get
 from projects.selectors.portfolio import portfolio_filter
@@ -174,7 +179,7 @@ class CharterDetail(ApiView):
         charter.document = charter_document.snapshot(
             charter_document.charter_with_sections(charter.pk)
         )
-        revisions = list(charter_revisions(charter))
+        revisions = signed_revisions(charter)
         baseline = revisions[0] if revisions else None
         context = {
             "revisions": revisions,
@@ -188,7 +193,7 @@ class CharterRevisionList(ApiView):
     def get(self, request: Request, project_id: int) -> Response:
         """Signed revisions, newest (the baseline) first: each a frozen snapshot and its hash."""
         charter = record_of(project_get(user=request.user, pk=project_id), "charter")
-        revisions = list(charter_revisions(charter))
+        revisions = signed_revisions(charter)
         context = {"pdf_jobs": pdfs.charter_revision_pdf_jobs(revisions)}
         return Response(api.CharterRevisionSerializer(revisions, many=True, context=context).data)
 

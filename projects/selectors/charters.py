@@ -6,12 +6,13 @@ import time
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from projects.models import Charter, CharterRevision, PdfJob
 from projects.selectors.projects import projects_visible_to
+from projects.statements import prefetched
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,13 @@ log = logging.getLogger(__name__)
 def charter_revisions(charter: Charter) -> QuerySet[CharterRevision]:
     """Signed revisions, newest (the baseline) first."""
     return charter.revisions.select_related("signed_by")
+
+
+def signed_revisions(charter: Charter) -> list[CharterRevision]:
+    """`charter_revisions` as a list, read by a statement compiled once (a page's read)."""
+    queryset = CharterRevision.objects.select_related("signed_by")
+    prefetched([charter], Prefetch("revisions", queryset=queryset))
+    return list(charter.revisions.all())
 
 
 def pdf_job_get(*, user: AbstractBaseUser, project_pk: int, job_pk: int) -> PdfJob:

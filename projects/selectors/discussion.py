@@ -20,7 +20,7 @@ from projects.discussion import KINDS, Kind, kind_of
 from projects.models import Attachment, Comment, Delegation, Mention, Project
 from projects.rules import evidence_rule, next_stage
 from projects.selectors.projects import project_get
-from projects.statements import records_by_id
+from projects.statements import compiled, records_by_id
 
 
 def people_of(project: Project) -> list[AbstractBaseUser]:
@@ -115,10 +115,20 @@ def thread_of(record: Any, user: AbstractBaseUser) -> Thread:
         comment.may_edit = allows(user, "may_edit_comment", comment)
         comment.may_remove = allows(user, "may_remove_comment", comment)
     may_comment = allows(user, "may_comment", record)
-    pending = Mention.objects.filter(
-        user=user, answered_at__isnull=True, comment__in=[c.pk for c in comments]
-    ).count()
-    return Thread(kind, record, comments, may_comment, pending, kind.url(record))
+    return Thread(kind, record, comments, may_comment, _pending(user, comments), kind.url(record))
+
+
+def _pending(user: AbstractBaseUser, comments: list[Comment]) -> int:
+    """How many of these comments mention `user` without an answer yet."""
+    if not comments:
+        return 0
+
+    def build(ids: list[int]) -> QuerySet:
+        mentions = Mention.objects.filter(user=ids[0], answered_at__isnull=True)
+        return mentions.filter(comment__in=ids[1:]).values_list("pk")
+
+    ids = [user.pk, *(comment.pk for comment in comments)]
+    return len(compiled(("mentions pending",), build, ids=len(ids)).rows(ids=ids))
 
 
 @dataclass

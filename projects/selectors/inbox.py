@@ -47,7 +47,7 @@ from projects.rules import (
     read_delegators,
     standing,
 )
-from projects.statements import compiled, records_by_id
+from projects.statements import compiled, prefetched, records_by_id
 from projects.waiting import ANYONE, DECIDER, MANAGER, PMO, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
@@ -400,8 +400,14 @@ def _one_object_per_person(projects: Iterable[Project]) -> None:
 # -- One project: who holds the ball --------------------------------------------------------------
 
 
+def _listed(project: Project, name: str) -> list[Any]:
+    """The project's list `name`, read by a kept statement unless read already."""
+    prefetched([project], name)
+    return list(getattr(project, name).all())
+
+
 def _deliverables(project: Project) -> list[ProjectDeliverable]:
-    deliverables = list(project.deliverables.all())
+    deliverables = _listed(project, "deliverables")
     prefetch_related_objects(deliverables, "sent_back_by")  # a query only if one was sent back
     return deliverables
 
@@ -413,12 +419,12 @@ RECORDS: dict[type[Model], Callable[[Project], list[Any]]] = {
     Proposal: lambda project: [project.proposal],
     Charter: lambda project: [c] if (c := getattr(project, "charter", None)) else [],
     Plan: lambda project: [p] if (p := getattr(project, "plan", None)) else [],
-    Funding: lambda project: list(project.fundings.all()),
+    Funding: lambda project: _listed(project, "fundings"),
     ProjectDeliverable: _deliverables,
-    Goal: lambda project: list(project.goals.all()),
-    ToleranceException: lambda project: [e for e in project.exceptions.all() if e.is_open],
+    Goal: lambda project: _listed(project, "goals"),
+    ToleranceException: lambda project: [e for e in _listed(project, "exceptions") if e.is_open],
     ChangeRequest: lambda project: [
-        c for c in project.change_requests.all() if c.state in ("submitted", "escalated")
+        c for c in _listed(project, "change_requests") if c.state in ("submitted", "escalated")
     ],
 }
 

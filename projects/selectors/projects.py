@@ -5,18 +5,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
 from lifecycle.stages import ACTIVE, Stage
 from projects import costs
-from projects.models import Project, ProjectQuerySet
+from projects.models import Funding, Project, ProjectQuerySet
 from projects.rules import is_project_manager, is_project_sponsor, standing
 from projects.statements import prefetched, records_by_id
 
 BIGGEST_ID = 2**63 - 1  # a bigint
+# A project's fundings as its page lists them: with who recorded, approved and reversed each.
+FUNDINGS = Funding.objects.select_related(
+    "recorded_by", "approved_by", "reverses", "reversal__recorded_by"
+)
 
 
 def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
@@ -50,10 +54,10 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     found = records_by_id(("project", standing(user)), visible, [pk])
     if not found:
         raise Http404("No such project.")
-    # The fundings, for what waits on the project; the business case's risks, and the people
-    # on each funding of its list, are read by its own tab (`business_case_page`), not here:
-    # every other tab would pay for what it does not show.
-    prefetched(found, "fundings")
+    # The fundings, for what waits on the project, with the people the business case tab's
+    # list names (a few joined rows); the business case's risks are read by its own tab
+    # (`business_case_page`), not here: every other tab would pay for what it does not show.
+    prefetched(found, Prefetch("fundings", queryset=FUNDINGS))
     return found[0]
 
 
@@ -65,8 +69,16 @@ def project_to_act_on(*, user: AbstractBaseUser, pk: int, record: str = "") -> P
     which the rule's first facts answer without a query. The services re-read what they
     decide on under a lock; the whole page (`project_get`) is read only to show it again with
     an error."""
-    projects = Project.objects.select_related(record) if record else Project.objects
-    project = projects.filter(pk=pk).order_by().first()
+
+    def row(ids: list[int]) -> QuerySet[Project]:
+        projects = Project.objects.select_related(record) if record else Project.objects
+        return projects.filter(pk__in=ids).order_by()
+
+    if not 0 < pk <= BIGGEST_ID:
+        raise Http404("No such project.")
+    # The same SQL for every project: compiled once (projects/statements.py).
+    found = records_by_id(("project to act on", record), row, [pk])
+    project = found[0] if found else None
     if project is None or not allows(user, "may_view_project", project):
         raise Http404("No such project.")  # the same answer, whether it exists or not
     return project

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from lifecycle.errors import SlowDown
@@ -34,6 +35,7 @@ from projects import (
 from projects.formats import day, person
 from projects.models import Charter, CharterRevision, PdfJob, Project, Proposal, StatusReport
 from projects.selectors.proposals import last_decision
+from projects.statements import compiled
 
 # Bump when a PDF template or its stylesheet changes, so documents are rendered anew.
 TEMPLATE_VERSION = "3"
@@ -78,11 +80,19 @@ def charter_pdf_job(
         render_input = charter_render_input(charter, baseline.snapshot, baseline)
     else:
         render_input = charter_render_input(charter, document, None)
-    return PdfJob.objects.filter(
-        project_id=charter.project_id,
-        kind=PdfJob.Kind.CHARTER,
-        source_sha256=input_sha256(render_input),
-    ).first()
+    return job_for(charter.project_id, PdfJob.Kind.CHARTER, input_sha256(render_input))
+
+
+def job_for(project_id: int, kind: str, sha256: str) -> PdfJob | None:
+    """The job of this project rendering this input, if any: the same SQL on every page that
+    offers a PDF, compiled once (projects/statements.py)."""
+
+    def build(ids: list[int], texts: list[str]) -> QuerySet[PdfJob]:
+        # At most one: a document is rendered once (`one_job_per_document`).
+        return PdfJob.objects.filter(project_id=ids[0], kind=kind, source_sha256=texts[0])
+
+    statement = compiled(("PDF job", kind), build, ids=1, texts=1)
+    return next(iter(statement.records(ids=[project_id], texts=[sha256])), None)
 
 
 def charter_revision_pdf_jobs(revisions: list[CharterRevision]) -> dict[int, PdfJob]:
@@ -182,11 +192,8 @@ def business_case_render_input(proposal: Proposal, decision: AuditEntry | None) 
 
 def business_case_pdf_job(proposal: Proposal, decision: AuditEntry | None) -> PdfJob | None:
     """The job, if any, for the summary of the business case as it stands now."""
-    return PdfJob.objects.filter(
-        project_id=proposal.project_id,
-        kind=PdfJob.Kind.BUSINESS_CASE,
-        source_sha256=input_sha256(business_case_render_input(proposal, decision)),
-    ).first()
+    sha256 = input_sha256(business_case_render_input(proposal, decision))
+    return job_for(proposal.project_id, PdfJob.Kind.BUSINESS_CASE, sha256)
 
 
 def business_case_pdf_request(*, project: Project, by: AbstractBaseUser) -> PdfJob:
@@ -231,9 +238,7 @@ def _job_for(
     rationed: bool,
 ) -> PdfJob:
     with transaction.atomic():
-        known = PdfJob.objects.filter(
-            project=project, kind=kind, source_sha256=input_sha256(render_input)
-        ).first()
+        known = job_for(project.pk, kind, input_sha256(render_input))
         if rationed and (known is None or known.status == PdfJob.Status.FAILED):
             refuse_too_many_renders(by)
         job, created = PdfJob.objects.get_or_create(

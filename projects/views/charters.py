@@ -15,10 +15,10 @@ from projects.forms.common import CommentForm
 from projects.lists import CHARTER_LISTS
 from projects.models import Charter, PdfJob, Project
 from projects.selectors.charters import (
-    charter_revisions,
     pdf_job_file,
     pdf_job_get,
     pdf_job_settled,
+    signed_revisions,
 )
 from projects.selectors.projects import project_get, project_to_act_on
 from projects.services import pdfs
@@ -36,7 +36,7 @@ def _charter_page(
     charter = getattr(project, "charter", None)
     if charter is not None:
         document = charter_document.snapshot(charter_document.charter_of_page(project))
-        revisions = list(charter_revisions(charter))
+        revisions = signed_revisions(charter)
         context |= {
             "charter": charter,
             "document": document,
@@ -102,9 +102,7 @@ def charter_revision(request: HttpRequest, pk: int, number: int) -> HttpResponse
     context = project_context(request, project, tab="charter") | {
         "revision": revision,
         "document": revision.snapshot,
-        "pdf_job": PdfJob.objects.filter(
-            project=project, source_sha256=pdfs.input_sha256(render_input)
-        ).first(),
+        "pdf_job": pdfs.job_for(project.pk, PdfJob.Kind.CHARTER, pdfs.input_sha256(render_input)),
         "is_baseline": revision.number
         == charter.revisions.values_list("number", flat=True).first(),
     }

@@ -161,9 +161,7 @@ def _status_pdf_job(project: Project, report: StatusReport) -> PdfJob | None:
     """The job, if any, for the latest report's PDF as it would be rendered now."""
     report.project = project
     render_input = pdfs.status_report_render_input(report)
-    return PdfJob.objects.filter(
-        project=project, kind=PdfJob.Kind.STATUS, source_sha256=pdfs.input_sha256(render_input)
-    ).first()
+    return pdfs.job_for(project.pk, PdfJob.Kind.STATUS, pdfs.input_sha256(render_input))
 
 
 @require_POST
@@ -234,11 +232,9 @@ def _closure_page(request: HttpRequest, project: Project) -> HttpResponse:
         context |= {
             "report": report,
             "closure": render_input["closure"],
-            "pdf_job": PdfJob.objects.filter(
-                project=project,
-                kind=PdfJob.Kind.CLOSURE,
-                source_sha256=pdfs.input_sha256(render_input),
-            ).first(),
+            "pdf_job": pdfs.job_for(
+                project.pk, PdfJob.Kind.CLOSURE, pdfs.input_sha256(render_input)
+            ),
         }
     return render(request, "projects/delivery/closure.html", context)
 

@@ -98,9 +98,7 @@ def business_case_page(
                 actions_for(funding, request.user, field="state"),
                 allows(request.user, "may_correct_funding", funding),
             )
-            for funding in project.fundings.select_related(
-                "recorded_by", "approved_by", "reverses", "reversal__recorded_by"
-            )
+            for funding in project.fundings.all()  # with their people (`project_get`)
         ],
         "proposal_actions": actions,
         "can_decide": bool(names & {"approve", "endorse"}),

@@ -10,15 +10,17 @@ import time_machine
 from django.contrib.auth import get_user
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from lifecycle.models import AuditEntry
 from projects import services, statements
-from projects.models import Goal, Project, Proposal
+from projects.models import Funding, Goal, Project, Proposal
 from projects.rules import standing
 from projects.selectors.inbox import needs_action, needs_action_count, overdue_everywhere
+from projects.selectors.proposals import DECISIONS, last_decision
 from projects.services import definition
 from projects.services.delegations import delegation_create, delegation_revoke
 from projects.waiting import WAITS
@@ -54,7 +56,7 @@ def deputise(sponsor, deputy):
 def per_person() -> list:
     """The kept statements built for a person's standing, not those that read records by id
     (one for each number of ids read)."""
-    return [key for key in statements._kept if not (len(key) == 3 and key[1] == "ids")]
+    return [key for key in statements._kept if key[1:2] != ("ids",)]
 
 
 def keys(user) -> list[str]:
@@ -250,8 +252,47 @@ def counted_ids(ids):
 @pytest.mark.parametrize("build", [only_the_first, the_same_twice, counted_ids])
 def test_ids_that_do_not_each_stand_once_as_given_are_refused(db, build):
     """Binding each request's ids would give such a statement other rows than the ORM."""
-    with pytest.raises(ValueError, match="ids must each stand once"):
+    with pytest.raises(ValueError, match="ids and texts must each stand once"):
         statements.compiled(("test-refused-ids", build.__name__), build, ids=2)
+
+
+def test_texts_are_bound_where_they_stood(manager):
+    """A statement `texts=m` (a PDF's fingerprint) binds each request's texts as it binds ids."""
+    first, second = ProjectFactory.create_batch(2, manager=manager)
+
+    def titled(ids, texts):
+        return Project.objects.filter(pk__in=ids, title=texts[0]).values_list("pk")
+
+    statement = statements.compiled("test-texts", titled, ids=2, texts=1)
+    both = [first.pk, second.pk]
+    assert statement.rows(ids=both, texts=[second.title]) == [(second.pk,)]
+    assert statement.rows(ids=both, texts=["no such title"]) == []
+    assert statements.compiled("test-texts", titled, ids=2, texts=1) is statement
+
+
+def test_a_text_the_orm_rewrites_is_refused(db):
+    """`icontains` sends `%text%`, not the text: binding it would ask something else."""
+
+    def containing(ids, texts):
+        return Project.objects.filter(pk__in=ids, title__icontains=texts[0]).values_list("pk")
+
+    with pytest.raises(ValueError, match="ids and texts must each stand once"):
+        statements.compiled("test-rewritten-text", containing, ids=1, texts=1)
+
+
+def test_ids_of_a_positive_field_are_bound(project, sponsor, manager):
+    """The latest decision on a business case is read by the audit's `subject_id`, a positive
+    integer field: Django compiles an id outside a field's range to nothing, so the ids a
+    statement is compiled with are within every integer field's range."""
+    services.proposal_submit(proposal=project.proposal, by=manager)
+    services.proposal_request_changes(proposal=project.proposal, by=sponsor, comment="Costs?")
+    decision = last_decision(project.proposal)
+    assert decision == (
+        AuditEntry.objects.for_subject(project)
+        .filter(record="Business case", action__in=DECISIONS)
+        .latest("at", "pk")
+    )
+    assert decision.action == "request_changes" and decision.actor == sponsor
 
 
 def test_a_kept_statement_converts_its_values_as_the_orm_does(manager):
@@ -349,6 +390,31 @@ def test_lists_prefetched_by_kept_statements_are_djangos(planning):
     statements.prefetched([not_joined], "charter__milestones")  # Django's prefetch
     with CaptureQueriesContext(connection) as queries:
         assert list(not_joined.charter.milestones.all()) == list(theirs.charter.milestones.all())
+    assert len(queries) == 0
+
+
+def test_a_prefetch_that_joins_records_is_read_by_a_kept_statement(planning):
+    """`Prefetch` with a queryset that joins people (a project's fundings with who recorded
+    and approved each) lists what Django lists, the people joined; one that filters is
+    Django's own prefetch."""
+    joined = Funding.objects.select_related("recorded_by", "approved_by")
+    ours, theirs = (Project.objects.get(pk=planning.pk) for _ in range(2))
+    statements.prefetched([ours], Prefetch("fundings", queryset=joined))
+    prefetch_related_objects([theirs], Prefetch("fundings", queryset=joined))
+    with CaptureQueriesContext(connection) as queries:
+        listed = list(ours.fundings.all())
+        assert listed == list(theirs.fundings.all()) != []
+        assert [f.recorded_by for f in listed] == [f.recorded_by for f in theirs.fundings.all()]
+        assert all(f.project is ours for f in listed)
+    assert len(queries) == 0
+    assert [k for k in statements._kept if k[0][0] == "prefetch"]
+
+    filtered = Project.objects.get(pk=planning.pk)
+    approved = Funding.objects.filter(state="approved")
+    statements.prefetched([filtered], Prefetch("fundings", queryset=approved))
+    expected = list(planning.fundings.filter(state="approved"))
+    with CaptureQueriesContext(connection) as queries:
+        assert list(filtered.fundings.all()) == expected != []
     assert len(queries) == 0
 
 

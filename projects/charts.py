@@ -191,8 +191,9 @@ def _timeline_words(
 
 def goal_chart(goal: Any, *, width: int, height: int) -> dict[str, Any]:
     """A goal's readings over time: dates from its start to its due date across, values in
-    its unit up, the baseline and the target as labelled lines, the due date marked."""
-    readings = [(m.date, float(m.value)) for m in goal.measurements.all()]
+    its unit up, the baseline and the target as labelled lines, the due date marked.
+    `goal.readings`: its measurements' days and values (projects/goals.py `Reading`)."""
+    readings = [(reading.date, float(reading.value)) for reading in goal.readings]
     small = width < 480
     margin = {"left": 54 if small else 64, "right": 14, "top": 24, "bottom": 34}
     left, right = margin["left"], width - margin["right"]

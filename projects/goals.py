@@ -11,10 +11,11 @@ Status compares progress with the share of the goal's time that has elapsed:
 - at risk — behind that.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 
@@ -67,8 +68,20 @@ class GoalState:
         return round(min(max(self.progress or 0.0, 0.0), 1.0) * 100)
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A measurement as a goal's state and chart read it: its day and its value."""
+
+    date: date
+    value: Decimal
+
+
+def readings_of(measurements: Iterable[Any]) -> list[Reading]:
+    return [Reading(m.date, m.value) for m in measurements]
+
+
 def goal_state(goal: object, measurements: Sequence[object], today: date) -> GoalState:
-    """Where `goal` stands on `today`, from its measurements (in date order)."""
+    """Where `goal` stands on `today`, from its measurements or readings (in date order)."""
     latest = measurements[-1].value if measurements else None
     done = progress(goal.baseline, goal.target, latest)
     gone = elapsed(goal.start_date, goal.due_date, today)

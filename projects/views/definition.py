@@ -25,14 +25,17 @@ def _goal(project: Project, goal_pk: int) -> Goal:
     measurements = Prefetch(
         "measurements", queryset=Measurement.objects.select_related("recorded_by")
     )
-    return get_object_or_404(project.goals.prefetch_related(measurements), pk=goal_pk)
+    goal = get_object_or_404(project.goals.prefetch_related(measurements), pk=goal_pk)
+    goal.readings = goals.readings_of(goal.measurements.all())  # for its state and chart
+    return goal
 
 
 def _with_state(goal: Goal) -> Goal:
-    """Attach what the pages show of a goal: its SMART check and where it stands today."""
+    """Attach what the pages show of a goal: its SMART check and where it stands today
+    (`goal.readings`: `_goal`, `goals_of`)."""
     goal.smart = GOAL_SMART.evaluate(goal)
     goal.smart_unmet = [check for check in goal.smart if not check.met]
-    goal.state = goals.goal_state(goal, list(goal.measurements.all()), timezone.localdate())
+    goal.state = goals.goal_state(goal, goal.readings, timezone.localdate())
     return goal
 
 

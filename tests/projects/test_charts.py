@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects import charts
+from projects.goals import Reading
 from projects.services import definition
 from projects.templatetags.tollgate import goal_chart
 from tests.conftest import client_for, smart_goal
@@ -156,9 +157,7 @@ def a_goal(readings=(), **changes):
         "target": Decimal("1000"),
         "start_date": date(2026, 11, 1),
         "due_date": date(2027, 2, 1),
-        "measurements": SimpleNamespace(
-            all=lambda: [SimpleNamespace(date=d, value=Decimal(v)) for d, v in readings]
-        ),
+        "readings": [Reading(d, Decimal(v)) for d, v in readings],
     } | changes
     return SimpleNamespace(**values)
 

@@ -254,7 +254,7 @@ def needs_action_count(user: AbstractBaseUser) -> int:
             [wait.waiting_for(user, today).order_by().values_list("pk") for wait in kinds]
         )
 
-    return compiled(("count", *_person(user, kinds, today)), union).count()
+    return compiled(("count", *_person(user, kinds, today)), union, planned_once=True).count()
 
 
 @dataclass
@@ -277,7 +277,9 @@ def _firsts(
         return []
     overdue_since = _overdue_since()
     if connection.features.supports_slicing_ordering_in_compound:
-        union = compiled(key, lambda moment: _union(parts(moment)), at_moment=True)
+        union = compiled(
+            key, lambda moment: _union(parts(moment)), at_moment=True, planned_once=True
+        )
         rows: Iterable[tuple] = union.rows(overdue_since)
     else:  # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: a query per kind
         rows = itertools.chain.from_iterable(parts(overdue_since))

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -437,3 +437,51 @@ def test_a_record_listed_twice_gets_its_list_twice(planning):
 def test_a_project_id_past_what_the_database_holds_is_not_found(pmo, client):
     client.force_login(pmo)
     assert client.get(f"/projects/{'9' * 25}/").status_code == 404
+
+
+def plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_planned_once_writes_its_constants_and_binds_the_rest(manager):
+    """The union of what waits is planned once per connection: its constants (a text with a
+    quote and a percent sign here) are written into the SQL as literals, only the moment is
+    bound at each run, the rows are the ORM's, and the connection's plan setting is as it was
+    after the run."""
+    odd = "50% o'clock; --"
+    ProjectFactory(manager=manager, title=odd)
+    ProjectFactory(manager=manager, title="Another")
+
+    def build(moment):
+        return Project.objects.filter(
+            title=odd, manager=manager, created_at__lte=moment + timedelta(days=1)
+        ).values_list("pk", "title")
+
+    plain = statements.compiled("test-plain", build, at_moment=True)
+    once = statements.compiled("test-planned-once", build, at_moment=True, planned_once=True)
+    assert once.generic and len(once.params) == 1 == len(once.moments)
+    assert "o''clock" in once.sql and "50%%" in once.sql
+    now = timezone.now()
+    for _ in range(4):  # prepared from the second run on (DB_PREPARE_THRESHOLD)
+        assert once.rows(now) == plain.rows(now) == list(build(now)) != []
+    assert once.rows(now - timedelta(days=30)) == []
+    assert plan_cache_mode() == "auto"
+
+
+FAILING = statements.Statement("SELECT 1 / 0 WHERE %s", (True,), generic=True)
+
+
+def test_a_failing_statement_planned_once_leaves_the_setting_as_it_was(db):
+    """In a transaction, whose rollback (to its savepoint) undoes the setting."""
+    with pytest.raises(DataError), transaction.atomic():
+        FAILING.rows()
+    assert plan_cache_mode() == "auto"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_statement_planned_once_outside_a_transaction_sets_it_back():
+    with pytest.raises(DataError):
+        FAILING.rows()
+    assert plan_cache_mode() == "auto"

@@ -328,16 +328,17 @@ def _planned_once(statement: Statement) -> Statement:
 def _run_generic(cursor: Any, query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """`query`'s rows, run with the generic plan its prepared statement keeps; the
     connection's setting back as it was after it (in a transaction that fails, its rollback
-    restores it)."""
+    restores it). `SET … = DEFAULT` rather than `RESET`: a read to projects/page_cache.py,
+    which counts any statement it cannot place as a write."""
     cursor.execute("SET plan_cache_mode = force_generic_plan")
     try:
         cursor.execute(query, params)
         rows = cursor.fetchall()
     except Exception:
         if not connection.in_atomic_block:
-            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("SET plan_cache_mode = DEFAULT")
         raise
-    cursor.execute("RESET plan_cache_mode")
+    cursor.execute("SET plan_cache_mode = DEFAULT")
     return rows
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -255,21 +256,33 @@ BOARD_CARDS = 25
 
 def portfolio_board(user: AbstractBaseUser, filters: PortfolioFilter) -> list[dict[str, Any]]:
     """The portfolio as columns by stage, each with its count and its first cards, in the
-    list's order: one narrow query numbers the projects within their stage (a window function
-    PostgreSQL stops counting at the last card), one counts each stage, one reads the cards
-    (`portfolio_rows`) — not a query per stage. A count over each stage as a second window
-    function kept all 10,000 rows in PostgreSQL's window buffer: 11 ms, against 3 for the two
-    queries."""
+    list's order: one narrow query reads each stage's first cards (a part per stage, each
+    numbered and cut at the last card, so PostgreSQL reads 25 rows of the stage's index
+    rather than every project), one counts each stage, one reads the cards
+    (`portfolio_rows`) — not a query per stage. Numbering every project within its stage by
+    one window function took 1.9 ms of the board's 2.2; a count over each stage as a second
+    window function kept all 10,000 rows in PostgreSQL's window buffer (11 ms)."""
 
     def firsts() -> QuerySet:
         projects = filters.qs
         order = [
             _order_expression(term) for term in projects.query.order_by or Project._meta.ordering
         ]
-        numbered = projects.annotate(
-            rank=Window(RowNumber(), order_by=order, partition_by=F("stage"))
-        )
-        return numbered.filter(rank__lte=BOARD_CARDS).values_list("pk", "rank")
+        if not connection.features.supports_slicing_ordering_in_compound:
+            # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: every project
+            # numbered within its stage.
+            numbered = projects.annotate(
+                rank=Window(RowNumber(), order_by=order, partition_by=F("stage"))
+            )
+            return numbered.filter(rank__lte=BOARD_CARDS).values_list("pk", "rank")
+        parts = [
+            projects.filter(stage=stage)
+            .annotate(rank=Window(RowNumber(), order_by=order))
+            .order_by(*order)  # the rank's order, which the stage's index reads in
+            .values_list("pk", "rank")[:BOARD_CARDS]
+            for stage in Stage
+        ]
+        return parts[0].union(*parts[1:], all=True)
 
     def stages() -> QuerySet:
         return filters.qs.order_by().values_list("stage").annotate(count=Count("pk"))

@@ -11,7 +11,6 @@ from projects import fingerprint
 from projects.formats import day, money, person, signed
 from projects.models import Proposal, Risk
 from projects.rules import own_authority
-from projects.statements import prefetched
 
 FIELDS = {
     "title": "Title",
@@ -30,7 +29,6 @@ RISK_FIELDS = {"likelihood": "likelihood", "impact": "impact", "mitigation": "mi
 
 def snapshot(proposal: Proposal) -> dict[str, Any]:
     project = proposal.project
-    prefetched([proposal], "risks")  # by a kept statement, unless read already
     return {
         "title": project.title,
         "category": project.get_category_display(),

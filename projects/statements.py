@@ -32,6 +32,10 @@ query — some 150 columns — took 2.6 of the 3.1 ms its read cost; a kept stat
 what Django's `ModelIterable` works out to build the instances from its rows, and builds them
 as it does (`Statement.records`).
 
+The unions of what waits are also *planned* once (`planned_once`): their constants written
+into the SQL, they run with PostgreSQL's generic plan, which each connection makes once —
+PostgreSQL had planned the PMO's union of 25 parts on every request, for longer than it ran.
+
 Kept per process (up to SIZE statements of 5–20 kilobytes, the least recently used dropped
 first), so nothing is shared and a deploy starts empty.
 """
@@ -41,12 +45,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.signals import setting_changed
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, get_related_populators
 from django.dispatch import receiver
@@ -204,6 +209,8 @@ def compiled(
     if ids is not None:
         assert not at_moment, "a statement is asked at a moment or with ids, not both"
         key = (key, "ids", ids, texts)
+    if planned_once:
+        key = (key, "planned once")
     with _lock:
         found = _kept.get(key)
         if found is not None:
@@ -306,7 +313,7 @@ def _planned_once(statement: Statement) -> Statement:
             written.append(token)  # SQL, or a percent sign written `%%`
             continue
         value = statement.params[position]
-        if position in bound:
+        if position in bound or not _written_as_literal(value):
             moved[position] = len(params)
             params.append(value)
             written.append(token)
@@ -325,20 +332,28 @@ def _planned_once(statement: Statement) -> Statement:
     )
 
 
+def _written_as_literal(value: Any) -> bool:
+    """A constant written into the SQL: a number, a day or moment, a truth value, or a text
+    without `;`. Any other stays a parameter (projects/page_cache.py counts SQL with `;` and
+    more after it as a write: it cannot tell it from two statements)."""
+    if isinstance(value, str):
+        return ";" not in value
+    return value is None or isinstance(value, int | float | Decimal | date)  # bool is an int
+
+
 def _run_generic(cursor: Any, query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """`query`'s rows, run with the generic plan its prepared statement keeps; the
-    connection's setting back as it was after it (in a transaction that fails, its rollback
-    restores it). `SET … = DEFAULT` rather than `RESET`: a read to projects/page_cache.py,
-    which counts any statement it cannot place as a write."""
-    cursor.execute("SET plan_cache_mode = force_generic_plan")
-    try:
+    """`query`'s rows, run with the generic plan its prepared statement keeps. The setting is
+    `SET LOCAL`, in a transaction of its own (a savepoint inside one already open): whatever
+    fails, the rollback restores it, and behind a pooler in transaction mode the three
+    statements reach the same server connection. Inside a transaction the setting is put back
+    for the rest of it."""
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    except Exception:
-        if not connection.in_atomic_block:
-            cursor.execute("SET plan_cache_mode = DEFAULT")
-        raise
-    cursor.execute("SET plan_cache_mode = DEFAULT")
+        if nested:
+            cursor.execute("SET LOCAL plan_cache_mode = DEFAULT")
     return rows
 
 
@@ -415,10 +430,14 @@ def _joins_only(queryset: QuerySet | None) -> bool:
         not query.where
         and not query.annotations
         and not query.extra
+        and not query.extra_order_by
         and not query.distinct
+        and not query.select_for_update
         and not query.deferred_loading[0]
         and query.low_mark == 0
         and query.high_mark is None
+        and query.default_ordering
+        and query.standard_ordering
         and not queryset._prefetch_related_lookups
         and queryset._iterable_class is ModelIterable
     )
@@ -458,6 +477,9 @@ def _prefetch(owners: list[Model], name: str, key: Any, queryset: QuerySet | Non
         return
     listed: dict[Any, list[Model]] = {pk: [] for pk in by_pk}
     items = key.model._default_manager.all() if queryset is None else queryset
+    if items.model is not key.model:  # a proxy: its own manager and instances
+        prefetch_related_objects(owners, Prefetch(name, queryset=queryset))
+        return
 
     def build(ids: list[Any]) -> QuerySet:
         return items.filter(**{f"{key.name}__in": ids})

@@ -19,6 +19,7 @@ from projects.models import (
 )
 from projects.rules import approval_authority
 from projects.services.audit import audit
+from projects.statements import prefetched
 
 PROJECT_FIELDS = ("title", "category", "sponsor")
 # -- The business case ----------------------------------------------------------------------
@@ -113,6 +114,7 @@ def _decision_data(by: AbstractBaseUser) -> Any:
     taken from the locked business case once the decision is allowed."""
 
     def data(proposal: Proposal) -> dict[str, Any]:
+        prefetched([proposal], "risks")  # the locked record's, by a kept statement
         cost = proposal.estimated_cost
         return {
             "approval_limit": approval_authority(by, proposal.project).recorded,

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user
 from django.core.exceptions import EmptyResultSet
-from django.db import DataError, connection, transaction
+from django.db import DataError, connection
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -446,36 +446,81 @@ def plan_cache_mode() -> str:
 
 
 def test_a_statement_planned_once_writes_its_constants_and_binds_the_rest(manager):
-    """The union of what waits is planned once per connection: its constants (a text with a
-    quote and a percent sign here) are written into the SQL as literals, only the moment is
+    """The union of what waits is planned once per connection: its constants are written into
+    the SQL as literals (a text with a quote and a percent sign here), only the moment is
     bound at each run, the rows are the ORM's, and the connection's plan setting is as it was
-    after the run."""
-    odd = "50% o'clock; --"
+    after the run. A text with `;` stays a parameter: the page cache would read it as a
+    second statement, a write."""
+    odd, two = "50% o'clock", "one; two"
     ProjectFactory(manager=manager, title=odd)
     ProjectFactory(manager=manager, title="Another")
 
     def build(moment):
-        return Project.objects.filter(
-            title=odd, manager=manager, created_at__lte=moment + timedelta(days=1)
-        ).values_list("pk", "title")
+        return (
+            Project.objects.filter(
+                title=odd, manager=manager, created_at__lte=moment + timedelta(days=1)
+            )
+            .exclude(title=two)
+            .values_list("pk", "title")
+        )
 
     plain = statements.compiled("test-plain", build, at_moment=True)
     once = statements.compiled("test-planned-once", build, at_moment=True, planned_once=True)
-    assert once.generic and len(once.params) == 1 == len(once.moments)
-    assert "o''clock" in once.sql and "50%%" in once.sql
+    assert once.generic and once.params[once.moments[0][0]] != two and two in once.params
+    assert len(once.params) == 2 and "o''clock" in once.sql and "50%%" in once.sql
     now = timezone.now()
     for _ in range(4):  # prepared from the second run on (DB_PREPARE_THRESHOLD)
         assert once.rows(now) == plain.rows(now) == list(build(now)) != []
     assert once.rows(now - timedelta(days=30)) == []
     assert plan_cache_mode() == "auto"
+    assert statements.compiled("test-planned-once", build, at_moment=True) is not once
+
+
+def test_a_statement_planned_once_binds_ids_and_texts_counts_and_pages(manager):
+    projects = ProjectFactory.create_batch(3, manager=manager, category="hardware")
+
+    def build(ids, texts):
+        return (
+            Project.objects.filter(pk__in=ids, category=texts[0], manager=manager)
+            .order_by("pk")
+            .values_list("pk")
+        )
+
+    once = statements.compiled("test-once-ids", build, ids=2, texts=1, planned_once=True)
+    assert once.generic and len(once.params) == 3
+    chosen = [projects[2].pk, projects[0].pk]
+    expected = [(projects[0].pk,), (projects[2].pk,)]
+    assert once.rows(ids=chosen, texts=["hardware"]) == expected
+    assert once.rows(ids=chosen, texts=["software"]) == []
+    assert once.rows(ids=chosen, texts=["hardware"], limit=1, offset=1) == expected[1:]
+    counted = statements.compiled(
+        "test-once-count",
+        lambda: Project.objects.filter(manager=manager).values("pk"),
+        planned_once=True,
+    )
+    assert counted.generic and counted.params == () and counted.count() == 3
+    assert plan_cache_mode() == "auto"
+
+
+def test_without_prepared_statements_a_statement_is_run_as_compiled(manager, monkeypatch):
+    """Behind a pooler in transaction mode (DB_PREPARE_THRESHOLD empty) nothing is prepared:
+    no generic plan to keep, so no settings either."""
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    kept = statements.compiled(
+        "test-not-prepared",
+        lambda: Project.objects.filter(manager=manager).values_list("pk"),
+        planned_once=True,
+    )
+    assert not kept.generic and kept.params == (manager.pk,)
 
 
 FAILING = statements.Statement("SELECT 1 / 0 WHERE %s", (True,), generic=True)
 
 
 def test_a_failing_statement_planned_once_leaves_the_setting_as_it_was(db):
-    """In a transaction, whose rollback (to its savepoint) undoes the setting."""
-    with pytest.raises(DataError), transaction.atomic():
+    """In a transaction: its savepoint is rolled back, the setting with it, and the
+    transaction goes on."""
+    with pytest.raises(DataError):
         FAILING.rows()
     assert plan_cache_mode() == "auto"
 
@@ -485,3 +530,15 @@ def test_a_failing_statement_planned_once_outside_a_transaction_sets_it_back():
     with pytest.raises(DataError):
         FAILING.rows()
     assert plan_cache_mode() == "auto"
+    assert connection.get_autocommit()
+
+
+def test_a_prefetch_in_another_order_is_djangos(planning):
+    """A `Prefetch` whose order is not its model's plain one (reversed, cleared) is not a
+    kept statement: it would share its key with the plain order."""
+    reversed_order = Funding.objects.all().reverse()
+    ours, theirs = (Project.objects.get(pk=planning.pk) for _ in range(2))
+    statements.prefetched([ours], Prefetch("fundings", queryset=reversed_order))
+    prefetch_related_objects([theirs], Prefetch("fundings", queryset=reversed_order))
+    assert list(ours.fundings.all()) == list(theirs.fundings.all()) != []
+    assert not [k for k in statements._kept if "reverse" in repr(k)]

@@ -12,6 +12,7 @@ class ProjectsConfig(AppConfig):
         from projects.page_cache import release, watch_writes
         from projects.permissions import connect_signals
         from projects.roles import ensure_groups
+        from projects.timestamps import read_quickly
 
         # After migrate, when the permissions exist: the role groups (projects/roles.py).
         post_migrate.connect(ensure_groups, sender=self)
@@ -19,4 +20,6 @@ class ProjectsConfig(AppConfig):
         connect_signals()
         # Any write to the database invalidates the kept pages.
         connection_created.connect(watch_writes, dispatch_uid="page-cache-writes")
+        # Moments read by Python's ISO parser, not psycopg's in Python (projects/timestamps.py).
+        connection_created.connect(read_quickly, dispatch_uid="timestamps-read-quickly")
         release()  # this release's digest, taken before any page is kept

@@ -61,6 +61,13 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     return found[0]
 
 
+def fundings_of(project: Project) -> list[Funding]:
+    """The project's fundings with who recorded, approved and reversed each: read once, by a
+    kept statement (`project_get` has read them already for the project it gives)."""
+    prefetched([project], Prefetch("fundings", queryset=FUNDINGS))
+    return list(project.fundings.all())
+
+
 def project_to_act_on(*, user: AbstractBaseUser, pk: int, record: str = "") -> Project:
     """The project an action is posted to, if `user` may see it; 404 otherwise, whether it
     exists or not. Only its own row, with the one `record` the action is on if named

@@ -14,7 +14,7 @@ from projects.forms.proposals import BusinessCaseForm
 from projects.lists import RISKS
 from projects.models import Project, Proposal, ProposalState
 from projects.rules import approval_authority
-from projects.selectors.projects import project_get, project_to_act_on
+from projects.selectors.projects import fundings_of, project_get, project_to_act_on
 from projects.selectors.proposals import last_decision
 from projects.services import pdfs
 from projects.statements import prefetched
@@ -98,7 +98,7 @@ def business_case_page(
                 actions_for(funding, request.user, field="state"),
                 allows(request.user, "may_correct_funding", funding),
             )
-            for funding in project.fundings.all()  # with their people (`project_get`)
+            for funding in fundings_of(project)
         ],
         "proposal_actions": actions,
         "can_decide": bool(names & {"approve", "endorse"}),

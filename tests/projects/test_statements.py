@@ -437,6 +437,10 @@ def test_a_record_listed_twice_gets_its_list_twice(planning):
 def test_a_project_id_past_what_the_database_holds_is_not_found(pmo, client):
     client.force_login(pmo)
     assert client.get(f"/projects/{'9' * 25}/").status_code == 404
+    # An action posted to it: the project to act on is not found either, nothing is written.
+    audited = AuditEntry.objects.count()
+    assert client.post(f"/projects/{'9' * 25}/stage/hold/", {"comment": "x"}).status_code == 404
+    assert AuditEntry.objects.count() == audited
 
 
 def plan_cache_mode() -> str:

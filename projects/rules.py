@@ -16,12 +16,13 @@ Each rule says which record it is asked about (a project, a business case, a cha
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 from rules import always_allow
 
@@ -58,6 +59,7 @@ from projects.models import (
     RaidItem,
     Sponsor,
 )
+from projects.statements import Statement, compiled
 
 # Measurements are taken from Defining until the project closes; status is reported from
 # Planning until then.
@@ -132,11 +134,21 @@ def delegators(user: Any) -> dict[int, Decimal | None]:
     if cached is None or cached[0] != today:
         found: dict[int, Decimal | None] = {}
         if getattr(user, "sponsor_profile", None) is not None:  # deputies are sponsors
-            rows = Delegation.objects.active(today).filter(deputy_id=user.pk)
-            found = dict(rows.values_list("sponsor_id", "sponsor__approval_limit"))
+            found = dict(_delegations(today).rows(ids=[user.pk]))
         cached = (today, found)
         user.__dict__["_delegators"] = cached
     return cached[1]
+
+
+def _delegations(today: date) -> Statement:
+    """(sponsor, their approval limit) of the delegations in force today to one deputy: a
+    statement compiled once a day (projects/statements.py), asked on most pages."""
+
+    def build(deputies: list[int]) -> QuerySet:
+        rows = Delegation.objects.active(today).filter(deputy_id__in=deputies)
+        return rows.values_list("sponsor_id", "sponsor__approval_limit")
+
+    return compiled(("delegators", today), build, ids=1)
 
 
 def read_delegators(users: Iterable[Any]) -> None:

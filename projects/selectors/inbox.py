@@ -172,9 +172,18 @@ def kinds_for(user: AbstractBaseUser) -> list[Wait]:
         sides |= {DECIDER, SPONSOR, PMO}
     elif is_sponsor.test(user):
         sides |= {DECIDER, SPONSOR}
-    if Project.objects.filter(manager_id=user.pk).exists():
+    if _manages_any(user):
         sides.add(MANAGER)
     return [wait for wait in WAITS if sides.intersection(wait.sides)]
+
+
+def _manages_any(user: AbstractBaseUser) -> bool:
+    """Whether `user` manages a project, open or not: a statement compiled once."""
+
+    def build(ids: list[int]) -> QuerySet:
+        return Project.objects.filter(manager_id__in=ids).values_list("pk")[:1]
+
+    return bool(compiled(("manages any",), build, ids=1).rows(ids=[user.pk]))
 
 
 def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:

@@ -32,19 +32,20 @@ from projects.statements import Statement, compiled, records_by_id
 
 
 def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
-    """Projects and estimated cost per stage, in life-cycle order."""
-    rows = {
-        row["stage"]: row
-        for row in projects_visible_to(user)
-        .order_by()
-        .values("stage")
-        .annotate(projects=Count("pk"), estimated=Sum("estimated_cost"))
-    }
+    """Projects and estimated cost per stage, in life-cycle order (a statement compiled once
+    for the person's standing)."""
+
+    def build() -> QuerySet:
+        projects = projects_visible_to(user).order_by().values_list("stage")
+        return projects.annotate(projects=Count("pk"), estimated=Sum("estimated_cost"))
+
+    counted = compiled(("by stage", standing(user)), build).rows()
+    rows = {stage: (count, estimated) for stage, count, estimated in counted}
     return [
         {
             "stage": stage,
-            "projects": rows.get(stage, {}).get("projects", 0),
-            "estimated": rows.get(stage, {}).get("estimated"),
+            "projects": rows.get(stage, (0, None))[0],
+            "estimated": rows.get(stage, (0, None))[1],
         }
         for stage in Stage
     ]

@@ -155,3 +155,21 @@ def test_a_delivering_projects_tabs_keep_their_query_count_as_its_records_grow(
     many = [built(tab) for tab in tabs]
 
     assert many == [count + 1 for count in few]  # the people who sent them back, at once
+
+
+def test_home_lists_the_ten_newest_of_a_sponsors_and_a_managers_projects_and_counts_them_all(
+    manager, sponsor
+):
+    """The count beside each short list is every project it holds, not the ten shown: a
+    sponsor's active projects, a manager's open ones (on hold too), never closed or cancelled."""
+    projects = make_projects(14, manager=manager, sponsor=sponsor)
+    for project, stage in zip(projects, ["closed", "cancelled", "on_hold"], strict=False):
+        Project.objects.filter(pk=project.pk).update(stage=stage)
+
+    sponsor_home = client_for(sponsor).get(reverse("projects:home"), headers=BUILT)
+    manager_home = client_for(manager).get(reverse("projects:home"), headers=BUILT)
+
+    assert len(sponsor_home.context["sponsored"]) == 10
+    assert "The 10 newest of the 11 active projects you sponsor" in sponsor_home.content.decode()
+    assert len(manager_home.context["managed"]) == 10
+    assert "The 10 newest of your 12 open projects" in manager_home.content.decode()

@@ -16,7 +16,7 @@ from projects import formats
 @cache
 def environment() -> jinja2.Environment:
     # The template tags render fragments too (`inbox_rows`): their filters are imported here.
-    from projects.templatetags.tollgate import badge, remove_param
+    from projects.templatetags.tollgate import badge, goal_badge, percent, remove_param
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates"),
@@ -32,7 +32,10 @@ def environment() -> jinja2.Environment:
         person=formats.person,
         age=formats.age,
         day=formats.day,
+        number=formats.number,
         badge=badge,
+        goal_badge=goal_badge,
+        percent=percent,
         remove_param=remove_param,
         truncatechars=truncatechars,
     )

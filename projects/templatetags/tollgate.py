@@ -3,6 +3,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 
 from lifecycle.rules import allows
 from projects import charts, formats
@@ -155,6 +156,27 @@ def goal_chart(goal: Any, width: int = 320, height: int = 140) -> str:
     (Jinja2, projects/jinja.py: a chart prints some 150 numbers)."""
     chart = charts.goal_chart(goal, width=width, height=height)
     return render_fragment("projects/definition/_goal_chart.jinja", chart=chart)
+
+
+@register.simple_tag(takes_context=True)
+def goal_cards(context: template.Context, goals: list[Any]) -> str:
+    """`{% goal_cards goals %}`: the Goals tab's cards, each with its chart (Jinja2,
+    projects/jinja.py: five cards printed some 900 values in 1.5 ms of Django's templates)."""
+    user = context["user"]
+    return render_fragment(
+        "projects/definition/_goal_cards.jinja",
+        goals=goals,
+        project=context["project"],
+        chart_of=charts.goal_chart,
+        goal_url=lambda project, goal: reverse("projects:goal", args=[project, goal]),
+        may=lambda rule_name, obj: allows(user, rule_name, obj),
+    )
+
+
+@register.simple_tag
+def smart_check(goal: Any) -> str:
+    """`{% smart_check goal %}`: what the goal lacks to be SMART, or that it passes."""
+    return render_fragment("projects/definition/_smart.jinja", goal=goal)
 
 
 @register.filter

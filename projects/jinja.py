@@ -31,6 +31,7 @@ def environment() -> jinja2.Environment:
         money=formats.money,
         person=formats.person,
         age=formats.age,
+        one_of=formats.one_of,
         day=formats.day,
         number=formats.number,
         badge=badge,

@@ -7,7 +7,7 @@ from functools import cache
 
 import jinja2
 from django.conf import settings
-from django.template.defaultfilters import truncatechars
+from django.template.defaultfilters import capfirst, truncatechars
 from markupsafe import Markup, escape
 
 from projects import formats
@@ -16,7 +16,13 @@ from projects import formats
 @cache
 def environment() -> jinja2.Environment:
     # The template tags render fragments too (`inbox_rows`): their filters are imported here.
-    from projects.templatetags.tollgate import badge, goal_badge, percent, remove_param
+    from projects.templatetags.tollgate import (
+        badge,
+        goal_badge,
+        percent,
+        remove_param,
+        risk_level,
+    )
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(settings.BASE_DIR / "templates"),
@@ -37,8 +43,10 @@ def environment() -> jinja2.Environment:
         badge=badge,
         goal_badge=goal_badge,
         percent=percent,
+        risk_level=risk_level,
         remove_param=remove_param,
         truncatechars=truncatechars,
+        capfirst=capfirst,
     )
     return env
 

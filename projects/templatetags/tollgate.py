@@ -85,11 +85,11 @@ def risk_level(score: int) -> str:
     return charts.risk_level(score)
 
 
-@register.inclusion_tag("projects/portfolio/_heat_map.html")
-def risk_heat_map(risks: Any, caption: str = "") -> dict[str, Any]:
+@register.simple_tag
+def risk_heat_map(risks: Any, caption: str = "") -> str:
     """A 5 × 5 grid, impact up and likelihood across, counting risks in each cell. Takes the
     risks, or their counts by (likelihood, impact) already made by the database; `caption`
-    says which risks they are."""
+    says which risks they are. Jinja2 (projects/jinja.py): a heat map prints 90 values."""
     if isinstance(risks, dict):
         counts = risks
     else:
@@ -107,12 +107,13 @@ def risk_heat_map(risks: Any, caption: str = "") -> dict[str, Any]:
         )
         for impact in range(5, 0, -1)
     ]
-    return {
-        "rows": rows,
-        "likelihoods": range(1, 6),
-        "caption": caption,
-        "legend": charts.heat_legend(),
-    }
+    return render_fragment(
+        "projects/portfolio/_heat_map.jinja",
+        rows=rows,
+        likelihoods=range(1, 6),
+        caption=caption,
+        legend=charts.heat_legend(),
+    )
 
 
 def _heat_cell(likelihood: int, impact: int, count: int) -> dict[str, Any]:
@@ -181,7 +182,31 @@ def project_header(context: template.Context) -> str:
         **{name: context[name] for name in names},
         refused=context.get("refused"),
         may=lambda rule_name, obj: allows(user, rule_name, obj),
-        url=lambda name, *args: reverse(name, args=args),
+        url=_url,
+        csrf_input=csrf_input(context["request"]),
+    )
+
+
+def _url(name: str, *args: Any) -> str:
+    """Django's `{% url name arg … %}`, for Jinja2's fragments."""
+    return reverse(name, args=args)
+
+
+@register.simple_tag(takes_context=True)
+def business_case_record(context: template.Context) -> str:
+    """`{% business_case_record %}`: the business case's fields, its risks with their heat map
+    and its funding with what this person may do to each (Jinja2, projects/jinja.py)."""
+    risks = context["risks"]
+    return render_fragment(
+        "projects/proposals/_business_case_record.jinja",
+        proposal=context["proposal"],
+        project=context["project"],
+        risks=risks,
+        heat_map=risk_heat_map(risks) if risks else "",
+        fundings=context["fundings"],
+        refused=context["refused"],
+        reversal_of=lambda funding: getattr(funding, "reversal", None),  # none yet: None
+        url=_url,
         csrf_input=csrf_input(context["request"]),
     )
 

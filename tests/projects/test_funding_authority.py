@@ -82,6 +82,10 @@ def test_beyond_the_approved_cost_the_sponsor_approves_within_their_limit(small,
     )
 
     assert (refused.status_code, approved.status_code) == (400, 302)
+    # The reason's box comes back marked, with the error beside it.
+    box = f'id="funding-{funding.pk}-comment" name="comment"'
+    error = f'<div class="invalid-feedback d-block" id="funding-{funding.pk}-error">'
+    assert box in refused.content.decode() and error in refused.content.decode()
     assert ">Approve funding</button>" not in client.get(small.get_absolute_url()).content.decode()
     assert Funding.objects.get(pk=funding.pk).approved_by == sponsor2
     assert Project.objects.get(pk=small.pk).funded == Decimal("48000")

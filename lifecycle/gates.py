@@ -141,6 +141,7 @@ CHARTER_COMPLETE = Gate(
         _at_least_one("milestones", "At least one milestone"),
         _at_least_one("deliverables", "At least one deliverable"),
     ),
+    reads=("stakeholders", "milestones", "deliverables"),
 )
 
 

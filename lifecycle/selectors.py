@@ -70,6 +70,17 @@ def next_gate_met(project: Any) -> bool:
     return gate is not None and gate.ready
 
 
+def reads_now(instance: Any, field: str) -> set[str]:
+    """What the gates of the transitions of `field` out of its current state read: the
+    relations a page that offers them should prefetch."""
+    return {
+        relation
+        for fsm in _from_current_state(instance, field)
+        if (gate := fsm.custom.get("gate")) is not None
+        for relation in gate.reads
+    }
+
+
 def gate_reads(projects: list[Any]) -> set[str]:
     """What the next gates of these projects read: the relations a list should prefetch."""
     return {

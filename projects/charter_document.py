@@ -9,15 +9,22 @@ so the JSON — and its hash — never depends on how a page formats them.
 
 from datetime import date
 from decimal import Decimal
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 
 from projects.formats import person
 from projects.models import Attachment, Charter, CharterItem, Funding, Project
-from projects.models.charters import Level
-from projects.statements import compiled, prefetched
+from projects.models.charters import (
+    CharterRisk,
+    Deliverable,
+    Level,
+    Milestone,
+    Stakeholder,
+    Task,
+)
+from projects.statements import compiled
 
 
 class ProjectHeading(TypedDict):
@@ -115,6 +122,17 @@ ITEM_SECTIONS = {kind.value: kind.label for kind in CharterItem.Kind}
 
 
 SECTIONS = ("stakeholders", "milestones", "deliverables", "items", "tasks", "risks")
+# What the document shows of each section's rows, in the order the values are read.
+SECTION_FIELDS = {
+    "stakeholders": Stakeholder.FIELDS,
+    "milestones": Milestone.FIELDS,
+    "deliverables": Deliverable.FIELDS,
+    "items": ("kind", "text"),
+    "tasks": Task.FIELDS,
+    "risks": CharterRisk.FIELDS,
+}
+# A section's rows as the document reads them: each a dict of its SECTION_FIELDS.
+Lists = dict[str, list[dict[str, Any]]]
 
 
 def charter_with_sections(charter_id: int) -> Charter:
@@ -131,13 +149,42 @@ def charter_with_sections(charter_id: int) -> Charter:
     )
 
 
-def charter_of_page(project: Project) -> Charter:
-    """The charter of a project read for its page (`project_get`: its business case, people
-    and fundings, in the fundings' own order, are read already) with its lists: what
-    `charter_with_sections` reads, without reading the charter and its project again."""
+def snapshot_of_page(project: Project) -> CharterDocument:
+    """The snapshot of a project's charter read for its page (`project_get`: its business
+    case, people and fundings, in the fundings' own order, are read already): the same
+    document as `snapshot(charter_with_sections(…))`, without reading the charter and its
+    project again, and each section's rows read as values by a kept statement rather than
+    as records (some 60 rows, which cost more to build than to read) — unless read as
+    records already (a draft's checklist reads three)."""
     charter = project.charter
-    prefetched([charter], *SECTIONS)
-    return charter
+    read = getattr(charter, "_prefetched_objects_cache", {})
+    lists = {
+        name: _rows_of_records(charter, name) if name in read else _section_rows(name, charter.pk)
+        for name in SECTIONS
+    }
+    return _document(charter, lists)
+
+
+def _section_rows(name: str, charter_id: int) -> list[dict[str, Any]]:
+    fields = SECTION_FIELDS[name]
+    model = Charter._meta.get_field(name).related_model
+
+    def build(ids: list[int]) -> QuerySet:
+        return model.objects.filter(charter__in=ids).values_list(*fields)
+
+    rows = compiled(("charter section", name), build, ids=1).rows(ids=[charter_id])
+    return [dict(zip(fields, row, strict=True)) for row in rows]
+
+
+def snapshot(charter: Charter) -> CharterDocument:
+    """The charter as a document, from its records (`charter_with_sections` reads them all)."""
+    return _document(charter, {name: _rows_of_records(charter, name) for name in SECTIONS})
+
+
+def _rows_of_records(charter: Charter, name: str) -> list[dict[str, Any]]:
+    fields = SECTION_FIELDS[name]
+    rows = getattr(charter, name).all()
+    return [{field: getattr(row, field) for field in fields} for row in rows]
 
 
 def _day(value: date | None) -> str | None:
@@ -148,7 +195,10 @@ def _money(value: Decimal | None) -> str | None:
     return f"{value:.2f}" if value is not None else None
 
 
-def snapshot(charter: Charter) -> CharterDocument:
+LEVELS = dict(Level.choices)
+
+
+def _document(charter: Charter, lists: Lists) -> CharterDocument:
     project = charter.project
     proposal = project.proposal
     # The funding that stands: a corrected funding and its reversal cancel out (same total).
@@ -159,10 +209,9 @@ def snapshot(charter: Charter) -> CharterDocument:
     )
     reversed_ids = {funding.reverses_id for funding in approved if funding.reverses_id}
     fundings = [f for f in approved if not f.reverses_id and f.pk not in reversed_ids]
-    items = list(charter.items.all())
 
     def texts(kind: str) -> list[str]:
-        return [item.text for item in items if item.kind == kind]
+        return [item["text"] for item in lists["items"] if item["kind"] == kind]
 
     document: CharterDocument = {
         "project": {
@@ -180,20 +229,20 @@ def snapshot(charter: Charter) -> CharterDocument:
         "objectives": charter.objectives,
         "stakeholders": [
             {
-                "name": s.name,
-                "role": s.role,
-                "organisation": s.organisation,
-                "email": s.email,
-                "influence": s.get_influence_display(),
-                "interest": s.get_interest_display(),
+                "name": s["name"],
+                "role": s["role"],
+                "organisation": s["organisation"],
+                "email": s["email"],
+                "influence": str(LEVELS.get(s["influence"], s["influence"])),
+                "interest": str(LEVELS.get(s["interest"], s["interest"])),
             }
-            for s in charter.stakeholders.all()
+            for s in lists["stakeholders"]
         ],
         "milestones": [
-            {"name": m.name, "due_date": _day(m.due_date)} for m in charter.milestones.all()
+            {"name": m["name"], "due_date": _day(m["due_date"])} for m in lists["milestones"]
         ],
         "deliverables": [
-            {"name": d.name, "description": d.description} for d in charter.deliverables.all()
+            {"name": d["name"], "description": d["description"]} for d in lists["deliverables"]
         ],
         "assumption": texts(CharterItem.Kind.ASSUMPTION),
         "constraint": texts(CharterItem.Kind.CONSTRAINT),
@@ -201,12 +250,12 @@ def snapshot(charter: Charter) -> CharterDocument:
         "weakness": texts(CharterItem.Kind.WEAKNESS),
         "tasks": [
             {
-                "name": t.name,
-                "owner": t.owner,
-                "start_date": _day(t.start_date),
-                "end_date": _day(t.end_date),
+                "name": t["name"],
+                "owner": t["owner"],
+                "start_date": _day(t["start_date"]),
+                "end_date": _day(t["end_date"]),
             }
-            for t in charter.tasks.all()
+            for t in lists["tasks"]
         ],
         "budget": {
             "estimated_cost": _money(proposal.estimated_cost),
@@ -219,13 +268,13 @@ def snapshot(charter: Charter) -> CharterDocument:
         },
         "risks": [
             {
-                "description": r.description,
-                "likelihood": r.likelihood,
-                "impact": r.impact,
-                "score": r.score,
-                "mitigation": r.mitigation,
+                "description": r["description"],
+                "likelihood": r["likelihood"],
+                "impact": r["impact"],
+                "score": r["likelihood"] * r["impact"],
+                "mitigation": r["mitigation"],
             }
-            for r in charter.risks.all()
+            for r in lists["risks"]
         ],
     }
     return with_attachments(document, charter)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lifecycle.rules import require
-from lifecycle.selectors import actions_for
+from lifecycle.selectors import actions_for, reads_now
 from projects import charter_document, fingerprint, lists, services
 from projects.forms.charters import CharterForm
 from projects.forms.common import CommentForm
@@ -22,6 +22,7 @@ from projects.selectors.charters import (
 )
 from projects.selectors.projects import project_get, project_to_act_on
 from projects.services import pdfs
+from projects.statements import prefetched
 from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
 
@@ -35,7 +36,8 @@ def _charter_page(
     context = project_context(request, project, tab="charter")
     charter = getattr(project, "charter", None)
     if charter is not None:
-        document = charter_document.snapshot(charter_document.charter_of_page(project))
+        prefetched([charter], *sorted(reads_now(charter, "state")))  # a draft's checklist's
+        document = charter_document.snapshot_of_page(project)
         revisions = signed_revisions(charter)
         context |= {
             "charter": charter,

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
+from django.db.models import prefetch_related_objects
 
 from lifecycle.errors import (
     CommentInvalid,
@@ -16,7 +18,8 @@ from lifecycle.errors import (
 from lifecycle.models import AuditEntry, RecordImmutable
 from lifecycle.stages import Stage
 from projects import charter_document, fingerprint, notifications, services
-from projects.models import Charter, CharterRevision, CharterState, Project
+from projects.models import Attachment, Charter, CharterRevision, CharterState, Project
+from projects.selectors.projects import project_get
 from tests.conftest import charter_lists, charter_texts
 
 
@@ -276,3 +279,33 @@ def test_advance_to_defining_needs_the_signed_charter(submitted_charter, sponsor
     services.project_transition(project=project, name="advance_to_defining", by=sponsor)
 
     assert Project.objects.get(pk=project.pk).stage == Stage.DEFINING
+
+
+def test_the_charter_page_reads_the_same_document_the_signature_freezes(initiating, manager):
+    """The page reads each section's rows as values (`snapshot_of_page`), the services as
+    records (`snapshot`): the same document, down to its fingerprint, with every kind of row,
+    in their order, and a file attached."""
+    lists = charter_lists(stakeholders=3, milestones=2, deliverables=2, tasks=2, risks=2)
+    lists["assumption"] = [{"text": "First"}, {"text": "Second"}]
+    lists["stakeholders"][1] |= {"influence": "low", "interest": "high", "email": ""}
+    lists["milestones"][1]["due_date"] = None
+    charter = save(initiating.charter, manager, **lists)
+    Attachment.objects.create(
+        project=initiating,
+        record_type=ContentType.objects.get_for_model(Charter),
+        record_id=charter.pk,
+        name="scope.pdf",
+        size=3,
+        sha256="0" * 64,
+        mime_type="application/pdf",
+        file="evidence/scope.pdf",
+        uploaded_by=manager,
+    )
+
+    page = charter_document.snapshot_of_page(project_get(user=manager, pk=initiating.pk))
+    checked = project_get(user=manager, pk=initiating.pk)  # its draft's checklist read them
+    prefetch_related_objects([checked.charter], "stakeholders", "milestones", "deliverables")
+
+    assert page == document(charter) == charter_document.snapshot_of_page(checked)
+    assert page["stakeholders"][1]["influence"] == "Low" and page["attachments"]
+    assert fingerprint.sha256(page) == fingerprint.sha256(document(charter))

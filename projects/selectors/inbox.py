@@ -181,7 +181,7 @@ def _manages_any(user: AbstractBaseUser) -> bool:
     """Whether `user` manages a project, open or not: a statement compiled once."""
 
     def build(ids: list[int]) -> QuerySet:
-        return Project.objects.filter(manager_id__in=ids).values_list("pk")[:1]
+        return Project.objects.filter(manager_id__in=ids).order_by().values_list("pk")[:1]
 
     return bool(compiled(("manages any",), build, ids=1).rows(ids=[user.pk]))
 

@@ -1,7 +1,9 @@
-"""Jinja2 for the longest tables (the portfolio's rows and board cards, the rows of Needs my
-action and home): the same markup as a Django template, rendered 5–10 times faster (measured
-in docs/benchmarks.md, issue 20). Only fragments use it; the page around them stays a Django
-template, and formats stay projects/formats.py's."""
+"""Jinja2 for the parts of pages that print the most values: the portfolio's rows and board
+cards, the rows of Needs my action and home, a project's header (on every tab), the business
+case's record, the goal cards and charts, the risk heat map and a gate's checklist. The same
+markup as a Django template, rendered 5–10 times faster (measured in docs/benchmarks.md, issue
+20). Only fragments use it, each printed by a template tag (projects/templatetags/tollgate.py);
+the page around them stays a Django template, and formats stay projects/formats.py's."""
 
 from functools import cache
 

@@ -266,18 +266,21 @@ def _document(charter: Charter, lists: Lists) -> CharterDocument:
             "funded": _money(sum((f.amount for f in fundings), Decimal(0))),
             "notes": charter.budget_notes,
         },
-        "risks": [
-            {
-                "description": r["description"],
-                "likelihood": r["likelihood"],
-                "impact": r["impact"],
-                "score": r["likelihood"] * r["impact"],
-                "mitigation": r["mitigation"],
-            }
-            for r in lists["risks"]
-        ],
+        "risks": [risk_row(risk) for risk in lists["risks"]],
     }
     return with_attachments(document, charter)
+
+
+def risk_row(risk: dict[str, Any]) -> RiskRow:
+    """A risk as the documents show it (the charter, the business case's summary): its fields
+    and its score."""
+    return {
+        "description": risk["description"],
+        "likelihood": risk["likelihood"],
+        "impact": risk["impact"],
+        "score": risk["likelihood"] * risk["impact"],
+        "mitigation": risk["mitigation"],
+    }
 
 
 def with_attachments(document: CharterDocument, charter: Charter) -> CharterDocument:

@@ -8,6 +8,7 @@ from typing import Any, TypedDict
 
 from lifecycle.models import AuditEntry
 from projects import fingerprint
+from projects.charter_document import RiskRow, risk_row
 from projects.formats import day, money, person, signed
 from projects.models import Proposal, Risk
 from projects.rules import own_authority
@@ -84,20 +85,12 @@ class SponsorAuthority(TypedDict):
     covers: bool
 
 
-class SummaryRisk(TypedDict):
-    description: str
-    likelihood: int
-    impact: int
-    score: int
-    mitigation: str
-
-
 class BusinessCaseSummary(TypedDict):
     project: SummaryHeading
     state: str
     submissions: int
     case: dict[str, Any]  # `snapshot`, whose fingerprint is `version`
-    risks: list[SummaryRisk]
+    risks: list[RiskRow]
     version: str
     decision: SummaryDecision | None
     authority: SponsorAuthority
@@ -131,16 +124,7 @@ def summary(proposal: Proposal, decision: AuditEntry | None) -> BusinessCaseSumm
         "state": proposal.get_state_display(),
         "submissions": proposal.revision,
         "case": case,
-        "risks": [
-            {
-                "description": risk["description"],
-                "likelihood": risk["likelihood"],
-                "impact": risk["impact"],
-                "score": risk["likelihood"] * risk["impact"],
-                "mitigation": risk["mitigation"],
-            }
-            for risk in case["risks"]
-        ],
+        "risks": [risk_row(risk) for risk in case["risks"]],
         "version": fingerprint.sha256(case),
         "decision": _decision(decision) if decision else None,
         "authority": {

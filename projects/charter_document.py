@@ -2,7 +2,7 @@
 
 The same snapshot is what a signature freezes, what the charter page shows, what the PDF
 prints and what the hash covers, so "the signed charter" means one thing everywhere. Its shape
-is `CharterDocument`; one template fragment (templates/projects/documents/_charter.html)
+is `CharterDocument`; one template fragment (templates/projects/documents/_charter.jinja)
 shows it on the page and in the PDF. Dates are ISO text and money is text with two decimals,
 so the JSON — and its hash — never depends on how a page formats them.
 """

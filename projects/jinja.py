@@ -41,6 +41,7 @@ def environment() -> jinja2.Environment:
         age=formats.age,
         one_of=formats.one_of,
         day=formats.day,
+        filesize=formats.size,
         number=formats.number,
         badge=badge,
         goal_badge=goal_badge,

@@ -109,7 +109,6 @@ def render_context(job: PdfJob) -> dict[str, Any]:
         "document": document,
         "signoff": render_input["signoff"],
         "warnings": charter_document.milestones_outside_timeframe(document),
-        "item_sections": list(charter_document.ITEM_SECTIONS.items()),
         "currency": settings.CURRENCY,
     }
 

@@ -134,8 +134,16 @@ def get(mapping: dict | None, key: Any) -> Any:
 
 
 @register.simple_tag
-def charter_item_sections() -> list[tuple[str, str]]:
-    return [(kind.value, kind.label) for kind in CharterItem.Kind]
+def charter_sections(document: dict[str, Any], warnings: list[str] | None = None) -> str:
+    """`{% charter_sections document warnings %}`: every section of a charter from its
+    snapshot — on its page, a signed revision's page and in the PDF (Jinja2,
+    projects/jinja.py); `warnings` names the milestones dated outside the timeframe."""
+    return render_fragment(
+        "projects/documents/_charter.jinja",
+        document=document,
+        warnings=warnings or [],
+        item_sections=[(kind.value, kind.label) for kind in CharterItem.Kind],
+    )
 
 
 GOAL_STATUS_COLOURS = {

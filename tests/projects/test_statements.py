@@ -347,6 +347,27 @@ def test_records_read_by_a_kept_statement_are_the_orms(project, manager, pmo):
     assert statement.records(ids=[0]) == []
 
 
+def test_a_record_joined_to_several_rows_is_one_object_shared_by_them(manager, sponsor):
+    """Two projects with one manager and one sponsor, read with their people joined: each
+    person is built once and shared by the rows, as Django's prefetch shares it, with the
+    ORM's fields; a record joined by another path (the manager as a sponsor's user) is its
+    own object."""
+    projects = ProjectFactory.create_batch(2, manager=manager, sponsor=sponsor.sponsor_profile)
+    ids = sorted(project.pk for project in projects)
+
+    def joined(ids):
+        return Project.objects.select_related("manager", "sponsor__user").filter(pk__in=ids)
+
+    first, second = statements.records_by_id("test-shared", joined, ids)
+    orm = joined(ids).get(pk=first.pk)
+
+    assert first.manager is second.manager and first.sponsor is second.sponsor
+    assert first.sponsor.user is second.sponsor.user is not first.manager
+    assert first.manager.username == orm.manager.username == manager.username
+    assert first.sponsor.user.sponsor_profile is first.sponsor  # Django's reverse cache
+    assert sorted([first.pk, second.pk]) == ids
+
+
 def test_the_signed_in_person_is_read_with_their_sponsor_profile_in_one_query(sponsor, client):
     client.force_login(sponsor)
     request = RequestFactory().get("/")

@@ -122,7 +122,7 @@ def actuals_import(request: HttpRequest, pk: int) -> HttpResponse:
                     content=commit.cleaned_data["content"],
                 )
             except ValidationError as error:
-                context["refused"] = error.messages
+                context["import_errors"] = error.messages
             else:
                 messages.success(
                     request,
@@ -130,7 +130,7 @@ def actuals_import(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("projects:costs", pk=pk)
         else:
-            context["refused"] = [e for errors in commit.errors.values() for e in errors]
+            context["import_errors"] = [e for errors in commit.errors.values() for e in errors]
         return render(request, "projects/costs/import.html", context)
     form = ImportForm(request.POST, request.FILES)
     context["form"] = form

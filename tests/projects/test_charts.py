@@ -15,7 +15,7 @@ from django.utils import timezone
 from projects import charts
 from projects.goals import Reading
 from projects.services import definition
-from projects.templatetags.tollgate import goal_chart
+from projects.templatetags.tollgate import goal_chart, risk_heat_map
 from tests.conftest import client_for, smart_goal
 
 
@@ -257,3 +257,12 @@ def test_the_heat_map_shows_a_legend_and_its_counts(pmo):
     page = client_for(pmo).get(reverse("projects:portfolio-heat-map")).content.decode()
     assert "Critical <span" in page and "17–25" in page
     assert 'title="Score 25, critical"' in page
+
+
+def test_the_heat_maps_counts_are_grouped_as_people_read_them_and_its_caption_escaped():
+    """A cell of the portfolio's map may hold thousands of open risks: "1,234", as the
+    Django template it replaced printed it."""
+    html = risk_heat_map({(3, 3): 1234, (1, 1): 2}, caption="risks <of> the register")
+
+    assert ">1,234</td>" in html and ">2</td>" in html
+    assert "number of risks &lt;of&gt; the register" in html and "<of>" not in html

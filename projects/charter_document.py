@@ -7,6 +7,7 @@ shows it on the page and in the PDF. Dates are ISO text and money is text with t
 so the JSON — and its hash — never depends on how a page formats them.
 """
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict
@@ -24,7 +25,7 @@ from projects.models.charters import (
     Stakeholder,
     Task,
 )
-from projects.statements import compiled
+from projects.statements import compiled, prefetched
 
 
 class ProjectHeading(TypedDict):
@@ -149,17 +150,20 @@ def charter_with_sections(charter_id: int) -> Charter:
     )
 
 
-def snapshot_of_page(project: Project) -> CharterDocument:
+def snapshot_of_page(project: Project, *, as_records: Collection[str] = ()) -> CharterDocument:
     """The snapshot of a project's charter read for its page (`project_get`: its business
     case, people and fundings, in the fundings' own order, are read already): the same
     document as `snapshot(charter_with_sections(…))`, without reading the charter and its
     project again, and each section's rows read as values by a kept statement rather than
-    as records (some 60 rows, which cost more to build than to read) — unless read as
-    records already (a draft's checklist reads three)."""
+    as records (some 60 rows, which cost more to build than to read) — but the sections
+    `as_records`, which the page reads as records anyway (a draft's checklist reads three),
+    are read so once and kept on the charter."""
     charter = project.charter
-    read = getattr(charter, "_prefetched_objects_cache", {})
+    prefetched([charter], *sorted(as_records))
     lists = {
-        name: _rows_of_records(charter, name) if name in read else _section_rows(name, charter.pk)
+        name: _rows_of_records(charter, name)
+        if name in as_records
+        else _section_rows(name, charter.pk)
         for name in SECTIONS
     }
     return _document(charter, lists)

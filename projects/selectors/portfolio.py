@@ -42,12 +42,9 @@ def portfolio_by_stage(user: AbstractBaseUser) -> list[dict]:
     counted = compiled(("by stage", standing(user)), build).rows()
     rows = {stage: (count, estimated) for stage, count, estimated in counted}
     return [
-        {
-            "stage": stage,
-            "projects": rows.get(stage, (0, None))[0],
-            "estimated": rows.get(stage, (0, None))[1],
-        }
+        {"stage": stage, "projects": count, "estimated": estimated}
         for stage in Stage
+        for count, estimated in [rows.get(stage, (0, None))]
     ]
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from lifecycle.rules import allows
 from projects import charts, formats
+from projects.charter_document import ITEM_SECTIONS
 from projects.jinja import render_fragment
-from projects.models import CharterItem
 from projects.selectors.discussion import evidence_of, thread_of
 
 register = template.Library()
@@ -142,7 +142,7 @@ def charter_sections(document: dict[str, Any], warnings: list[str] | None = None
         "projects/documents/_charter.jinja",
         document=document,
         warnings=warnings or [],
-        item_sections=[(kind.value, kind.label) for kind in CharterItem.Kind],
+        item_sections=list(ITEM_SECTIONS.items()),
     )
 
 
@@ -173,7 +173,6 @@ def project_header(context: template.Context) -> str:
     """`{% project_header %}`: above every tab of a project — who, the stage bar, the next
     gate, the actions, what waits (Jinja2, projects/jinja.py: printed on every tab, it cost
     0.9 ms in Django's templates)."""
-    user = context["user"]
     names = (
         "project",
         "tab",
@@ -189,15 +188,20 @@ def project_header(context: template.Context) -> str:
         "projects/_project_header.jinja",
         **{name: context[name] for name in names},
         refused=context.get("refused"),
-        may=lambda rule_name, obj: allows(user, rule_name, obj),
-        url=_url,
-        csrf_input=csrf_input(context["request"]),
+        **_for_the_reader(context),
     )
 
 
-def _url(name: str, *args: Any) -> str:
-    """Django's `{% url name arg … %}`, for Jinja2's fragments."""
-    return reverse(name, args=args)
+def _for_the_reader(context: template.Context) -> dict[str, Any]:
+    """What Django's templates give a page and Jinja2's fragments are given explicitly: the
+    rules asked for the person reading (`may`, as `{% may %}`), `url` (as `{% url %}`) and
+    the CSRF field (`csrf_input`, as `{% csrf_token %}`)."""
+    user = context["user"]
+    return {
+        "may": lambda rule_name, obj=None: allows(user, rule_name, obj),
+        "url": lambda name, *args: reverse(name, args=args),
+        "csrf_input": csrf_input(context["request"]),
+    }
 
 
 @register.simple_tag(takes_context=True)
@@ -214,8 +218,7 @@ def business_case_record(context: template.Context) -> str:
         fundings=context["fundings"],
         refused=context["refused"],
         reversal_of=lambda funding: getattr(funding, "reversal", None),  # none yet: None
-        url=_url,
-        csrf_input=csrf_input(context["request"]),
+        **_for_the_reader(context),
     )
 
 
@@ -230,14 +233,12 @@ def checklist(checks: list[Any]) -> str:
 def goal_cards(context: template.Context, goals: list[Any]) -> str:
     """`{% goal_cards goals %}`: the Goals tab's cards, each with its chart (Jinja2,
     projects/jinja.py: five cards printed some 900 values in 1.5 ms of Django's templates)."""
-    user = context["user"]
     return render_fragment(
         "projects/definition/_goal_cards.jinja",
         goals=goals,
         project=context["project"],
         chart_of=charts.goal_chart,
-        goal_url=lambda project, goal: reverse("projects:goal", args=[project, goal]),
-        may=lambda rule_name, obj: allows(user, rule_name, obj),
+        **_for_the_reader(context),
     )
 
 

@@ -22,7 +22,6 @@ from projects.selectors.charters import (
 )
 from projects.selectors.projects import project_get, project_to_act_on
 from projects.services import pdfs
-from projects.statements import prefetched
 from projects.views.common import decide, now_is, project_context, project_tab, record_of
 
 
@@ -36,8 +35,10 @@ def _charter_page(
     context = project_context(request, project, tab="charter")
     charter = getattr(project, "charter", None)
     if charter is not None:
-        prefetched([charter], *sorted(reads_now(charter, "state")))  # a draft's checklist's
-        document = charter_document.snapshot_of_page(project)
+        # A draft's checklist reads some sections as records: read so once, for both.
+        document = charter_document.snapshot_of_page(
+            project, as_records=reads_now(charter, "state")
+        )
         revisions = signed_revisions(charter)
         context |= {
             "charter": charter,

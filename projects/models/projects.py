@@ -166,8 +166,15 @@ class Project(StageMachine):
         permissions = [("view_portfolio", "Can see and administer every project (PMO)")]
         indexes = [
             # A stage's projects in the list's default order: the board numbers each stage's
-            # rows from it, without sorting the portfolio (issue 20).
-            models.Index(fields=["stage", "-created_at", "-id"]),
+            # rows from it, without sorting the portfolio. With the estimate beside each entry,
+            # the PMO's projects and estimates by stage and the board's count per stage are read
+            # from this index alone, not the table (2.1 → 1.3 ms and 1.2 → 1.0 ms at 10,000
+            # projects, while the visibility map says the rows are current: issue 20).
+            models.Index(
+                fields=["stage", "-created_at", "-id"],
+                include=["estimated_cost"],
+                name="projects_stage_created",
+            ),
             models.Index(fields=["sponsor", "stage", "-created_at"]),
             models.Index(fields=["manager", "stage", "-created_at"]),
             models.Index(fields=["stage_entered_at"]),  # gates blocked longest

@@ -25,7 +25,7 @@ from projects.models.charters import (
     Stakeholder,
     Task,
 )
-from projects.statements import compiled, prefetched
+from projects.statements import Statement, compiled, prefetched, together
 
 
 class ProjectHeading(TypedDict):
@@ -155,34 +155,36 @@ def snapshot_of_page(project: Project, *, as_records: Collection[str] = ()) -> C
     case, people and fundings, in the fundings' own order, are read already): the same
     document as `snapshot(charter_with_sections(…))`, without reading the charter and its
     project again, and each section's rows read as values by a kept statement rather than
-    as records (some 60 rows, which cost more to build than to read) — but the sections
-    `as_records`, which the page reads as records anyway (a draft's checklist reads three),
-    are read so once and kept on the charter."""
+    as records (some 60 rows, which cost more to build than to read), those statements and
+    the attachments' sent together — but the sections `as_records`, which the page reads as
+    records anyway (a draft's checklist reads three), are read so once and kept on the
+    charter."""
     charter = project.charter
     prefetched([charter], *sorted(as_records))
-    lists = {
-        name: _rows_of_records(charter, name)
-        if name in as_records
-        else _section_rows(name, charter.pk)
-        for name in SECTIONS
-    }
-    return _document(charter, lists)
+    by_value = [name for name in SECTIONS if name not in as_records]
+    asked = [_section(name).asked(ids=[charter.pk]) for name in by_value]
+    *values, files = together([*asked, _attachments().asked(ids=[charter.pk])])
+    lists = {name: _rows_of_records(charter, name) for name in SECTIONS if name in as_records}
+    for name, rows in zip(by_value, values, strict=True):
+        lists[name] = [dict(zip(SECTION_FIELDS[name], row, strict=True)) for row in rows]
+    return _document(charter, lists, files)
 
 
-def _section_rows(name: str, charter_id: int) -> list[dict[str, Any]]:
+def _section(name: str) -> Statement:
+    """A section's rows as values, for a charter's id: compiled once."""
     fields = SECTION_FIELDS[name]
     model = Charter._meta.get_field(name).related_model
 
     def build(ids: list[int]) -> QuerySet:
         return model.objects.filter(charter__in=ids).values_list(*fields)
 
-    rows = compiled(("charter section", name), build, ids=1).rows(ids=[charter_id])
-    return [dict(zip(fields, row, strict=True)) for row in rows]
+    return compiled(("charter section", name), build, ids=1)
 
 
 def snapshot(charter: Charter) -> CharterDocument:
     """The charter as a document, from its records (`charter_with_sections` reads them all)."""
-    return _document(charter, {name: _rows_of_records(charter, name) for name in SECTIONS})
+    lists = {name: _rows_of_records(charter, name) for name in SECTIONS}
+    return _document(charter, lists, _attachments().rows(ids=[charter.pk]))
 
 
 def _rows_of_records(charter: Charter, name: str) -> list[dict[str, Any]]:
@@ -202,7 +204,7 @@ def _money(value: Decimal | None) -> str | None:
 LEVELS = dict(Level.choices)
 
 
-def _document(charter: Charter, lists: Lists) -> CharterDocument:
+def _document(charter: Charter, lists: Lists, files: list[tuple[Any, ...]]) -> CharterDocument:
     project = charter.project
     proposal = project.proposal
     # The funding that stands: a corrected funding and its reversal cancel out (same total).
@@ -272,7 +274,7 @@ def _document(charter: Charter, lists: Lists) -> CharterDocument:
         },
         "risks": [risk_row(risk) for risk in lists["risks"]],
     }
-    return with_attachments(document, charter)
+    return with_attachments(document, files)
 
 
 def risk_row(risk: dict[str, Any]) -> RiskRow:
@@ -287,15 +289,19 @@ def risk_row(risk: dict[str, Any]) -> RiskRow:
     }
 
 
-def with_attachments(document: CharterDocument, charter: Charter) -> CharterDocument:
+def _attachments() -> Statement:
+    """A charter's attachments (name, size, fingerprint), oldest first, for a charter's id:
+    compiled once, the content type's id in its SQL."""
     kind = ContentType.objects.get_for_model(Charter)
 
     def build(ids: list[int]) -> QuerySet[Attachment]:
         files = Attachment.objects.filter(record_type=kind, record_id__in=ids)
         return files.order_by("uploaded_at", "pk").values_list("name", "size", "sha256")
 
-    # Compiled once (projects/statements.py); the content type's id is in the SQL.
-    files = compiled(("charter's attachments", kind.pk), build, ids=1).rows(ids=[charter.pk])
+    return compiled(("charter's attachments", kind.pk), build, ids=1)
+
+
+def with_attachments(document: CharterDocument, files: list[tuple[Any, ...]]) -> CharterDocument:
     rows = [{"name": name, "size": size, "sha256": sha256} for name, size, sha256 in files]
     return document | {"attachments": rows} if rows else document
 

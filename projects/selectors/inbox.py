@@ -47,7 +47,7 @@ from projects.rules import (
     read_delegators,
     standing,
 )
-from projects.statements import compiled, prefetched, records_by_id
+from projects.statements import compiled, prefetched, records_by_ids
 from projects.waiting import ANYONE, DECIDER, MANAGER, PMO, SPONSOR, WAITS, Wait
 
 # -- One row --------------------------------------------------------------------------------------
@@ -325,21 +325,25 @@ def _parts(
 
 
 def _read(found: list[tuple[Wait, int]], *, also: Iterable[str] = ()) -> list[tuple[Wait, Any]]:
-    """The records behind (kind, id) pairs with what their rows show: one query per model."""
+    """The records behind (kind, id) pairs with what their rows show: one query per model,
+    all of them sent together."""
     by_model: dict[type[Model], list[tuple[Wait, int]]] = {}
     for wait, pk in found:
         by_model.setdefault(wait.model, []).append((wait, pk))
-    records: dict[tuple[type[Model], int], Any] = {}
+    reads = []
     for model, pairs in by_model.items():
-        reads = sorted({path for wait, _ in pairs for path in wait.reads})
+        paths = sorted({path for wait, _ in pairs for path in wait.reads})
         at = pairs[0][0].at
-        joined = (*reads, *(f"{at}{path}" for path in also))
+        joined = (*paths, *(f"{at}{path}" for path in also))
         ids = sorted({pk for _, pk in pairs})
-        # The same joins for any ids: compiled once (projects/statements.py).
-        for record in records_by_id(
-            ("read", model._meta.label, joined), _by_id(model, joined), ids
-        ):
-            records[model, record.pk] = record
+        # The same joins for any ids: compiled once, and every model's read sent together
+        # (projects/statements.py).
+        reads.append((("read", model._meta.label, joined), _by_id(model, joined), ids))
+    records = {
+        (model, record.pk): record
+        for model, read in zip(by_model, records_by_ids(reads), strict=True)
+        for record in read
+    }
     return [(wait, records[wait.model, pk]) for wait, pk in found]
 
 

@@ -5,6 +5,7 @@ new item, a delegation that begins, a limit that changes and the clock all show 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
 import time_machine
 from django.contrib.auth import get_user
@@ -567,3 +568,98 @@ def test_a_prefetch_in_another_order_is_djangos(planning):
     prefetch_related_objects([theirs], Prefetch("fundings", queryset=reversed_order))
     assert list(ours.fundings.all()) == list(theirs.fundings.all()) != []
     assert not [k for k in statements._kept if "reverse" in repr(k)]
+
+
+class Pipelines:
+    """Counts the pipelines opened on the connection (the real one, with its real queries)."""
+
+    def __init__(self, monkeypatch):
+        self.opened = 0
+        connection.ensure_connection()
+        real = connection.connection.pipeline
+
+        def counted():
+            self.opened += 1
+            return real()
+
+        monkeypatch.setattr(connection.connection, "pipeline", counted)
+
+
+def test_statements_asked_together_give_each_its_own_rows_in_one_round_trip(
+    planning, manager, monkeypatch
+):
+    """`together` sends the statements in one pipeline and gives each statement's rows as it
+    would alone, converted as the ORM converts them, in the order asked: a read by ids, one
+    at a moment, a statement with nothing to ask (no query) and one planned once (run on its
+    own, its setting put back)."""
+    goals = statements.compiled(
+        "test-together-goals",
+        lambda ids: (
+            Goal.objects.filter(project__in=ids).order_by("pk").values_list("pk", "baseline")
+        ),
+        ids=1,
+    )
+    recent = statements.compiled(
+        "test-together-recent",
+        lambda moment: Project.objects.filter(created_at__lte=moment).values_list("pk"),
+        at_moment=True,
+    )
+    nothing = statements.compiled("test-together-none", lambda: Project.objects.none())
+    once = statements.compiled(
+        "test-together-once",
+        lambda: Project.objects.filter(manager=manager).order_by("pk").values_list("pk"),
+        planned_once=True,
+    )
+    now = timezone.now()
+    asked = [
+        goals.asked(ids=[planning.pk]),
+        once.asked(),
+        nothing.asked(),
+        recent.asked(now),
+    ]
+    alone = [goals.rows(ids=[planning.pk]), once.rows(), nothing.rows(), recent.rows(now)]
+    pipelines = Pipelines(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        found = statements.together(asked)
+    assert found == alone and found[0] and found[1] and found[3] and found[2] == []
+    assert isinstance(found[0][0][1], Decimal)  # the ORM's converters
+    assert pipelines.opened == 1
+    assert len([q for q in queries if q["sql"].startswith(("SELECT", "(SELECT"))]) == 3
+    assert plan_cache_mode() == "auto"
+
+
+def test_reads_by_id_and_prefetched_lists_are_sent_together(planning, monkeypatch):
+    """Several reads by id, and the lists `prefetched` reads with kept statements, go in one
+    round trip each; an empty read sends nothing and gives nothing."""
+    project = Project.objects.select_related("charter").get(pk=planning.pk)
+    pipelines = Pipelines(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        statements.prefetched([project], "goals", "scope_items", "charter__milestones")
+    assert pipelines.opened == 1 and len(queries) == 3
+    assert list(project.goals.all()) == list(planning.goals.all()) != []
+
+    def by_id(model):
+        return lambda ids: model.objects.filter(pk__in=ids)
+
+    goal = planning.goals.first()
+    found = statements.records_by_ids(
+        [
+            (("test-by-ids", "goal"), by_id(Goal), [goal.pk]),
+            (("test-by-ids", "none"), by_id(Funding), []),
+            (("test-by-ids", "project"), by_id(Project), [planning.pk]),
+        ]
+    )
+    assert found == [[goal], [], [planning]] and pipelines.opened == 2
+
+
+PLAIN_FAILING = statements.Statement("SELECT 1 / 0 WHERE %s", (True,))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_statement_sent_together_is_djangos_error_and_the_connection_goes_on():
+    fine = statements.Statement("SELECT %s::int", (1,))
+    with pytest.raises(DataError):
+        statements.together([fine.asked(), PLAIN_FAILING.asked(), fine.asked()])
+    assert fine.rows() == [(1,)]
+    assert connection.get_autocommit()
+    assert connection.connection.pgconn.pipeline_status == psycopg.pq.PipelineStatus.OFF

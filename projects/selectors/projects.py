@@ -10,6 +10,7 @@ from django.http import Http404
 
 from lifecycle.models import AuditEntry
 from lifecycle.rules import allows
+from lifecycle.selectors import gate_reads
 from lifecycle.stages import ACTIVE, Stage
 from projects import costs
 from projects.models import Funding, Project, ProjectQuerySet
@@ -27,9 +28,10 @@ def projects_visible_to(user: AbstractBaseUser) -> ProjectQuerySet:
     return Project.objects.visible_to(user)
 
 
-def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
+def project_get(*, user: AbstractBaseUser, pk: int, gates: bool = False) -> Project:
     """The project if `user` may see it; 404 otherwise, whether it exists or not. Its query
-    is compiled once per person's standing (projects/statements.py)."""
+    is compiled once per person's standing (projects/statements.py). `gates`: the lists its
+    next gate reads too (`with_gates`: every tab shows the gate), sent with its fundings."""
 
     def visible(ids: list[int]) -> QuerySet[Project]:
         # One project: its current gate reads only what it needs, lazily; lists prefetch
@@ -57,7 +59,8 @@ def project_get(*, user: AbstractBaseUser, pk: int) -> Project:
     # The fundings, for what waits on the project, with the people the business case tab's
     # list names (a few joined rows); the business case's risks are read by its own tab
     # (`business_case_page`), not here: every other tab would pay for what it does not show.
-    prefetched(found, Prefetch("fundings", queryset=FUNDINGS))
+    lists = sorted(gate_reads(found)) if gates else []
+    prefetched(found, Prefetch("fundings", queryset=FUNDINGS), *lists)
     return found[0]
 
 

@@ -29,7 +29,7 @@ def project_tab(
     is served."""
     return cached(
         request,
-        lambda: page(project_get(user=request.user, pk=pk)),
+        lambda: page(project_get(user=request.user, pk=pk, gates=True)),
         before_kept=lambda: project_seen(user=request.user, pk=pk),
     )
 

@@ -36,6 +36,10 @@ The unions of what waits are also *planned* once (`planned_once`): their constan
 into the SQL, they run with PostgreSQL's generic plan, which each connection makes once —
 PostgreSQL had planned the PMO's union of 25 parts on every request, for longer than it ran.
 
+Reads that do not depend on each other are sent together (`together`, `records_by_ids`, and
+the lists `prefetched` reads): in one pipeline, one round trip for all of them — the records
+behind seven kinds of what waits, a gate's three lists, a charter's sections.
+
 Kept per process (up to SIZE statements of 5–20 kilobytes, the least recently used dropped
 first), so nothing is shared and a deploy starts empty.
 """

@@ -41,6 +41,10 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     # kept by every audited write (`lifecycle.services.gate_status_refresh`): inboxes find the
     # projects ready to advance without evaluating thousands of checklists.
     gate_ready_since = models.DateTimeField(null=True, blank=True)
+    # The labels of the next gate's criteria not met yet, as the same writes last found them
+    # ([] when ready or no gate is ahead; None until stored): lists of projects show what each
+    # still misses without reading what the criteria read (`next_gate_as_stored`).
+    gate_unmet = models.JSONField(null=True, blank=True, editable=False)
 
     audit_record = "Stage"
     # What a decision reads of the project besides its row (the people a business case's
@@ -72,6 +76,7 @@ class StageMachine(ConcurrentTransitionMixin, models.Model):
     def _enter_stage(self, *, by: Any = None, reason: str = "") -> None:
         self.stage_entered_at = timezone.now()
         self.gate_ready_since = None  # the next gate is another one now
+        self.gate_unmet = None
         self.stage_reason = reason
         self.stage_reason_by = by if reason else None
 

@@ -1,6 +1,6 @@
 """What a project page needs to know about the life cycle: the next gate, the user's actions."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django_fsm import Transition
@@ -47,12 +47,15 @@ def forget_gate_checks(instance: Any) -> None:
 
 def _action(instance: Any, fsm: Transition) -> Action:
     gate = fsm.custom.get("gate")
+    return replace(_action_of(fsm), checks=_checks(instance, gate) if gate else [])
+
+
+def _action_of(fsm: Transition) -> Action:
     return Action(
         name=fsm.name,
         label=fsm.custom["label"],
         kind=fsm.custom.get("kind", "decision"),
         comment_required=fsm.custom.get("comment_required", False),
-        checks=_checks(instance, gate) if gate else [],
     )
 
 
@@ -61,6 +64,20 @@ def next_gate(project: Any) -> Action | None:
     for fsm in _from_current_state(project, "stage"):
         if fsm.custom.get("kind") == "advance":
             return _action(project, fsm)
+    return None
+
+
+def next_gate_as_stored(project: Any) -> Action | None:
+    """The next gate as its stored status says (`gate_unmet`, kept by every audited write):
+    its checks are the criteria unmet, so `ready` and `unmet` answer without reading what the
+    criteria read; the checklist evaluated (`next_gate`, its lists read) while nothing is
+    stored yet. None when no gate is ahead."""
+    for fsm in _from_current_state(project, "stage"):
+        if fsm.custom.get("kind") == "advance":
+            if project.gate_unmet is None:
+                return _action(project, fsm)
+            unmet = [Check(label, False) for label in project.gate_unmet]
+            return replace(_action_of(fsm), checks=unmet)
     return None
 
 

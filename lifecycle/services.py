@@ -17,6 +17,7 @@ Transitions declare in `custom`: `label`, `event` (the namespaced name it announ
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -36,7 +37,7 @@ from lifecycle.errors import (
 )
 from lifecycle.machine import StageMachine
 from lifecycle.models import AuditEntry
-from lifecycle.selectors import forget_gate_checks, next_gate_met, other_conditions_hold
+from lifecycle.selectors import forget_gate_checks, next_gate, other_conditions_hold
 
 COMMENT_MAX_LENGTH = 4000
 
@@ -236,9 +237,19 @@ def gate_status_refresh(subject: models.Model, *, locked: bool = False) -> None:
     if locked:
         forget_gate_checks(subject)  # a checklist a rule asked for before the transition
     fresh = subject if locked else manager.get(pk=subject.pk)
-    ready = next_gate_met(fresh)
-    if ready == (fresh.gate_ready_since is not None):
-        subject.gate_ready_since = fresh.gate_ready_since
-        return
-    subject.gate_ready_since = timezone.now() if ready else None
-    manager.filter(pk=subject.pk).update(gate_ready_since=subject.gate_ready_since)
+    since, unmet = gate_status(fresh, timezone.now())
+    stored = (fresh.gate_ready_since, fresh.gate_unmet)  # `fresh` may be `subject` itself
+    subject.gate_ready_since, subject.gate_unmet = since, unmet
+    if (since, unmet) != stored:
+        manager.filter(pk=subject.pk).update(gate_ready_since=since, gate_unmet=unmet)
+
+
+def gate_status(project: Any, now: datetime) -> tuple[datetime | None, list[str]]:
+    """The gate status to store for `project` (its lists read): since when its next gate has
+    been ready — as stored, or `now` if it just became so; None while a criterion is unmet —
+    and the labels of the criteria unmet."""
+    gate = next_gate(project)
+    unmet = [check.label for check in gate.unmet] if gate else []
+    if gate is None or unmet:
+        return None, unmet
+    return project.gate_ready_since or now, unmet

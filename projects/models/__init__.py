@@ -48,6 +48,7 @@ from projects.models.projects import (
     ProjectQuerySet,
     Sponsor,
     with_gates,
+    with_stored_gates,
 )
 from projects.models.proposals import Proposal, ProposalState, Risk
 from projects.models.raid import RaidItem, RaidKind, RaidSource, RaidStatus
@@ -124,4 +125,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "with_gates",
+    "with_stored_gates",
 ]

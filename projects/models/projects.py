@@ -13,7 +13,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from lifecycle.machine import StageMachine
 from lifecycle.rules import permission, rule
-from lifecycle.selectors import gate_reads
+from lifecycle.selectors import Action, gate_reads, next_gate_as_stored
 from lifecycle.services import row_locked
 from projects import events
 from projects.addresses import project_url
@@ -107,6 +107,14 @@ def with_gates(projects: list["Project"]) -> list["Project"]:
     those, each relation in one query — so a list's query count does not grow with it."""
     prefetched(projects, *sorted(gate_reads(projects)))
     return projects
+
+
+def with_stored_gates(projects: list["Project"]) -> list[tuple["Project", Action | None]]:
+    """Each project with its next gate as its stored status says (`next_gate_as_stored`:
+    what a list shows — ready, or the criteria unmet); the records the criteria read are
+    read only for the projects with nothing stored yet."""
+    with_gates([project for project in projects if project.gate_unmet is None])
+    return [(project, next_gate_as_stored(project)) for project in projects]
 
 
 def reference(pk: int) -> str:

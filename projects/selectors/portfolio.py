@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
-from lifecycle.selectors import next_gate
 from lifecycle.stages import ACTIVE, Stage
 from projects.addresses import project_url
 from projects.filters import PortfolioFilter, with_money
@@ -23,7 +22,7 @@ from projects.models import (
     RaidItem,
     RaidKind,
     RaidStatus,
-    with_gates,
+    with_stored_gates,
 )
 from projects.models.projects import reference
 from projects.rules import standing
@@ -328,11 +327,12 @@ def risk_counts(projects: QuerySet[Project]) -> dict[tuple[int, int], int]:
 def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple[Project, Any]]:
     """Active projects whose next gate is still closed, longest in their stage first: found by
     the stored gate status (`gate_ready_since`, kept by every audited write, as the inboxes
-    find the gates ready to advance), and only those shown have their gates evaluated, to
-    count what each still misses. One whose checklist says otherwise than its stored status
-    (data written around the services, criteria changed before `manage.py refresh_gates`) is
-    left out, and the next ones are read, up to five times `limit` in all: the list still
-    shows `limit` when a few disagree, and stays cheap when many do (until refresh_gates)."""
+    find the gates ready to advance), each with what it still misses as stored beside it
+    (`gate_unmet`; evaluated, its lists read, only where nothing is stored yet). One whose
+    status says otherwise (data written around the services, criteria changed before
+    `manage.py refresh_gates`) is left out, and the next ones are read, up to five times
+    `limit` in all: the list still shows `limit` when a few disagree, and stays cheap when
+    many do (until refresh_gates)."""
     candidates = _statement(
         "blocked",
         user,
@@ -353,8 +353,8 @@ def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple
         projects = sorted(read, key=lambda project: (project.stage_entered_at, project.pk))
         blocked += [
             (project, gate)
-            for project in with_gates(projects)
-            if (gate := next_gate(project)) and not gate.ready
+            for project, gate in with_stored_gates(projects)
+            if gate and not gate.ready
         ]
         if len(blocked) >= limit or len(batch) < limit:
             break

@@ -13,8 +13,7 @@ from django.utils import timezone
 from lifecycle.errors import CommentInvalid, TransitionForbidden
 from lifecycle.models import AuditEntry
 from lifecycle.rules import acting_for, require
-from lifecycle.selectors import next_gate_met
-from lifecycle.services import gate_status_refresh, transition_run
+from lifecycle.services import gate_status, gate_status_refresh, transition_run
 from lifecycle.stages import Stage
 from projects import events, tasks
 from projects.formats import money, person
@@ -286,10 +285,11 @@ CARRIED_OVER = {Stage.INITIATING: raid_business_case_risks}
 
 
 def gate_statuses_refresh(batch: int = 500) -> int:
-    """Recompute every project's stored gate status (`Project.gate_ready_since`) from its
-    gate's criteria, a batch at a time; returns how many changed. Audited writes keep it up
-    to date on their own: this is for data written around the services (a bulk load) and after
-    a gate's criteria change in code (`manage.py refresh_gates`)."""
+    """Recompute every project's stored gate status (`Project.gate_ready_since` and
+    `gate_unmet`) from its gate's criteria, a batch at a time; returns how many changed.
+    Audited writes keep it up to date on their own: this is for data written around the
+    services (a bulk load), after a gate's criteria change in code and for projects stored
+    before `gate_unmet` was (`manage.py refresh_gates`)."""
     changed = 0
     now = timezone.now()
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
@@ -300,10 +300,10 @@ def gate_statuses_refresh(batch: int = 500) -> int:
             projects = with_gates(list(locked.filter(pk__in=chunk).order_by("pk")))
             stale = []
             for project in projects:
-                ready = next_gate_met(project)
-                if ready != (project.gate_ready_since is not None):
-                    project.gate_ready_since = now if ready else None
+                since, unmet = gate_status(project, now)
+                if (since, unmet) != (project.gate_ready_since, project.gate_unmet):
+                    project.gate_ready_since, project.gate_unmet = since, unmet
                     stale.append(project)
-            Project.objects.bulk_update(stale, ["gate_ready_since"])
+            Project.objects.bulk_update(stale, ["gate_ready_since", "gate_unmet"])
         changed += len(stale)
     return changed

@@ -13,12 +13,11 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from lifecycle.rules import allows, require
-from lifecycle.selectors import next_gate
 from projects import exports, services
 from projects.formats import money
 from projects.forms.projects import FundingCorrectionForm, FundingForm, SponsorChangeForm
 from projects.jinja import render_fragment
-from projects.models import Project, with_gates
+from projects.models import Project, with_stored_gates
 from projects.page_cache import cached, kept
 from projects.rules import approval_authority, is_pmo, is_sponsor, standing
 from projects.selectors.dashboards import shortlist
@@ -61,15 +60,13 @@ def home(request: HttpRequest) -> HttpResponse:
         sponsored = shortlist(
             ("sponsored", standing(user)), lambda: projects_sponsored_by(user), HOME_LIST_LIMIT
         )
-        context["sponsored"] = [
-            (project, next_gate(project)) for project in with_gates(sponsored.rows)
-        ]
+        context["sponsored"] = with_stored_gates(sponsored.rows)
         context["sponsored_total"] = sponsored.total
     if allows(user, "may_create_business_case"):
         managed = shortlist(
             ("managed", standing(user)), lambda: projects_managed_by(user), HOME_LIST_LIMIT
         )
-        context["managed"] = [(project, next_gate(project)) for project in with_gates(managed.rows)]
+        context["managed"] = with_stored_gates(managed.rows)
         context["managed_total"] = managed.total
     if is_pmo.test(user):
         context["by_stage"] = portfolio_by_stage(user)

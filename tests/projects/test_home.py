@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Project, Proposal, ProposalState
+from lifecycle.selectors import next_gate
+from projects.models import Project, Proposal, ProposalState, with_gates
 from projects.services.projects import gate_statuses_refresh
 from tests.conftest import BUILT, client_for
 from tests.factories import FundingFactory, ProjectFactory
@@ -46,6 +47,12 @@ def test_pmo_sees_the_portfolio_by_stage_and_what_awaits_their_decision(project,
     assert "Overdue across the portfolio" in page
 
 
+def unmet_labels(project: Project) -> list[str]:
+    """What the project's checklist says is missing, evaluated afresh."""
+    fresh = with_gates([Project.objects.for_gates().get(pk=project.pk)])[0]
+    return [check.label for check in next_gate(fresh).unmet]
+
+
 def test_the_pmo_sees_the_gates_blocked_longest_behind_any_number_ready(pmo, manager, sponsor):
     """Active projects whose next gate is closed, longest in their stage first, ten at most:
     found by the stored gate status, so 25 older projects ready to advance hide none of them
@@ -63,13 +70,18 @@ def test_the_pmo_sees_the_gates_blocked_longest_behind_any_number_ready(pmo, man
         Project.objects.filter(pk=project.pk).update(
             stage_entered_at=now - timedelta(days=50 - days)
         )
+    gate_statuses_refresh()  # written around the services: stored as `refresh_gates` does
+    # One with nothing stored yet has its checklist evaluated instead.
+    Project.objects.filter(pk=blocked[0].pk).update(gate_unmet=None)
 
     response = client_for(pmo).get(reverse("projects:home"))
 
     shown = response.context["blocked"]
     assert [project.pk for project, gate in shown] == [project.pk for project in blocked[:10]]
     assert all(not gate.ready and gate.unmet for project, gate in shown)
-    assert gate_statuses_refresh() == 0  # the stored statuses agree with the checklists
+    for project, gate in shown[:2]:  # evaluated (nothing stored), and as stored
+        assert [check.label for check in gate.unmet] == unmet_labels(project) != []
+    assert gate_statuses_refresh() == 1  # the one not stored; the others agree
     assert "Gates blocked longest" in response.content.decode()
 
     # Stored statuses that disagree with the checklists (written around the services): the
@@ -173,3 +185,60 @@ def test_home_lists_the_ten_newest_of_a_sponsors_and_a_managers_projects_and_cou
     assert "The 10 newest of the 11 active projects you sponsor" in sponsor_home.content.decode()
     assert len(manager_home.context["managed"]) == 10
     assert "The 10 newest of your 12 open projects" in manager_home.content.decode()
+
+
+def test_every_audited_write_stores_what_the_next_gate_still_misses(defining, manager):
+    """The stored gate status follows the services: Defining's gate misses a goal, scope and
+    requirements; each write that meets one takes it off; a new stage stores its own gate's."""
+    from projects import services
+    from projects.services import definition
+    from tests.conftest import smart_goal
+
+    def stored():
+        return Project.objects.values_list("gate_unmet", "gate_ready_since").get(pk=defining.pk)
+
+    missing, since = stored()
+    assert missing == unmet_labels(defining) and len(missing) == 3 and since is None
+    definition.goal_save(project=defining, by=manager, **smart_goal())
+    assert stored()[0] == unmet_labels(defining) == missing[1:]
+    definition.scope_update(
+        project=defining,
+        by=manager,
+        lists={
+            "in_scope": [{"text": "Checkout"}],
+            "out_of_scope": [],
+            "requirements": [{"text": "Fast", "priority": "must", "acceptance_criterion": "2 s"}],
+        },
+    )
+    missing, since = stored()
+    assert missing == [] and since is not None  # ready: nothing missing, since now
+    services.project_transition(project=defining, name="advance_to_planning", by=manager)
+    planning = Project.objects.get(pk=defining.pk)
+    assert planning.gate_unmet == unmet_labels(planning) != [] and planning.gate_ready_since is None
+
+
+def test_home_shows_what_each_project_misses_as_stored_without_reading_its_lists(
+    defining, manager, sponsor
+):
+    """A manager's and a sponsor's projects on home: what each still misses comes from the
+    stored status, so the lists the gate reads (goals, scope, requirements) are not read;
+    a project with nothing stored yet (before `refresh_gates`) is evaluated as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for person in (manager, sponsor):
+        client = client_for(person)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("projects:home"), headers=BUILT)
+        rows = response.context["managed" if person == manager else "sponsored"]
+        assert [(p.pk, [c.label for c in gate.unmet]) for p, gate in rows] == [
+            (defining.pk, unmet_labels(defining))
+        ]
+        assert "At least one requirement" in response.content.decode()
+        assert not [q for q in queries if '"projects_requirement"' in q["sql"]]
+
+    Project.objects.filter(pk=defining.pk).update(gate_unmet=None)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(manager).get(reverse("projects:home"), headers=BUILT)
+    assert [c.label for c in response.context["managed"][0][1].unmet] == unmet_labels(defining)
+    assert [q for q in queries if '"projects_requirement"' in q["sql"]]

@@ -8,7 +8,10 @@ from projects.services.projects import gate_statuses_refresh
 
 
 class Command(BaseCommand):
-    help = "Recompute since when each project's next gate has been met (its inbox status)."
+    help = (
+        "Recompute each project's stored gate status: since when its next gate has been met, "
+        "and the criteria still unmet."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Gate status changed for {gate_statuses_refresh()} projects.")

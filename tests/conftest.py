@@ -249,17 +249,18 @@ def planning(defining, manager) -> Project:
     from projects.services import definition
 
     definition.goal_save(project=defining, by=manager, **smart_goal())
-    definition.scope_update(
-        project=defining,
-        by=manager,
-        lists={
-            "in_scope": [{"text": "Checkout"}],
-            "out_of_scope": [],
-            "requirements": [{"text": "Fast", "priority": "must", "acceptance_criterion": "2 s"}],
-        },
-    )
+    definition.scope_update(project=defining, by=manager, lists=scope_lists())
     services.project_transition(project=defining, name="advance_to_planning", by=manager)
     return Project.objects.get(pk=defining.pk)
+
+
+def scope_lists() -> dict[str, list[dict[str, str]]]:
+    """An in-scope item and a requirement, as a manager fills in the Scope tab."""
+    return {
+        "in_scope": [{"text": "Checkout"}],
+        "out_of_scope": [],
+        "requirements": [{"text": "Fast", "priority": "must", "acceptance_criterion": "2 s"}],
+    }
 
 
 def plan_lists(*, budget=Decimal("100000"), owner="Alex Moreno", dated=True):

@@ -192,7 +192,7 @@ def test_every_audited_write_stores_what_the_next_gate_still_misses(defining, ma
     requirements; each write that meets one takes it off; a new stage stores its own gate's."""
     from projects import services
     from projects.services import definition
-    from tests.conftest import smart_goal
+    from tests.conftest import scope_lists, smart_goal
 
     def stored():
         return Project.objects.values_list("gate_unmet", "gate_ready_since").get(pk=defining.pk)
@@ -201,15 +201,7 @@ def test_every_audited_write_stores_what_the_next_gate_still_misses(defining, ma
     assert missing == unmet_labels(defining) and len(missing) == 3 and since is None
     definition.goal_save(project=defining, by=manager, **smart_goal())
     assert stored()[0] == unmet_labels(defining) == missing[1:]
-    definition.scope_update(
-        project=defining,
-        by=manager,
-        lists={
-            "in_scope": [{"text": "Checkout"}],
-            "out_of_scope": [],
-            "requirements": [{"text": "Fast", "priority": "must", "acceptance_criterion": "2 s"}],
-        },
-    )
+    definition.scope_update(project=defining, by=manager, lists=scope_lists())
     missing, since = stored()
     assert missing == [] and since is not None  # ready: nothing missing, since now
     services.project_transition(project=defining, name="advance_to_planning", by=manager)

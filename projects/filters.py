@@ -7,17 +7,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db.models import (
-    BigAutoField,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Lookup,
-    Model,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import DecimalField, ExpressionWrapper, F, Model, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from lifecycle.stages import Stage
@@ -29,26 +19,6 @@ TRIGRAM = 3  # the shortest text a trigram index can find (pg_trgm)
 
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-
-
-@BigAutoField.register_lookup
-class InArray(Lookup):
-    """`pk__in_array=subquery`: `pk = ANY(ARRAY(subquery))` on PostgreSQL. The subquery runs
-    once and the rows are found by their primary key, where `pk IN (subquery)` was planned
-    as a hash join over every project (a search matching 100 of 10,000: 2.3 → 1.8 ms).
-    Elsewhere `IN (subquery)`."""
-
-    lookup_name = "in_array"
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
-
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
 def with_money(projects: ProjectQuerySet) -> ProjectQuerySet:
@@ -198,4 +168,4 @@ class PortfolioFilter(django_filters.FilterSet):
             .filter(Q(goal__icontains=value) | Q(description__icontains=value))
             .values("project_id")
         )
-        return projects.filter(pk__in_array=titled.union(described))
+        return projects.filter(pk__in=titled.union(described))

@@ -81,12 +81,6 @@ def next_gate_as_stored(project: Any) -> Action | None:
     return None
 
 
-def next_gate_met(project: Any) -> bool:
-    """Every criterion of the project's next gate holds (False when no gate is ahead)."""
-    gate = next_gate(project)
-    return gate is not None and gate.ready
-
-
 def reads_now(instance: Any, field: str) -> set[str]:
     """What the gates of the transitions of `field` out of its current state read: the
     relations a page that offers them should prefetch."""

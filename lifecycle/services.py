@@ -226,11 +226,13 @@ def audit_record(
 
 def gate_status_refresh(subject: models.Model, *, locked: bool = False) -> None:
     """Store since when every criterion of the project's next gate has been met (None while
-    one is not). Every audited write calls it, so inboxes can find the projects ready to
-    advance with one indexed query; `manage.py refresh_gates` recomputes every project (after
-    a gate's criteria change in code). The project is read again, as a service may hand over
-    one read before its writes — unless `locked`: `transition_run` read it under its lock,
-    and since then only the transition changed it and its record, in memory as in the row."""
+    one is not) and the labels of those not met (`gate_unmet`). Every audited write calls it,
+    so inboxes can find the projects ready to advance with one indexed query, and lists show
+    what each project misses without evaluating its gate; `manage.py refresh_gates`
+    recomputes every project (after a gate's criteria change in code). The project is read
+    again, as a service may hand over one read before its writes — unless `locked`:
+    `transition_run` read it under its lock, and since then only the transition changed it
+    and its record, in memory as in the row."""
     if not isinstance(subject, StageMachine):
         return
     manager = type(subject)._default_manager

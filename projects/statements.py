@@ -220,8 +220,9 @@ def _pipelines() -> bool:
 def _piped(piped: list[tuple[int, Asked]], found: list[list[tuple[Any, ...]]]) -> None:
     """Each query through a cursor of Django's own (its execute wrappers see it, as always),
     sent in one pipeline; the rows read once PostgreSQL has answered them all."""
-    cursors = [connection.cursor() for _ in piped]
+    cursors = []
     try:
+        cursors += [connection.cursor() for _ in piped]
         with connection.wrap_database_errors, connection.connection.pipeline():
             for cursor, (_, one) in zip(cursors, piped, strict=True):
                 cursor.execute(one.sql, one.params)
@@ -521,9 +522,9 @@ def prefetched(records: Sequence[Model], *lookups: str | Prefetch) -> None:
     (`select_related`) and orders them is read the same way, and those lists are read
     together (one round trip: `together`). The lists are kept on each record as Django keeps
     them (`record.goals.all()` reads no more), each item knowing its record. Any other lookup
-    is Django's, in its turn."""
+    is Django's, in its turn (a proxy's lists at once); a lookup named twice is read once."""
     kept: list[_Listing] = []
-    for lookup in lookups:
+    for lookup in dict.fromkeys(lookups):
         through, queryset = lookup, None
         if isinstance(lookup, Prefetch):
             through, queryset = lookup.prefetch_through, lookup.queryset

@@ -428,7 +428,7 @@ def _deliverables(project: Project) -> list[ProjectDeliverable]:
 
 
 # Each kind of record a project's waits are about, read as `.all()`: the lists the next gate
-# reads too are prefetched once for both (`project_context`, `with_gates`).
+# reads too are prefetched once for both (`project_get(gates=True)`, `with_gates`).
 RECORDS: dict[type[Model], Callable[[Project], list[Any]]] = {
     Project: lambda project: [project],
     Proposal: lambda project: [project.proposal],

@@ -328,11 +328,12 @@ def gates_blocked_longest(user: AbstractBaseUser, limit: int = 10) -> list[tuple
     """Active projects whose next gate is still closed, longest in their stage first: found by
     the stored gate status (`gate_ready_since`, kept by every audited write, as the inboxes
     find the gates ready to advance), each with what it still misses as stored beside it
-    (`gate_unmet`; evaluated, its lists read, only where nothing is stored yet). One whose
-    status says otherwise (data written around the services, criteria changed before
-    `manage.py refresh_gates`) is left out, and the next ones are read, up to five times
-    `limit` in all: the list still shows `limit` when a few disagree, and stays cheap when
-    many do (until refresh_gates)."""
+    (`gate_unmet`; evaluated, its lists read, only where nothing is stored yet). The stored
+    status is trusted as the inboxes trust it: data changed around the services, or criteria
+    changed in code, show as they were until `manage.py refresh_gates`. One whose stored
+    checklist is met although not stored as ready is left out, and the next ones are read,
+    up to five times `limit` in all: the list still shows `limit` when a few disagree, and
+    stays cheap when many do."""
     candidates = _statement(
         "blocked",
         user,

@@ -34,8 +34,8 @@ def project_get(*, user: AbstractBaseUser, pk: int, gates: bool = False) -> Proj
     next gate reads too (`with_gates`: every tab shows the gate), sent with its fundings."""
 
     def visible(ids: list[int]) -> QuerySet[Project]:
-        # One project: its current gate reads only what it needs, lazily; lists prefetch
-        # instead (`with_gates`), since there every gate of every row is evaluated.
+        # One project, its one-to-one records joined; the lists its gate reads are read
+        # after it (`gates`, or `with_gates` when a page asks), all in one round trip.
         return (
             projects_visible_to(user)
             .select_related(

@@ -637,6 +637,10 @@ def test_reads_by_id_and_prefetched_lists_are_sent_together(planning, monkeypatc
         statements.prefetched([project], "goals", "scope_items", "charter__milestones")
     assert pipelines.opened == 1 and len(queries) == 3
     assert list(project.goals.all()) == list(planning.goals.all()) != []
+    again = Project.objects.get(pk=planning.pk)
+    with CaptureQueriesContext(connection) as queries:
+        statements.prefetched([again], "goals", "goals")  # named twice, read once
+    assert len(queries) == 1 and list(again.goals.all()) == list(planning.goals.all())
 
     def by_id(model):
         return lambda ids: model.objects.filter(pk__in=ids)

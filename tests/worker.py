@@ -18,6 +18,8 @@ from django.db import connection
 
 from config.celery import app
 
+MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
 
 @dataclass
 class Worker:
@@ -38,7 +40,16 @@ class Worker:
         return children
 
     def mails(self) -> list[Message]:
-        return [message_from_bytes(path.read_bytes()) for path in sorted(self.mail_dir.iterdir())]
+        """Every mail written in full, in order. Django's file backend names a file by the
+        second and the id() of its connection, and a connection gone can leave its id to the
+        next one: two mails sent in the same second may share a file. Each mail ends with a
+        line of 79 dashes, so a file splits into its mails (a mail still being written has no
+        such line yet and waits for the next look)."""
+        return [
+            message_from_bytes(mail)
+            for path in sorted(self.mail_dir.iterdir())
+            for mail in path.read_bytes().split(MAIL_SEPARATOR)[:-1]
+        ]
 
     def wait_for_mails(self, count: int, timeout: float = 20) -> list[Message]:
         deadline = time.monotonic() + timeout

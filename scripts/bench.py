@@ -266,6 +266,7 @@ def load(user_class: str, project_ids: list[int], goal_ids: list[tuple[int, int]
             "BENCH_PROJECTS": json.dumps(project_ids),
             "BENCH_GOALS": json.dumps(goal_ids),
             "BENCH_LOAD_SECONDS": str(LOAD_SECONDS),
+            "BENCH_CPU_FILE": f"{scratch}/cpu.json",
         }
         subprocess.run(
             [
@@ -306,6 +307,8 @@ def load(user_class: str, project_ids: list[int], goal_ids: list[tuple[int, int]
                 f"{row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:80]}"
                 for row in csv.DictReader(failures)
             ]
+        with open(f"{scratch}/cpu.json") as cpu:
+            cores = json.load(cpu)
     return {
         "users": users,
         "rps": float(total["Requests/s"]),
@@ -316,6 +319,7 @@ def load(user_class: str, project_ids: list[int], goal_ids: list[tuple[int, int]
         "p95": float(total["95%"]),
         "p99": float(total["99%"]),
         "failed": failed,
+        "cores": cores,  # busy on average in the window: "machine" and each process group
     }
 
 
@@ -568,6 +572,21 @@ def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
 
 
+def cores_busy(load: dict) -> str:
+    cores = load["cores"]
+    groups = (cores.get(group, 0.0) for group in ("web", "database", "load"))
+    return " / ".join(f"{value:.2f}" for value in (cores["machine"], *groups))
+
+
+def per_request(load: dict, group: str = "machine") -> float:
+    """Milliseconds of CPU per request served in the window."""
+    return load["cores"].get(group, 0.0) * 1000 / load["rps"] if load["rps"] else 0.0
+
+
+def cpu_per_request(load: dict) -> str:
+    return f"{per_request(load):.1f} / {per_request(load, 'web'):.1f}"
+
+
 def report(
     seeding: dict,
     latency: dict,
@@ -635,6 +654,10 @@ def report(
         f"| errors | {alone['failures']} of {alone['requests']} "
         f"| {mixed['failures']} of {mixed['requests']} | "
         f"| 0: {verdict(not errors)} |",
+        f"| CPU busy, cores of {os.cpu_count()}: the machine / gunicorn / PostgreSQL / locust "
+        f"| {cores_busy(alone)} | {cores_busy(mixed)} | | |",
+        f"| CPU per request, ms: the machine's / gunicorn's | {cpu_per_request(alone)} "
+        f"| {cpu_per_request(mixed)} | {per_request(mixed) / per_request(alone):.2f} | |",
     ]
     if errors:
         lines.append(f"| failed | {'; '.join(alone['failed'] + mixed['failed'])} | | | |")

@@ -13,12 +13,14 @@ import random
 import re
 from datetime import date
 
+import cpu_usage  # scripts/, beside this file (locust puts its folder on the path)
 import gevent
 from gevent.event import Event
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 MEASURED_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+CPU_FILE = os.environ.get("BENCH_CPU_FILE")  # who used the CPU in the window, as JSON
 PROJECTS = json.loads(os.environ.get("BENCH_PROJECTS", "[]"))
 # Holding and resuming use every other project, measurements go to the rest: a measurement
 # posted to a project the mix itself has put on hold is refused (403, rightly) and would count
@@ -40,6 +42,13 @@ LOADED_AFTER = re.compile(r'hx-get="([^"]+)" hx-trigger="load"')
 FRAGMENTS = os.environ.get("BENCH_LOAD_FRAGMENTS", "1") != "0"
 ALL_LOGGED_IN = Event()
 LOGINS = {"done": 0, "failed": 0}
+
+
+def end_window(runner, cpu_before: cpu_usage.Snapshot) -> None:
+    if CPU_FILE:
+        with open(CPU_FILE, "w") as file:
+            json.dump(cpu_usage.usage(cpu_before, cpu_usage.snapshot()), file)
+    runner.quit()
 
 
 class LoggedInUser(FastHttpUser):
@@ -65,7 +74,7 @@ class LoggedInUser(FastHttpUser):
             # an error of the load.
             runner = self.environment.runner
             runner.stats.reset_all()
-            gevent.spawn_later(MEASURED_SECONDS, runner.quit)
+            gevent.spawn_later(MEASURED_SECONDS, end_window, runner, cpu_usage.snapshot())
             for _ in range(LOGINS["failed"]):
                 events.request.fire(
                     request_type="POST",

@@ -1,8 +1,8 @@
 """Who used the machine's CPU during a load window (`make bench`): the machine as a whole from
 /proc/stat, which misses nothing, and its processes grouped by what they are from
-/proc/<pid>/stat. A process that ends inside the window takes its CPU with it (PostgreSQL's
-backends live as long as the web workers' connections, so few do): the groups can add up to
-less than the machine."""
+/proc/<pid>/stat, looked at twice a second (`Watch`): a process that ends inside the window
+(a PostgreSQL backend whose connection reached CONN_MAX_AGE) is counted as it was last seen, so
+the groups can add up to a little less than the machine."""
 
 import os
 import time
@@ -39,6 +39,33 @@ def snapshot() -> Snapshot:
         seconds = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
         processes[int(stat.parent.name)] = (group_of(command), seconds)
     return Snapshot(at=at, busy=machine_busy(Path("/proc/stat").read_text()), processes=processes)
+
+
+class Watch:
+    """What the machine's processes have used, looked at every `interval` seconds from a
+    greenlet of the load generator (gevent)."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.start = self.seen = snapshot()
+
+    def run(self) -> None:
+        import gevent
+
+        while True:
+            gevent.sleep(self.interval)
+            self.look()
+
+    def look(self) -> None:
+        latest = snapshot()
+        # A process no longer there keeps what it had used when last seen.
+        self.seen = Snapshot(
+            at=latest.at, busy=latest.busy, processes=self.seen.processes | latest.processes
+        )
+
+    def usage(self) -> dict[str, float]:
+        self.look()
+        return usage(self.start, self.seen)
 
 
 def group_of(command: str) -> str:

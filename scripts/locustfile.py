@@ -44,10 +44,10 @@ ALL_LOGGED_IN = Event()
 LOGINS = {"done": 0, "failed": 0}
 
 
-def end_window(runner, cpu_before: cpu_usage.Snapshot) -> None:
+def end_window(runner, watch: cpu_usage.Watch) -> None:
     if CPU_FILE:
         with open(CPU_FILE, "w") as file:
-            json.dump(cpu_usage.usage(cpu_before, cpu_usage.snapshot()), file)
+            json.dump(watch.usage(), file)
     runner.quit()
 
 
@@ -74,7 +74,9 @@ class LoggedInUser(FastHttpUser):
             # an error of the load.
             runner = self.environment.runner
             runner.stats.reset_all()
-            gevent.spawn_later(MEASURED_SECONDS, end_window, runner, cpu_usage.snapshot())
+            watch = cpu_usage.Watch()
+            gevent.spawn(watch.run)
+            gevent.spawn_later(MEASURED_SECONDS, end_window, runner, watch)
             for _ in range(LOGINS["failed"]):
                 events.request.fire(
                     request_type="POST",

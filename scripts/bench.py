@@ -10,7 +10,8 @@ to docs/benchmarks.md.
 3. SQL queries per page (Django's test client on the same database).
 4. Load with locust (under nice), 40 users logged in before the measured window: the floor page
    alone, then the mix of 80 % reads, 15 % form saves, 5 % transitions and PDF requests; the mix
-   serves ≥ 0.6 of the floor's requests/s with a p95 ≤ 4× the floor's, without errors.
+   serves ≥ 0.6 of the floor's requests/s with a p95 ≤ 4× the floor's, without errors; who
+   used the CPU in each window (scripts/cpu_usage.py) and the CPU per request.
 5. PDFs: a real Celery worker renders the seeded charter (median of 20) beside headless
    Chromium printing the same HTML; the reuse path; the worker's memory over 500 renders.
 """

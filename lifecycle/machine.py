@@ -16,9 +16,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import GET_STATE, FSMField, transition
 
 from lifecycle import gates
+from lifecycle.concurrency import ConcurrentTransitions
 from lifecycle.rules import permission
 from lifecycle.stages import ACTIVE, STAGE_CHANGED, Stage
 
@@ -27,7 +28,7 @@ def _previous_stage(instance: "StageMachine", *args: Any, **kwargs: Any) -> str:
     return instance.previous_stage
 
 
-class StageMachine(ConcurrentTransitionMixin, models.Model):
+class StageMachine(ConcurrentTransitions, models.Model):
     stage = FSMField(choices=Stage.choices, default=Stage.IDENTIFYING, protected=True)
     stage_entered_at = models.DateTimeField(default=timezone.now)
     # The stage left for On hold or Cancelled: Resume returns to it, the stage bar shows it.

@@ -11,8 +11,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from lifecycle.concurrency import ConcurrentTransitions
 from lifecycle.models import ImmutableModel
 from lifecycle.rules import permission
 from projects import events
@@ -38,7 +39,7 @@ REJECT = {
 }
 
 
-class ChangeRequest(ProjectRecord, ConcurrentTransitionMixin, models.Model):
+class ChangeRequest(ProjectRecord, ConcurrentTransitions, models.Model):
     """What should change after the plan was approved, why, and what it does to cost, time and
     scope. Raised by the manager, decided by the sponsor within their approval limit (above
     it, endorsed and escalated like a business case)."""

@@ -12,9 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from lifecycle import gates
+from lifecycle.concurrency import ConcurrentTransitions
 from lifecycle.models import ImmutableModel
 from lifecycle.rules import permission
 from projects import events
@@ -35,7 +36,7 @@ def has_signed_baseline(charter: "Charter") -> bool:
     return charter.revision > 1
 
 
-class Charter(ProjectRecord, ConcurrentTransitionMixin, SentBack):
+class Charter(ProjectRecord, ConcurrentTransitions, SentBack):
     project = models.OneToOneField(Project, on_delete=models.PROTECT, related_name="charter")
     purpose = models.TextField("Purpose", max_length=4000, blank=True)
     justification = models.TextField("Justification", max_length=4000, blank=True)

@@ -9,9 +9,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from lifecycle import gates
+from lifecycle.concurrency import ConcurrentTransitions
 from lifecycle.rules import permission
 from projects import events
 from projects.formats import day, money, number
@@ -33,7 +34,7 @@ class PlanState(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
-class Plan(ProjectRecord, ConcurrentTransitionMixin, SentBack):
+class Plan(ProjectRecord, ConcurrentTransitions, SentBack):
     """The refined work plan: tasks with owners, dates and dependencies, dated milestones and
     planned budget lines. Starts from the charter when the project enters Planning."""
 
@@ -276,7 +277,7 @@ class DeliverableState(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
 
 
-class ProjectDeliverable(ProjectRecord, ConcurrentTransitionMixin, SentBack):
+class ProjectDeliverable(ProjectRecord, ConcurrentTransitions, SentBack):
     """A deliverable being delivered: taken from the charter when delivery starts, marked
     delivered by the manager, accepted (or sent back) by the sponsor."""
 

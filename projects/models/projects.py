@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
+from lifecycle.concurrency import ConcurrentTransitions
 from lifecycle.machine import StageMachine
 from lifecycle.rules import permission, rule
 from lifecycle.selectors import Action, gate_reads, next_gate_as_stored
@@ -308,7 +309,7 @@ class FundingState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class Funding(ProjectRecord, ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+class Funding(ProjectRecord, ConcurrentTransitions, FSMModelMixin, models.Model):
     """Money committed to a project; recorded by its sponsor or the PMO. Within the recorder's
     approval limit and the approved cost it is approved as it is recorded; beyond either it
     waits, proposed, for someone whose approval authority covers the project's new total

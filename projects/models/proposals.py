@@ -5,9 +5,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
 from lifecycle import gates
+from lifecycle.concurrency import ConcurrentTransitions
 from lifecycle.rules import permission
 from projects import events
 from projects.models.projects import (
@@ -44,7 +45,7 @@ REQUEST_CHANGES = {
 }
 
 
-class Proposal(ProjectRecord, ConcurrentTransitionMixin, models.Model):
+class Proposal(ProjectRecord, ConcurrentTransitions, models.Model):
     """The business case: the Identifying stage's record, decided by the project's sponsor.
 
     A draft may be incomplete; submission requires what `gates.BUSINESS_CASE_COMPLETE` lists.

@@ -4,9 +4,11 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.db import transaction
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin
 
+from lifecycle.concurrency import ConcurrentTransitions, state_fields_of
 from lifecycle.services import transition_run
 from lifecycle.stages import Stage
 from projects.models import Project
@@ -21,6 +23,15 @@ def test_a_stale_save_after_a_transition_elsewhere_is_refused(funded, manager, s
         stale.save()
 
     assert Project.objects.get(pk=funded.pk).stage == Stage.ON_HOLD
+
+
+def test_every_locked_machine_lists_its_own_state_fields():
+    locked = [m for m in apps.get_models() if issubclass(m, ConcurrentTransitionMixin)]
+    assert len(locked) >= 7  # projects, business cases, fundings, charters, plans, …
+    for model in locked:
+        assert issubclass(model, ConcurrentTransitions), model  # the fields listed once
+        states = [f for f in model._meta.fields if isinstance(f, FSMFieldMixin)]
+        assert states and list(model().state_fields) == states == list(state_fields_of(model))
 
 
 def test_lifecycle_never_imports_projects_at_module_level():

@@ -136,8 +136,9 @@ def _overdue_since() -> datetime:
 
 @dataclass(frozen=True)
 class Inbox:
-    """What waits for one person: the oldest `limit` decisions and the oldest `limit` pieces of
-    work, oldest first (`items`); how many there are in all, and how many are overdue."""
+    """What waits for one person: a page of `limit` decisions and a page of `limit` pieces of
+    work, oldest first (`items`: the first pages unless asked for others); how many there are
+    in all, and how many are overdue."""
 
     items: list[Item]
     total: int
@@ -145,6 +146,8 @@ class Inbox:
     limit: int | None = None
     decides: bool = False  # decisions can wait for this person (a sponsor, the PMO)
     overdue_total: int = 0  # waiting longer than ESCALATE_AFTER_DAYS, shown or not
+    decisions_page: int = 1  # which page of `limit` decisions `items` holds, from 1
+    work_page: int = 1
 
     @property
     def decisions(self) -> list[Item]:
@@ -157,6 +160,15 @@ class Inbox:
     @property
     def work_total(self) -> int:
         return self.total - self.decisions_total
+
+    def pages(self, total: int) -> int:
+        """How many pages of `limit` items `total` items take (one when there are none)."""
+        return max(1, -(-total // self.limit)) if self.limit else 1
+
+
+# A page further than this is not looked for: each page asks every kind for its first
+# `limit × page` rows (the pages before it included).
+LAST_PAGE = 1000
 
 
 # -- Whose items ----------------------------------------------------------------------------------
@@ -186,22 +198,47 @@ def _manages_any(user: AbstractBaseUser) -> bool:
     return bool(compiled(("manages any",), build, ids=1).rows(ids=[user.pk]))
 
 
-def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
+def needs_action(
+    user: AbstractBaseUser,
+    limit: int | None = None,
+    *,
+    decisions_page: int = 1,
+    work_page: int = 1,
+) -> Inbox:
     """Everything waiting for `user`, oldest first: the oldest `limit` decisions and the oldest
-    `limit` pieces of work (all of them when None). One narrow query finds each kind's oldest
-    `limit` ids with since when they wait, and counts them (all, and overdue); then only the
-    rows shown are read, one query per kind of record."""
+    `limit` pieces of work (all of them when None) — or, given pages (from 1), the decisions
+    and the work on those pages of `limit` each. A page beyond the last is the last."""
+    decisions_page = min(max(decisions_page, 1), LAST_PAGE)
+    work_page = min(max(work_page, 1), LAST_PAGE)
+    inbox = _needs_action(user, limit, decisions_page, work_page)
+    last = inbox.pages(inbox.decisions_total), inbox.pages(inbox.work_total)
+    if decisions_page > last[0] or work_page > last[1]:  # asked for too far: once more
+        inbox = _needs_action(user, limit, min(decisions_page, last[0]), min(work_page, last[1]))
+    return inbox
+
+
+def _needs_action(
+    user: AbstractBaseUser, limit: int | None, decisions_page: int, work_page: int
+) -> Inbox:
+    """One narrow query finds each kind's oldest ids up to the page asked for (`limit × page`),
+    with since when they wait, and counts them (all, and overdue); then only the rows shown
+    are read, one query per kind of record."""
     today = timezone.localdate()
     kinds = kinds_for(user)
+    limits = [
+        limit * (decisions_page if wait.decision else work_page) if limit else None
+        for wait in kinds
+    ]
 
     def parts(overdue_since: datetime) -> list[QuerySet]:
         return _parts(
             [wait.waiting_for(user, today) for wait in kinds],
-            limit,
+            limits,
             overdue=[wait.waiting_before(overdue_since) for wait in kinds],
         )
 
-    found = _firsts(("needs_action", *_person(user, kinds, today), limit), parts, len(kinds))
+    key = ("needs_action", *_person(user, kinds, today), tuple(limits))
+    found = _firsts(key, parts, len(kinds))
     waiting = [
         _Waiting(wait, pk, at + wait.offset() if at else None)
         for wait, kind in zip(kinds, found, strict=True)
@@ -209,7 +246,7 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
     ]
     decisions = [row for row in waiting if row.wait.decision]
     work = [row for row in waiting if not row.wait.decision]
-    shown = _oldest(decisions, limit) + _oldest(work, limit)
+    shown = _oldest(decisions, limit, decisions_page) + _oldest(work, limit, work_page)
     deputised = delegators(user)
     items = [
         Item(wait, record, _for_whom(record, user, deputised))
@@ -224,6 +261,8 @@ def needs_action(user: AbstractBaseUser, limit: int | None = None) -> Inbox:
         limit=limit,
         decides=any(wait.decision for wait in kinds),
         overdue_total=sum(kind.overdue for kind in found),
+        decisions_page=decisions_page,
+        work_page=work_page,
     )
 
 
@@ -245,10 +284,11 @@ class _Waiting(NamedTuple):
     since: datetime | None
 
 
-def _oldest(waiting: list[_Waiting], limit: int | None) -> list[_Waiting]:
-    """The oldest `limit` (all when None), in the order `_oldest_first` shows them."""
+def _oldest(waiting: list[_Waiting], limit: int | None, page: int = 1) -> list[_Waiting]:
+    """The oldest `limit` (all when None), or those on `page` of `limit` each, in the order
+    `_oldest_first` shows them."""
     ordered = sorted(waiting, key=lambda row: _age(row.since, row.wait, row.pk))
-    return ordered[:limit] if limit else ordered
+    return ordered[(page - 1) * limit : page * limit] if limit else ordered
 
 
 def needs_action_count(user: AbstractBaseUser) -> int:
@@ -304,13 +344,13 @@ def _union(parts: list[QuerySet]) -> QuerySet:
 
 
 def _parts(
-    querysets: list[QuerySet], limit: int | None, *, overdue: list[Q] | None = None
+    querysets: list[QuerySet], limits: list[int | None], *, overdue: list[Q] | None = None
 ) -> list[QuerySet]:
-    """Each queryset's first `limit` rows (all when None), how many rows it has and how many
-    of them pass its `overdue` filter, as the parts of one UNION ALL: each numbered, with its
-    own order, limit and counts."""
+    """Each queryset's first rows (as many as its limit, all when None), how many rows it has
+    and how many of them pass its `overdue` filter, as the parts of one UNION ALL: each
+    numbered, with its own order, limit and counts."""
     parts = []
-    for number, queryset in enumerate(querysets):
+    for number, (queryset, limit) in enumerate(zip(querysets, limits, strict=True)):
         overdue_count: Any = Value(0, IntegerField())
         if overdue is not None:
             overdue_count = Window(Count("pk", filter=overdue[number]))
@@ -388,7 +428,8 @@ def overdue_everywhere(limit: int = 50) -> tuple[list[Overdue], int]:
 
     def parts(cutoff: datetime) -> list[QuerySet]:
         return _parts(
-            [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds], limit
+            [wait.older_than(wait.waiting_anywhere(today), cutoff) for wait in kinds],
+            [limit] * len(kinds),
         )
 
     firsts = _firsts(("overdue", today, _zone(), limit), parts, len(kinds))

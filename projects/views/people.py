@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -21,16 +22,46 @@ INBOX_LIMIT = 50
 
 @kept
 def inbox(request: HttpRequest) -> HttpResponse:
-    """**Needs my action**: everything waiting for this person, oldest first."""
-    waiting = needs_action(request.user, INBOX_LIMIT)
+    """**Needs my action**: everything waiting for this person, oldest first, decisions and
+    the rest in pages of INBOX_LIMIT each (`?decisions=2`, `?todo=2`)."""
+    waiting = needs_action(
+        request.user,
+        INBOX_LIMIT,
+        decisions_page=_page_asked(request.GET.get("decisions")),
+        work_page=_page_asked(request.GET.get("todo")),
+    )
     context = {
         "inbox": waiting,
         "navigation_count": waiting.total,  # the navigation's count, without asking again
         "limit": INBOX_LIMIT,
+        "decisions_pages": _pages(waiting.decisions_total, waiting.decisions_page),
+        "work_pages": _pages(waiting.work_total, waiting.work_page),
+        # Each list's pager keeps the page the other list is on.
+        "keep_decisions": _on_page("decisions", waiting.decisions_page),
+        "keep_work": _on_page("todo", waiting.work_page),
         "remind_after": settings.REMIND_AFTER_DAYS,
         "escalate_after": settings.ESCALATE_AFTER_DAYS,
     }
     return render(request, "projects/inbox/inbox.html", context)
+
+
+def _page_asked(value: str | None) -> int:
+    """The page a list's parameter asks for: 1 unless it is a whole number (the selector keeps
+    it within the pages there are)."""
+    try:
+        return int(value or 1)
+    except ValueError:
+        return 1
+
+
+def _on_page(name: str, number: int) -> str:
+    """The query string that keeps a list on page `number` ("" for the first)."""
+    return f"{name}={number}" if number > 1 else ""
+
+
+def _pages(total: int, number: int) -> Page:
+    """Page `number` of `total` items in pages of INBOX_LIMIT, for the pager under a list."""
+    return Paginator(range(total), INBOX_LIMIT).page(number)
 
 
 @kept

@@ -16,6 +16,7 @@ from projects import services
 from projects.models import Goal, Project, Proposal, ProposalState
 from projects.selectors.inbox import kinds_for, needs_action, needs_action_count, waiting_on
 from projects.services import definition, delivery
+from projects.views import people as people_views
 from projects.waiting import PMO, WAITS
 from tests.conftest import all_delivered, client_for, report_status, smart_goal
 from tests.factories import FundingFactory, ProjectFactory, SponsorFactory, UserFactory
@@ -207,6 +208,66 @@ def test_a_database_that_refuses_a_limit_inside_a_union_gets_the_same_inbox(
     monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
     assert seen(needs_action(sponsor, 4)) == united
     assert united[1:] == (5, 5, 3)
+
+
+def waiting_a_day_apart(count: int, manager, sponsor) -> list[Project]:
+    """`count` business cases submitted to `sponsor` a day apart, the oldest first."""
+    projects = []
+    for days in range(count, 0, -1):
+        with time_machine.travel(timezone.now() - timedelta(days=days), tick=False):
+            project = ProjectFactory(manager=manager, sponsor=sponsor.sponsor_profile)
+            services.proposal_submit(proposal=project.proposal, by=manager)
+        projects.append(project)
+    return projects
+
+
+def test_needs_my_action_shows_every_item_a_page_at_a_time(manager, sponsor, monkeypatch):
+    """Nothing waits unseen: past the first page the rest are a page further, oldest first;
+    a page beyond the last is the last, and the same on a database without the union."""
+    ids = [project.pk for project in waiting_a_day_apart(5, manager, sponsor)]
+
+    def shown(page: int) -> tuple[list[int], int, int]:
+        inbox = needs_action(sponsor, 2, decisions_page=page)
+        return [item.project.pk for item in inbox.decisions], inbox.decisions_page, inbox.total
+
+    pages = [shown(page) for page in (1, 2, 3)]
+    assert pages == [(ids[:2], 1, 5), (ids[2:4], 2, 5), (ids[4:], 3, 5)]
+    assert shown(4) == shown(10**9) == pages[2]
+    assert shown(0) == shown(-3) == pages[0]
+    monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
+    assert [shown(page) for page in (1, 2, 3)] == pages
+
+
+def test_each_list_of_needs_my_action_has_pages_of_its_own(manager, sponsor, monkeypatch):
+    monkeypatch.setattr(people_views, "INBOX_LIMIT", 2)
+    projects = waiting_a_day_apart(8, manager, sponsor)
+    Proposal.objects.filter(project__in=projects[5:]).update(  # funding to record: work
+        state=ProposalState.APPROVED, revision=1, decided_at=timezone.now()
+    )
+    client = client_for(sponsor)
+    inbox = reverse("projects:inbox")
+
+    def rows(html: str) -> list[int]:
+        return [
+            p.pk for p in projects if f'href="{reverse("projects:detail", args=[p.pk])}"' in html
+        ]
+
+    html = client.get(inbox, {"decisions": "2", "todo": "2"}).content.decode()
+    assert rows(html) == [projects[2].pk, projects[3].pk, projects[7].pk]
+    assert "Each list shows 2 at a time." in html
+    assert '<nav aria-label="Pages of decisions">' in html and "Page 2 of 3" in html
+    assert 'href="?todo=2&amp;decisions=1#decisions-heading">Previous</a>' in html
+    assert 'href="?todo=2&amp;decisions=3#decisions-heading">Next</a>' in html
+    assert '<nav aria-label="Pages of things to do">' in html and "Page 2 of 2" in html
+    assert 'href="?decisions=2&amp;todo=1#work-heading">Previous</a>' in html
+    first = client.get(inbox).content.decode()
+    assert rows(first) == [projects[0].pk, projects[1].pk, projects[5].pk, projects[6].pk]
+    assert 'href="?decisions=2#decisions-heading">Next</a>' in first
+    for asked in ("", "x", "2.5", "-1", "0"):  # any address: a page, never an error
+        response = client.get(inbox, {"decisions": asked, "todo": asked})
+        assert rows(response.content.decode()) == rows(first)
+    beyond = client.get(inbox, {"decisions": "9" * 40, "todo": "3"}).content.decode()
+    assert rows(beyond) == [projects[4].pk, projects[7].pk]  # the last pages
 
 
 def test_the_count_beside_needs_my_action(submitted, sponsor, manager):

@@ -190,3 +190,30 @@ def test_the_actions_card_profile_and_home_read_well_on_a_phone(person, manager,
     checked(alex.page, "profile", problems)
     alex.screenshots("profile")
     assert problems == {}
+
+
+def test_a_sponsor_pages_through_more_decisions_than_a_page_holds(
+    person, manager, sponsor, monkeypatch
+):
+    """Past a page (50; 2 here) the rest are a click away: Next under the list."""
+    monkeypatch.setattr("projects.views.people.INBOX_LIMIT", 2)
+    for title in ("Payroll migration", "Badge readers", "Archive scanning"):
+        submitted_case(title, "50000", manager, sponsor)
+    problems: dict[str, list[str]] = {}
+
+    dana = person("sponsor")
+    page = dana.page
+    follow(page, page.get_by_role("link", name="Needs my action"))
+    decisions = page.get_by_role("region", name="Awaiting my decision")
+    expect(decisions.get_by_role("link", name="Business case to decide")).to_have_count(2)
+    expect(decisions).not_to_contain_text("Archive scanning")
+    pages = decisions.get_by_role("navigation", name="Pages of decisions")
+    expect(pages).to_contain_text("Page 1 of 2")
+    follow(page, pages.get_by_role("link", name="Next"))
+    expect(decisions.get_by_role("link", name="Archive scanning")).to_be_visible()
+    expect(pages).to_contain_text("Page 2 of 2")
+    checked(page, "needs my action, page 2", problems)
+    dana.screenshots("needs-my-action-pages")
+    follow(page, pages.get_by_role("link", name="Previous"))
+    expect(decisions).to_contain_text("Payroll migration")
+    assert problems == {}

@@ -237,7 +237,10 @@ def _needs_action(
             overdue=[wait.waiting_before(overdue_since) for wait in kinds],
         )
 
-    key = ("needs_action", *_person(user, kinds, today), tuple(limits))
+    # The first pages' statement is kept; one for a page further is built for this request:
+    # made-up page numbers must not crowd the kept statements out.
+    first = decisions_page == work_page == 1
+    key = ("needs_action", *_person(user, kinds, today), limit) if first else None
     found = _firsts(key, parts, len(kinds))
     waiting = [
         _Waiting(wait, pk, at + wait.offset() if at else None)
@@ -317,21 +320,26 @@ class _Found:
 
 
 def _firsts(
-    key: tuple[Any, ...], parts: Callable[[datetime], list[QuerySet]], kinds: int
+    key: tuple[Any, ...] | None, parts: Callable[[datetime], list[QuerySet]], kinds: int
 ) -> list[_Found]:
     """Each kind's first rows and counts, from `parts(overdue_since)`: one query for all of
     them (a UNION ALL of the parts), compiled once per `key` (projects/statements.py) and run
-    with this moment's `overdue_since` — or, on SQLite, a query per kind built each time."""
+    with this moment's `overdue_since` — built for this request alone when `key` is None —
+    or, on SQLite, a query per kind built each time."""
     if not kinds:
         return []
     overdue_since = _overdue_since()
-    if connection.features.supports_slicing_ordering_in_compound:
+    rows: Iterable[tuple]
+    if not connection.features.supports_slicing_ordering_in_compound:
+        # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: a query per kind
+        rows = itertools.chain.from_iterable(parts(overdue_since))
+    elif key is None:
+        rows = _union(parts(overdue_since))
+    else:
         union = compiled(
             key, lambda moment: _union(parts(moment)), at_moment=True, planned_once=True
         )
-        rows: Iterable[tuple] = union.rows(overdue_since)
-    else:  # SQLite (`make run`'s default) refuses a LIMIT inside a UNION: a query per kind
-        rows = itertools.chain.from_iterable(parts(overdue_since))
+        rows = union.rows(overdue_since)
     found = [_Found() for _ in range(kinds)]
     for number, pk, at, total, overdue_count in rows:
         found[number].rows.append((pk, at))

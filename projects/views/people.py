@@ -60,8 +60,9 @@ def _on_page(name: str, number: int) -> str:
 
 
 def _pages(total: int, number: int) -> Page:
-    """Page `number` of `total` items in pages of INBOX_LIMIT, for the pager under a list."""
-    return Paginator(range(total), INBOX_LIMIT).page(number)
+    """Page `number` of `total` items in pages of INBOX_LIMIT, for the pager under a list (the
+    last when fewer are left than when the list was read)."""
+    return Paginator(range(total), INBOX_LIMIT).get_page(number)
 
 
 @kept

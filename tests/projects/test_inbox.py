@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lifecycle.stages import Stage
-from projects import services
+from projects import services, statements
 from projects.models import Goal, Project, Proposal, ProposalState
 from projects.selectors.inbox import kinds_for, needs_action, needs_action_count, waiting_on
 from projects.services import definition, delivery
@@ -232,7 +232,9 @@ def test_needs_my_action_shows_every_item_a_page_at_a_time(manager, sponsor, mon
 
     pages = [shown(page) for page in (1, 2, 3)]
     assert pages == [(ids[:2], 1, 5), (ids[2:4], 2, 5), (ids[4:], 3, 5)]
+    kept = len(statements._kept)
     assert shown(4) == shown(10**9) == pages[2]
+    assert len(statements._kept) == kept  # pages past the first keep no statement
     assert shown(0) == shown(-3) == pages[0]
     monkeypatch.setattr(connection.features, "supports_slicing_ordering_in_compound", False)
     assert [shown(page) for page in (1, 2, 3)] == pages

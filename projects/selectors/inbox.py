@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Count,
@@ -161,9 +162,19 @@ class Inbox:
     def work_total(self) -> int:
         return self.total - self.decisions_total
 
-    def pages(self, total: int) -> int:
-        """How many pages of `limit` items `total` items take (one when there are none)."""
-        return max(1, -(-total // self.limit)) if self.limit else 1
+    @property
+    def decisions_pager(self) -> Page:
+        """The page of decisions shown, for the pager under them."""
+        return self._pager(self.decisions_total, self.decisions_page)
+
+    @property
+    def work_pager(self) -> Page:
+        return self._pager(self.work_total, self.work_page)
+
+    def _pager(self, total: int, number: int) -> Page:
+        """Page `number` of `total` items in pages of `limit` (all on one when None); the last
+        when there are fewer pages than that."""
+        return Paginator(range(total), self.limit or max(total, 1)).get_page(number)
 
 
 # A page further than this is not looked for: each page asks every kind for its first
@@ -211,9 +222,9 @@ def needs_action(
     decisions_page = min(max(decisions_page, 1), LAST_PAGE)
     work_page = min(max(work_page, 1), LAST_PAGE)
     inbox = _needs_action(user, limit, decisions_page, work_page)
-    last = inbox.pages(inbox.decisions_total), inbox.pages(inbox.work_total)
-    if decisions_page > last[0] or work_page > last[1]:  # asked for too far: once more
-        inbox = _needs_action(user, limit, min(decisions_page, last[0]), min(work_page, last[1]))
+    pages = inbox.decisions_pager.number, inbox.work_pager.number
+    if pages != (decisions_page, work_page):  # asked beyond the last pages: those, once more
+        inbox = _needs_action(user, limit, *pages)
     return inbox
 
 

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -34,8 +33,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "inbox": waiting,
         "navigation_count": waiting.total,  # the navigation's count, without asking again
         "limit": INBOX_LIMIT,
-        "decisions_pages": _pages(waiting.decisions_total, waiting.decisions_page),
-        "work_pages": _pages(waiting.work_total, waiting.work_page),
         # Each list's pager keeps the page the other list is on.
         "keep_decisions": _on_page("decisions", waiting.decisions_page),
         "keep_work": _on_page("todo", waiting.work_page),
@@ -57,12 +54,6 @@ def _page_asked(value: str | None) -> int:
 def _on_page(name: str, number: int) -> str:
     """The query string that keeps a list on page `number` ("" for the first)."""
     return f"{name}={number}" if number > 1 else ""
-
-
-def _pages(total: int, number: int) -> Page:
-    """Page `number` of `total` items in pages of INBOX_LIMIT, for the pager under a list (the
-    last when fewer are left than when the list was read)."""
-    return Paginator(range(total), INBOX_LIMIT).get_page(number)
 
 
 @kept
